@@ -1,0 +1,72 @@
+package dev.saescope.schemas;
+
+import java.util.Locale;
+
+/**
+ * How a task's text relates to its item (EXPERIMENTS.md §1). The wire name is what the Avro enum,
+ * the {@code --variants} option and the dry-run JSON use.
+ */
+public enum Variant {
+  /** Question + the gold object, or a ParaRel pattern filled with subject and object. */
+  DIRECT("direct"),
+  /** Question + an evasive answer from one of the evasive families. */
+  EVASIVE("evasive"),
+  /** Question + a confidently wrong object from the same relation. */
+  COUNTERFACTUAL("counterfactual"),
+  /** A ParaRel pattern cut before its object: no answer, next-token forecasting. */
+  CLOZE("cloze");
+
+  private final String wireName;
+
+  Variant(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The lower-case name used on the wire and on the command line. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /**
+   * Parses a wire name, case-insensitively.
+   *
+   * @throws IllegalArgumentException naming the value and the accepted names
+   */
+  public static Variant fromWireName(String name) {
+    if (name != null) {
+      String lower = name.trim().toLowerCase(Locale.ROOT);
+      for (Variant v : values()) {
+        if (v.wireName.equals(lower)) {
+          return v;
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown variant '" + name + "'; expected one of direct, evasive, counterfactual, cloze");
+  }
+
+  /** The generated Avro enum constant. */
+  public dev.saescope.avro.Variant toAvro() {
+    return switch (this) {
+      case DIRECT -> dev.saescope.avro.Variant.direct;
+      case EVASIVE -> dev.saescope.avro.Variant.evasive;
+      case COUNTERFACTUAL -> dev.saescope.avro.Variant.counterfactual;
+      case CLOZE -> dev.saescope.avro.Variant.cloze;
+    };
+  }
+
+  /** Our constant for a generated Avro enum constant. */
+  public static Variant fromAvro(dev.saescope.avro.Variant v) {
+    return switch (v) {
+      case direct -> DIRECT;
+      case evasive -> EVASIVE;
+      case counterfactual -> COUNTERFACTUAL;
+      case cloze -> CLOZE;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
+}

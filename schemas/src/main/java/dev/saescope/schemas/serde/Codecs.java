@@ -1,0 +1,59 @@
+package dev.saescope.schemas.serde;
+
+import dev.saescope.avro.DeadLetter;
+import dev.saescope.avro.LatentInfo;
+import dev.saescope.avro.PromptTask;
+import dev.saescope.avro.TaskResult;
+import dev.saescope.schemas.Task;
+import dev.saescope.schemas.TaskCodec;
+import dev.saescope.schemas.TopicKind;
+import org.apache.avro.specific.SpecificRecord;
+
+/** The codec of every saescope message, built once (schema resources are parsed on first use). */
+public final class Codecs {
+  private Codecs() {}
+
+  private static final class Holder {
+    static final AvroFormat<PromptTask> PROMPT_TASK = AvroFormat.of(PromptTask.class);
+    static final AvroFormat<TaskResult> TASK_RESULT = AvroFormat.of(TaskResult.class);
+    static final AvroFormat<LatentInfo> LATENT_INFO = AvroFormat.of(LatentInfo.class);
+    static final AvroFormat<DeadLetter> DEAD_LETTER = AvroFormat.of(DeadLetter.class);
+    static final MessageCodec<Task> TASK =
+        MessageCodec.mapped(PROMPT_TASK, TaskCodec::toAvro, TaskCodec::fromAvro);
+  }
+
+  /** Tasks as our {@link Task} record (validated on decode). */
+  public static MessageCodec<Task> task() {
+    return Holder.TASK;
+  }
+
+  /** Tasks as the raw Avro class. */
+  public static MessageCodec<PromptTask> promptTask() {
+    return MessageCodec.ofAvro(Holder.PROMPT_TASK);
+  }
+
+  /** Results as the raw Avro class. */
+  public static MessageCodec<TaskResult> taskResult() {
+    return MessageCodec.ofAvro(Holder.TASK_RESULT);
+  }
+
+  /** Latent metadata as the raw Avro class. */
+  public static MessageCodec<LatentInfo> latentInfo() {
+    return MessageCodec.ofAvro(Holder.LATENT_INFO);
+  }
+
+  /** Dead letters as the raw Avro class. */
+  public static MessageCodec<DeadLetter> deadLetter() {
+    return MessageCodec.ofAvro(Holder.DEAD_LETTER);
+  }
+
+  /** The Avro format carried by one kind of topic (for tools such as {@code tail}). */
+  public static AvroFormat<? extends SpecificRecord> formatOf(TopicKind kind) {
+    return switch (kind) {
+      case TASKS -> Holder.PROMPT_TASK;
+      case RESULTS -> Holder.TASK_RESULT;
+      case LATENT_INFO -> Holder.LATENT_INFO;
+      case DEAD_LETTER -> Holder.DEAD_LETTER;
+    };
+  }
+}
