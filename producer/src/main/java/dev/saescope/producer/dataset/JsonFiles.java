@@ -1,0 +1,111 @@
+package dev.saescope.producer.dataset;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reading JSON and JSON Lines files with errors that name the file and line. */
+final class JsonFiles {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private JsonFiles() {}
+
+  /** One parsed non-blank line of a JSON Lines file. */
+  record Line(long number, JsonNode node) {}
+
+  static void requireDirectory(Path dir, String what) throws DatasetException {
+    if (!Files.exists(dir)) {
+      throw new DatasetException(dir.toString(), what + " does not exist");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new DatasetException(dir.toString(), what + " is not a directory");
+    }
+  }
+
+  static void requireFile(Path file, String what) throws DatasetException {
+    if (!Files.exists(file)) {
+      throw new DatasetException(file.toString(), what + " does not exist");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new DatasetException(file.toString(), what + " is not a regular file");
+    }
+    if (!Files.isReadable(file)) {
+      throw new DatasetException(file.toString(), what + " is not readable");
+    }
+  }
+
+  /** Every non-blank line of a JSON Lines file, each parsed as a JSON object. */
+  static List<Line> readJsonLines(Path file) throws DatasetException {
+    List<Line> lines = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      long n = 0;
+      for (String s = r.readLine(); s != null; s = r.readLine()) {
+        n++;
+        if (s.isBlank()) {
+          continue;
+        }
+        lines.add(new Line(n, parseObject(file.toString(), n, s)));
+      }
+    } catch (IOException e) {
+      throw new DatasetException(file.toString(), 0, "cannot read: " + e, e);
+    }
+    return lines;
+  }
+
+  /** Parses one line that must hold one JSON object. */
+  static JsonNode parseObject(String source, long line, String text) throws DatasetException {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new DatasetException(
+          source, line, "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+    }
+    if (node == null || !node.isObject()) {
+      throw new DatasetException(source, line, "expected a JSON object, got: " + abbreviate(text));
+    }
+    return node;
+  }
+
+  /** A whole-file JSON document. */
+  static JsonNode readTree(Path file) throws DatasetException {
+    try {
+      return MAPPER.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      JsonLocation loc = e.getLocation();
+      long line = loc == null ? 0 : Math.max(0, loc.getLineNr());
+      throw new DatasetException(
+          file.toString(),
+          line,
+          "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+    } catch (IOException e) {
+      throw new DatasetException(file.toString(), 0, "cannot read: " + e, e);
+    }
+  }
+
+  /** The text of a required string field, or an error naming the field. */
+  static String requiredText(JsonNode obj, String field, String source, long line)
+      throws DatasetException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) {
+      throw new DatasetException(source, line, "missing field \"" + field + "\"");
+    }
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw new DatasetException(
+          source, line, "field \"" + field + "\" must be a non-blank string, got: " + v);
+    }
+    return v.asText();
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+  }
+}
