@@ -1,0 +1,107 @@
+package dev.saescope.worker.weights;
+
+import dev.saescope.worker.weights.gguf.GgufWeights;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code --model SPEC} names, parsed from its text: a Hugging Face model folder, a {@code
+ * .gguf} file, a hub repository {@code hf:owner/name[@revision]}, or the alias of the offline real
+ * model {@code gemma-3-270m}. {@link #open} turns it into {@link ModelWeights}.
+ */
+public sealed interface ModelSpec {
+  /** The alias of the real offline model that {@code fetch-model gemma-3-270m} provisions. */
+  String GEMMA_3_270M = "gemma-3-270m";
+
+  /** A folder with config.json and safetensors. */
+  record Folder(Path path) implements ModelSpec {}
+
+  /** A GGUF file. */
+  record Gguf(Path path) implements ModelSpec {}
+
+  /** A Hugging Face hub repository, resolved through the local hub cache. */
+  record Hub(String repo, String revision) implements ModelSpec {
+    public Hub {
+      if (!repo.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        throw new IllegalArgumentException("hub repository must be owner/name, got '" + repo + "'");
+      }
+    }
+  }
+
+  /** A named model provisioned into saescope's cache. */
+  record Alias(String name) implements ModelSpec {}
+
+  /** How a spec is opened. */
+  record OpenOptions(Path tokenizer, boolean offline) {
+    /** No tokenizer override, network allowed. */
+    public static OpenOptions defaults() {
+      return new OpenOptions(null, false);
+    }
+  }
+
+  Pattern HUB = Pattern.compile("hf:([^@]+)(?:@(.+))?");
+
+  /**
+   * Parses {@code text}: {@code hf:owner/name[@rev]}, the alias {@code gemma-3-270m} (unless a
+   * file of that name exists), a path ending in {@code .gguf}, or any other path as a folder.
+   */
+  static ModelSpec parse(String text) {
+    String t = text.strip();
+    if (t.isEmpty()) {
+      throw new IllegalArgumentException("empty model spec");
+    }
+    Matcher m = HUB.matcher(t);
+    if (m.matches()) {
+      return new Hub(m.group(1), m.group(2) == null ? "main" : m.group(2));
+    }
+    Path p = Path.of(t);
+    if (t.equalsIgnoreCase(GEMMA_3_270M) && !Files.exists(p)) {
+      return new Alias(GEMMA_3_270M);
+    }
+    if (t.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+      return new Gguf(p);
+    }
+    return new Folder(p);
+  }
+
+  /** Parses and opens {@code text}. */
+  static ModelWeights open(String text, OpenOptions options) throws WeightsException {
+    ModelSpec spec;
+    try {
+      spec = parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new WeightsException(Path.of(text), "bad --model spec: " + e.getMessage(), e);
+    }
+    return spec.open(options);
+  }
+
+  /** Opens the weights this spec names, validating them (see each format's {@code open}). */
+  default ModelWeights open(OpenOptions options) throws WeightsException {
+    return switch (this) {
+      case Folder f -> {
+        if (!Files.exists(f.path())) {
+          throw new WeightsException(
+              f.path(),
+              "no such model folder (a --model is a folder, a .gguf file, hf:owner/name or "
+                  + GEMMA_3_270M
+                  + ")");
+        }
+        if (Files.isRegularFile(f.path())) {
+          throw new WeightsException(
+              f.path(), "is a file, not a model folder; GGUF files must end in .gguf");
+        }
+        yield HfFolderWeights.open(f.path(), options.tokenizer());
+      }
+      case Gguf g -> GgufWeights.open(g.path(), options.tokenizer());
+      case Hub h ->
+          throw new WeightsException(
+              Path.of("hf:" + h.repo()), "hub repositories are not supported yet by this build");
+      case Alias a ->
+          throw new WeightsException(
+              Path.of(a.name()), "the alias is not supported yet by this build");
+    };
+  }
+}
