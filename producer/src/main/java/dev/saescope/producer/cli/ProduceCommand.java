@@ -1,0 +1,368 @@
+package dev.saescope.producer.cli;
+
+import dev.saescope.common.kafka.BrokerUnavailableException;
+import dev.saescope.common.kafka.KafkaConfigException;
+import dev.saescope.common.kafka.KafkaOptions;
+import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.common.kafka.PublishException;
+import dev.saescope.common.kafka.PublishStats;
+import dev.saescope.common.kafka.TaskPublisher;
+import dev.saescope.common.kafka.TopicAdmin;
+import dev.saescope.common.kafka.TopicAdminException;
+import dev.saescope.common.kafka.TopicSpec;
+import dev.saescope.common.progress.ProgressBar;
+import dev.saescope.producer.dataset.DatasetException;
+import dev.saescope.producer.dataset.DatasetKind;
+import dev.saescope.producer.dataset.ItemSource;
+import dev.saescope.producer.dataset.JsonlItemParser;
+import dev.saescope.producer.run.ItemFilter;
+import dev.saescope.producer.run.ItemOrder;
+import dev.saescope.producer.run.ItemTasks;
+import dev.saescope.producer.run.ProduceException;
+import dev.saescope.producer.run.TaskStream;
+import dev.saescope.producer.template.Templates;
+import dev.saescope.producer.variant.DirectForm;
+import dev.saescope.producer.variant.TaskBuilder;
+import dev.saescope.producer.variant.TextFormat;
+import dev.saescope.producer.variant.VariantOptions;
+import dev.saescope.schemas.Task;
+import dev.saescope.schemas.Variant;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code saescope produce}: reads a dataset, builds the tasks of every item and publishes them
+ * to the tasks topic (or prints them with {@code --dry-run}).
+ *
+ * <p>Exit codes: 0 done; 1 bad input (dataset, options, nothing to produce); 3 Kafka
+ * unreachable or refusing. Stdout carries only data ({@code --dry-run} JSON lines) or, when
+ * publishing, the summary; warnings, progress and the dry-run summary go to stderr.
+ */
+@Command(
+    name = "produce",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Turn a dataset of facts into prompt tasks and publish them to Kafka.",
+      "Each item (a fact with its gold object set) gets direct, evasive (6 families),",
+      "counterfactual and cloze variants, built from saescope's own templates.",
+      "",
+      "Examples:",
+      "  saescope produce --dataset knowledge-neurons --data path/to/knowledge-neurons/data --limit 100",
+      "  saescope produce --dataset pararel --data path/to/pararel/data --relations P36,P19 --dry-run",
+      "  my-question-source | saescope produce --dataset jsonl --data -"
+    },
+    sortOptions = false)
+public final class ProduceCommand implements Callable<Integer> {
+  static final int EXIT_BAD_INPUT = 1;
+  static final int EXIT_KAFKA = 3;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--dataset",
+      required = true,
+      paramLabel = "KIND",
+      description = "Layout of --data: knowledge-neurons, pararel or jsonl.")
+  String dataset;
+
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "DIR|FILE|-",
+      description =
+          "The dataset: the data/ folder of a knowledge-neurons or ParaRel clone, a JSONL item"
+              + " file, or - to stream JSONL items from stdin (items are sent as lines arrive).")
+  String data;
+
+  @Option(
+      names = "--relations",
+      split = ",",
+      paramLabel = "P36,P19",
+      description = "Only these relations (default: all).")
+  List<String> relations = new ArrayList<>();
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "At most N items (0: no limit).")
+  long limit;
+
+  @Option(
+      names = "--variants",
+      split = ",",
+      paramLabel = "V,...",
+      defaultValue = "direct,evasive,counterfactual,cloze",
+      description = "Variants to build (default: ${DEFAULT-VALUE}).")
+  List<String> variants = new ArrayList<>();
+
+  @Option(
+      names = "--direct-forms",
+      split = ",",
+      paramLabel = "F,...",
+      defaultValue = "qa",
+      description =
+          "Direct variant forms: qa (question + gold object), pattern (a filled ParaRel pattern"
+              + " standing alone) (default: ${DEFAULT-VALUE}).")
+  List<String> directForms = new ArrayList<>();
+
+  @Option(
+      names = "--questions-per-item",
+      paramLabel = "K",
+      defaultValue = "1",
+      description = "Question templates per item, each with its own variants (default: ${DEFAULT-VALUE}).")
+  int questionsPerItem;
+
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      defaultValue = "base",
+      description =
+          "Text format: base (\"Question: {question}\\nAnswer: {answer}\"), gemma-chat, or a"
+              + " literal with {question} and {answer} (\\n for a newline) (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "0",
+      description = "Seed of every random choice: same seed, same tasks in the same order (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--run-id",
+      paramLabel = "ID",
+      description = "Run id stamped on every task (default: run-<UTC time>-<random>).")
+  String runId;
+
+  @Option(
+      names = "--order",
+      paramLabel = "ORDER",
+      defaultValue = "shuffled",
+      description =
+          "Item order of a dataset read whole: shuffled (seeded; --limit then samples across"
+              + " relations) or dataset (default: ${DEFAULT-VALUE}).")
+  String order;
+
+  @Option(
+      names = "--drop-object-in-subject",
+      description = "Drop items whose gold object appears in the subject's name (they are flagged otherwise).")
+  boolean dropObjectInSubject;
+
+  @Option(names = "--dry-run", description = "Print one JSON object per task on stdout; touch no broker.")
+  boolean dryRun;
+
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "Partitions of topics this command creates (bounds the worker group size) (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--quiet", description = "No progress bar.")
+  boolean quiet;
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+
+  /** Where {@code --data -} reads from; tests replace it. */
+  InputStream stdin = System.in;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    Templates templates = Templates.load();
+    TaskBuilder builder;
+    ItemFilter filter;
+    DatasetKind kind;
+    try {
+      kind = DatasetKind.fromCliName(dataset);
+      filter =
+          new ItemFilter(
+              new LinkedHashSet<>(relations.stream().map(String::strip).toList()),
+              dropObjectInSubject,
+              limit,
+              ItemOrder.fromCliName(order),
+              seed);
+      builder = new TaskBuilder(templates, variantOptions(), runId(), seed, System::currentTimeMillis);
+    } catch (IllegalArgumentException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    }
+    ItemSource source;
+    TaskStream tasks;
+    try {
+      source =
+          kind.open(data, new JsonlItemParser(templates::hasQuestions), stdin, w -> warn(err, w));
+      tasks = TaskStream.open(source, filter, builder, templates, w -> warn(err, w));
+    } catch (DatasetException | ProduceException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    }
+    return dryRun ? dryRun(tasks, out, err) : publish(tasks, out, err);
+  }
+
+  private VariantOptions variantOptions() {
+    EnumSet<Variant> vs = EnumSet.noneOf(Variant.class);
+    variants.forEach(v -> vs.add(Variant.fromWireName(v)));
+    EnumSet<DirectForm> forms = EnumSet.noneOf(DirectForm.class);
+    directForms.forEach(f -> forms.add(DirectForm.fromCliName(f)));
+    return new VariantOptions(vs, forms, questionsPerItem, TextFormat.parse(format));
+  }
+
+  private String runId() {
+    if (runId != null) {
+      if (runId.isBlank()) {
+        throw new IllegalArgumentException("--run-id is blank");
+      }
+      return runId;
+    }
+    byte[] r = new byte[3];
+    ThreadLocalRandom.current().nextBytes(r);
+    return "run-"
+        + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now())
+        + "-"
+        + HexFormat.of().formatHex(r);
+  }
+
+  private static void warn(PrintWriter err, String message) {
+    err.println("produce: warning: " + message);
+    err.flush();
+  }
+
+  private int dryRun(TaskStream tasks, PrintWriter out, PrintWriter err) {
+    Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);
+    long start = System.nanoTime();
+    long bytes = 0;
+    try {
+      for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
+        for (Task t : it.get().tasks()) {
+          String line = TaskJson.line(t);
+          bytes += line.length() + 1;
+          out.println(line);
+          byVariant.merge(t.variant(), 1L, Long::sum);
+        }
+        if (tasks.streaming()) {
+          out.flush(); // a streamed item's tasks should show up as soon as its line came in
+        }
+      }
+    } catch (DatasetException | ProduceException e) {
+      out.flush();
+      err.println("produce: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    }
+    out.flush();
+    if (tasks.items() == 0) {
+      err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
+      return EXIT_BAD_INPUT;
+    }
+    err.println(summary("dry run", tasks, byVariant, bytes, "JSON bytes", start));
+    return 0;
+  }
+
+  private int publish(TaskStream tasks, PrintWriter out, PrintWriter err) {
+    KafkaSettings settings;
+    try {
+      settings = kafka.resolve();
+    } catch (KafkaConfigException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    }
+    try {
+      TopicAdmin.ensureTopics(
+          settings, TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+    } catch (BrokerUnavailableException | TopicAdminException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_KAFKA;
+    }
+    Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);
+    long start = System.nanoTime();
+    try (TaskPublisher publisher = TaskPublisher.open(settings);
+        ProgressBar bar =
+            ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet)) {
+      for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
+        for (Task t : it.get().tasks()) {
+          publisher.publish(t);
+          byVariant.merge(t.variant(), 1L, Long::sum);
+        }
+        if (tasks.streaming()) {
+          // One item at a time as lines arrive: acknowledge it before waiting for the next line,
+          // so a Ctrl-C never loses an item the user already sent.
+          publisher.flush();
+        }
+        bar.advance(1);
+      }
+      PublishStats stats = publisher.flush();
+      bar.close();
+      if (tasks.items() == 0) {
+        err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
+        return EXIT_BAD_INPUT;
+      }
+      out.println(
+          summary("published to " + publisher.topic() + " at " + settings.bootstrapServers(),
+              tasks, byVariant, stats.bytes(), "bytes", start));
+      out.flush();
+      return 0;
+    } catch (DatasetException | ProduceException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    } catch (KafkaConfigException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    } catch (PublishException e) {
+      err.println("produce: " + e.getMessage());
+      return EXIT_KAFKA;
+    }
+  }
+
+  private static String summary(
+      String what, TaskStream tasks, Map<Variant, Long> byVariant, long bytes, String bytesLabel, long startNanos) {
+    double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%s: %d tasks from %d items, %d %s, %.1f s, %.0f tasks/s",
+            what,
+            tasks.tasks(),
+            tasks.items(),
+            bytes,
+            bytesLabel,
+            seconds,
+            tasks.tasks() / seconds));
+    sb.append("\n  by variant:");
+    for (Variant v : Variant.values()) {
+      sb.append(' ').append(v.wireName()).append('=').append(byVariant.getOrDefault(v, 0L));
+    }
+    if (tasks.droppedObjectInSubject() > 0) {
+      sb.append("\n  dropped as object-in-subject: ").append(tasks.droppedObjectInSubject());
+    }
+    if (tasks.skippedLines() > 0 || tasks.skippedItems() > 0) {
+      sb.append("\n  skipped: ")
+          .append(tasks.skippedLines())
+          .append(" lines, ")
+          .append(tasks.skippedItems())
+          .append(" items");
+    }
+    return sb.toString();
+  }
+}
