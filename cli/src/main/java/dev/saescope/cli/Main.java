@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         "Sparse-autoencoder interpretability experiments on language models, streamed through Kafka.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      dev.saescope.producer.cli.ProduceCommand.class,
       dev.saescope.worker.hub.FetchModelCommand.class,
     },
     footer = {
