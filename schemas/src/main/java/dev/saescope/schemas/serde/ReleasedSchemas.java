@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaParseException;
 
 /**
@@ -56,5 +58,27 @@ public final class ReleasedSchemas {
           "no released schema for " + name + " on the class path (expected " + root + name + "/v1.avsc)");
     }
     return List.copyOf(versions);
+  }
+
+  /**
+   * Why {@code candidate} cannot replace the {@code released} versions, or an empty list when it
+   * can: it must read what every released version wrote (backward) and every released version
+   * must read what it writes (forward), per Avro's {@link SchemaCompatibility}.
+   */
+  public static List<String> compatibilityProblems(Schema candidate, List<Schema> released) {
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < released.size(); i++) {
+      Schema old = released.get(i);
+      String version = old.getName() + " v" + (i + 1);
+      var backward = SchemaCompatibility.checkReaderWriterCompatibility(candidate, old);
+      if (backward.getType() != SchemaCompatibilityType.COMPATIBLE) {
+        problems.add("cannot read messages written with " + version + ": " + backward.getResult().getIncompatibilities());
+      }
+      var forward = SchemaCompatibility.checkReaderWriterCompatibility(old, candidate);
+      if (forward.getType() != SchemaCompatibilityType.COMPATIBLE) {
+        problems.add(version + " readers cannot read its messages: " + forward.getResult().getIncompatibilities());
+      }
+    }
+    return problems;
   }
 }
