@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         "Sparse-autoencoder interpretability experiments on language models, streamed through Kafka.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      dev.saescope.common.broker.BrokerCommand.class,
+      dev.saescope.common.tail.TailCommand.class,
       dev.saescope.producer.cli.ProduceCommand.class,
       dev.saescope.worker.hub.FetchModelCommand.class,
     },
