@@ -1,5 +1,6 @@
 package dev.saescope.worker.sae;
 
+import dev.saescope.worker.model.HookPoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -165,23 +166,28 @@ public final class Sae implements AutoCloseable {
     return pre.addi(bEnc);
   }
 
-  /** Copies the positions and values where {@code mask} holds; nonzero() is row-major, so sorted. */
+  /**
+   * Copies the positions and values where {@code mask} holds. The flat nonzero of a row-major mask
+   * is ascending, hence sorted by position, then latent. {@code take} by flat index costs ~1 ms at
+   * 1024 x 16384 where {@code booleanMask} (masked_select) costs ~150 ms, a third of the matmul.
+   */
   private SparseLatents extract(NDArray pre, NDArray mask, int tokens) {
-    NDArray where = mask.nonzero(); // [nnz, 2] int64: (token, latent)
-    NDArray vals = pre.booleanMask(mask); // [nnz]
-    long[] rc = where.toLongArray();
+    NDArray flat = mask.reshape(-1).nonzero().reshape(-1); // [nnz] int64: token * dSae + latent
+    NDArray vals = pre.take(flat); // [nnz]
+    long[] where = flat.toLongArray();
     float[] values = vals.toFloatArray();
     int nnz = values.length;
+    int dSae = dSae();
     int[] offsets = new int[tokens + 1];
     int[] indices = new int[nnz];
     for (int j = 0; j < nnz; j++) {
-      offsets[(int) rc[2 * j] + 1]++;
-      indices[j] = (int) rc[2 * j + 1];
+      offsets[(int) (where[j] / dSae) + 1]++;
+      indices[j] = (int) (where[j] % dSae);
     }
     for (int t = 0; t < tokens; t++) {
       offsets[t + 1] += offsets[t];
     }
-    return dropZeros(new SparseLatents(dSae(), offsets, indices, values));
+    return dropZeros(new SparseLatents(dSae, offsets, indices, values));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.saescope.worker.sae;
 
+import dev.saescope.worker.model.HookPoint;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package dev.saescope.worker.sae;
 
+import dev.saescope.worker.model.HookPoint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

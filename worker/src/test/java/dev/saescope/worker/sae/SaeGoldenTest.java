@@ -1,5 +1,7 @@
 package dev.saescope.worker.sae;
 
+import dev.saescope.worker.model.Site;
+import dev.saescope.worker.model.HookPoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +53,7 @@ class SaeGoldenTest {
     try (Sae sae = Sae.create(SaeLoader.load(npz))) {
       check(sae, dir);
       assertEquals("gemma-2-2b", sae.metadata().modelId());
-      assertEquals(Optional.of(new HookPoint(3, HookSite.RESID_POST)), sae.metadata().hook());
+      assertEquals(Optional.of(new HookPoint(3, Site.RESID_POST)), sae.metadata().hook());
       assertTrue(!sae.metadata().applyBDecToInput());
     }
   }
@@ -62,7 +64,7 @@ class SaeGoldenTest {
     try (Sae sae = Sae.create(SaeLoader.load(dir.resolve("gemma-scope-2")))) {
       check(sae, dir);
       assertEquals("gemma-v3-270m-pt", sae.metadata().modelId());
-      assertEquals(Optional.of(new HookPoint(3, HookSite.RESID_POST)), sae.metadata().hook());
+      assertEquals(Optional.of(new HookPoint(3, Site.RESID_POST)), sae.metadata().hook());
     }
   }
 

@@ -1,10 +1,10 @@
 package dev.saescope.worker.sae.io;
 
+import dev.saescope.worker.model.Site;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.worker.sae.Activation;
-import dev.saescope.worker.sae.HookSite;
 import dev.saescope.worker.sae.SaeMetadata;
 import dev.saescope.worker.sae.SaeParams;
 import dev.saescope.worker.weights.HostTensor;
@@ -61,7 +61,7 @@ public final class SaeLensWriter {
     c.put("device", "cpu");
     c.put("apply_b_dec_to_input", m.applyBDecToInput());
     c.put("normalize_activations", "none");
-    boolean hookZ = m.hook().map(h -> h.site() == HookSite.ATTN_Z).orElse(false);
+    boolean hookZ = m.hook().map(h -> h.site() == Site.ATTN_Z).orElse(false);
     c.put("reshape_activations", hookZ ? "hook_z" : "none");
     switch (m.activation()) {
       case Activation.TopK t -> {
@@ -79,7 +79,7 @@ public final class SaeLensWriter {
     } else {
       meta.put("model_name", m.modelId());
     }
-    m.hook().ifPresentOrElse(h -> meta.put("hook_name", h.site().tlHookName(h.layer())), () -> meta.putNull("hook_name"));
+    m.hook().ifPresentOrElse(h -> meta.put("hook_name", TlHookNames.of(h)), () -> meta.putNull("hook_name"));
     meta.putNull("hook_head_index");
     meta.put("prepend_bos", true);
     meta.put("saescope_hash", m.hash());

@@ -1,10 +1,10 @@
 package dev.saescope.worker.sae.io;
 
+import dev.saescope.worker.model.Site;
+import dev.saescope.worker.model.HookPoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.worker.sae.Activation;
-import dev.saescope.worker.sae.HookPoint;
-import dev.saescope.worker.sae.HookSite;
 import dev.saescope.worker.sae.SaeParams;
 import dev.saescope.worker.sae.npy.NpyArray;
 import dev.saescope.worker.sae.npy.NpyException;
@@ -147,11 +147,11 @@ public final class SaeLoader {
         return new GemmaScopePath("", Optional.empty());
       }
       String model = "gemma-2-" + repo.group(1) + (repo.group(2).equals("it") ? "-it" : "");
-      HookSite site =
+      Site site =
           switch (repo.group(3)) {
-            case "res" -> HookSite.RESID_POST;
-            case "mlp" -> HookSite.MLP_OUT;
-            default -> HookSite.ATTN_Z;
+            case "res" -> Site.RESID_POST;
+            case "mlp" -> Site.MLP_OUT;
+            default -> Site.ATTN_Z;
           };
       Optional<HookPoint> hook =
           layer.find() ? Optional.of(new HookPoint(Integer.parseInt(layer.group(1)), site)) : Optional.empty();
@@ -219,12 +219,12 @@ public final class SaeLoader {
       return Optional.empty();
     }
     int layer = Integer.parseInt(m.group(1));
-    HookSite site =
+    Site site =
         switch (m.group(2)) {
-          case "output" -> HookSite.RESID_POST;
-          case "input" -> HookSite.RESID_PRE;
-          case "self_attn.o_proj.input" -> HookSite.ATTN_Z;
-          default -> HookSite.MLP_OUT;
+          case "output" -> Site.RESID_POST;
+          case "input" -> Site.RESID_PRE;
+          case "self_attn.o_proj.input" -> Site.ATTN_Z;
+          default -> Site.MLP_OUT;
         };
     return Optional.of(new HookPoint(layer, site));
   }
@@ -238,11 +238,11 @@ public final class SaeLoader {
     }
     int l = Integer.parseInt(layer.group(1));
     for (var e : List.of(
-        new Object[] {"resid_post", HookSite.RESID_POST},
-        new Object[] {"mlp_out", HookSite.MLP_OUT},
-        new Object[] {"attn_out", HookSite.ATTN_Z})) {
+        new Object[] {"resid_post", Site.RESID_POST},
+        new Object[] {"mlp_out", Site.MLP_OUT},
+        new Object[] {"attn_out", Site.ATTN_Z})) {
       if (s.contains((String) e[0])) {
-        return Optional.of(new HookPoint(l, (HookSite) e[1]));
+        return Optional.of(new HookPoint(l, (Site) e[1]));
       }
     }
     return Optional.empty();
@@ -286,7 +286,7 @@ public final class SaeLoader {
     JsonNode meta = cfg.has("metadata") ? cfg.get("metadata") : cfg;
     String modelId = meta.path("model_name").asText(cfg.path("model_name").asText(""));
     String hookName = meta.path("hook_name").asText(cfg.path("hook_name").asText(cfg.path("hook_point").asText("")));
-    Optional<HookPoint> hook = HookSite.fromTlHookName(hookName);
+    Optional<HookPoint> hook = TlHookNames.parse(hookName);
     try (Safetensors st = Safetensors.open(weights)) {
       float[] wEnc = read(st, key(st, "W_enc"), dIn, dSae);
       float[] bEnc = read(st, key(st, "b_enc"), dSae);
