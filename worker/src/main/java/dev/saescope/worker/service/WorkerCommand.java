@@ -1,0 +1,269 @@
+package dev.saescope.worker.service;
+
+import dev.saescope.common.kafka.BrokerUnavailableException;
+import dev.saescope.common.kafka.KafkaConfigException;
+import dev.saescope.common.kafka.KafkaOptions;
+import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.common.kafka.TopicAdmin;
+import dev.saescope.common.kafka.TopicAdminException;
+import dev.saescope.common.kafka.TopicSpec;
+import dev.saescope.common.metrics.MetricsServer;
+import dev.saescope.worker.model.GemmaModel;
+import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.Site;
+import dev.saescope.worker.sae.Sae;
+import dev.saescope.worker.sae.io.SaeLoader;
+import dev.saescope.worker.tokenizer.GemmaTokenizer;
+import dev.saescope.worker.weights.ModelSpec;
+import dev.saescope.worker.weights.ModelWeights;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code saescope worker}: one elastic experiment worker. */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run one experiment worker: join the worker group on the tasks topic, run the model and its SAEs",
+      "on micro-batches of tasks, and publish results, dead letters and consumed offsets in one Kafka",
+      "transaction. Start as many as you like, on any machines; kill or add them while a run streams.",
+      "Stops cleanly on SIGTERM/Ctrl-C after the batch in flight.",
+      ""
+    },
+    footer = {
+      "",
+      "Exit codes: 0 stopped on request; 1 bad options; 2 model, tokenizer or SAE will not load;",
+      "3 Kafka unreachable or fatal Kafka error (e.g. fenced by a worker with the same --worker-id).",
+      "",
+      "Example: ./saescope worker --model gemma-3-270m --sae ~/.cache/saescope/saes/gemma-3-270m/layer_6 --layers 0-17"
+    })
+public final class WorkerCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "SPEC",
+      description = "Model: a Hugging Face folder, a .gguf file, hf:owner/name[@rev], or gemma-3-270m.")
+  String model;
+
+  @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json, if not next to the model.")
+  Path tokenizer;
+
+  @Option(names = "--sae", paramLabel = "SPEC",
+      description = {
+        "An SAE to attach (repeatable): a Gemma Scope params.npz, a Gemma Scope 2 or SAELens folder.",
+        "Append #LAYER:SITE when its config does not say where it reads, e.g. params.npz#12:resid_post."
+      })
+  List<String> saes = new ArrayList<>();
+
+  @Option(names = "--layers", paramLabel = "LIST", defaultValue = "all",
+      description = "Layers whose resid_post is reported: all, or e.g. 0,6,12 or 0-17 (default: ${DEFAULT-VALUE}).")
+  String layers;
+
+  @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "1024",
+      description = "Micro-batch budget in tokens (default: ${DEFAULT-VALUE}).")
+  int batchTokens;
+
+  @Option(names = "--max-batch-tasks", paramLabel = "N", defaultValue = "64",
+      description = "At most this many tasks per micro-batch (default: ${DEFAULT-VALUE}).")
+  int maxBatchTasks;
+
+  @Option(names = "--max-task-tokens", paramLabel = "N", defaultValue = "512",
+      description = "Longer tasks go to dead-letter as TOO_LONG (default: ${DEFAULT-VALUE}; capped by the model's context).")
+  int maxTaskTokens;
+
+  @Option(names = "--worker-id", paramLabel = "ID", defaultValue = "${env:SAESCOPE_WORKER_ID}",
+      description = {
+        "Stable id of this worker slot (default: env SAESCOPE_WORKER_ID, else host name and pid).",
+        "A restarted worker with the same id fences its predecessor's open transaction at once."
+      })
+  String workerId;
+
+  @Option(names = "--group", paramLabel = "ID", defaultValue = WorkerSettings.DEFAULT_GROUP,
+      description = "Consumer group of the worker pool (default: ${DEFAULT-VALUE}).")
+  String group;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "12",
+      description = "Partitions for topics this worker creates if missing (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+      description = "Address of the /metrics and /health endpoint (default: ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "9401",
+      description = "Port of the /metrics endpoint; 0 picks a free one, -1 disables (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--offline", description = "Never download models or SAEs (also env HF_HUB_OFFLINE=1).")
+  boolean offline;
+
+  @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "60",
+      description = "How long SIGTERM waits for the batch in flight (default: ${DEFAULT-VALUE}).")
+  int shutdownSeconds;
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    String id = workerId == null || workerId.isBlank() ? defaultWorkerId() : workerId;
+    WorkerSettings settings;
+    KafkaSettings kafkaSettings;
+    try {
+      settings = new WorkerSettings(id, group, batchTokens, maxBatchTasks, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(shutdownSeconds));
+      kafkaSettings = kafka.resolve();
+    } catch (IllegalArgumentException | KafkaConfigException e) {
+      err.println("worker: " + e.getMessage());
+      return 1;
+    }
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry("worker");
+    Loaded loaded;
+    try {
+      loaded = load(registry, id);
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("worker: " + e.getMessage());
+      return 2;
+    }
+    try (loaded;
+        MetricsServer metricsServer = metricsPort < 0 ? null : MetricsServer.start(registry, metricsHost, metricsPort, () -> health(id, loaded))) {
+      TopicAdmin.ensureTopics(kafkaSettings, TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+      WorkerLoop loop = new WorkerLoop(kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
+      Thread hook = new Thread(() -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      if (metricsServer != null) {
+        err.println("worker " + id + ": metrics on http://" + metricsHost + ":" + metricsServer.port() + "/metrics");
+      }
+      err.println("worker " + id + ": " + loaded.processor().describe());
+      err.flush();
+      loop.run();
+      return 0;
+    } catch (BrokerUnavailableException | TopicAdminException | WorkerFatalException e) {
+      err.println("worker: " + e.getMessage());
+      return 3;
+    }
+  }
+
+  private static void stopAndWait(WorkerLoop loop, Duration timeout) {
+    loop.stop();
+    try {
+      if (!loop.awaitStopped(timeout)) {
+        LOG.warn("the batch in flight did not finish within {} s; its transaction will be aborted", timeout.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static JsonObject health(String id, Loaded loaded) {
+    return new JsonObject().put("worker", id).put("processor", loaded.processor().describe());
+  }
+
+  /** The model, tokenizer and SAEs of one worker, closed together. */
+  record Loaded(GemmaModel model, GemmaTokenizer tokenizer, List<Sae> saes, ExperimentProcessor processor)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      saes.forEach(Sae::close);
+      tokenizer.close();
+      model.close();
+    }
+  }
+
+  private Loaded load(PrometheusMeterRegistry registry, String id) throws IOException {
+    boolean off = offline || "1".equals(System.getenv("HF_HUB_OFFLINE"));
+    Timer modelLoad = Timer.builder("saescope.worker.model.load").description("Model load time").tag("worker", id).register(registry);
+    long t0 = System.nanoTime();
+    GemmaModel gemma;
+    GemmaTokenizer tok;
+    try (ModelWeights weights = ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, off))) {
+      gemma = GemmaModel.load(weights);
+      tok = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
+    }
+    modelLoad.record(Duration.ofNanos(System.nanoTime() - t0));
+    List<Sae> opened = new ArrayList<>();
+    List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
+    try {
+      Timer saeLoad = Timer.builder("saescope.worker.sae.load").description("SAE load time").tag("worker", id).register(registry);
+      for (String s : saes) {
+        long t1 = System.nanoTime();
+        SaeSpec parsed = SaeSpec.parse(s);
+        Sae sae = Sae.create(SaeLoader.load(parsed.path(), new SaeLoader.Hints(Optional.of(model), parsed.hook())));
+        opened.add(sae);
+        HookPoint hook = sae.metadata().hook().orElseThrow(() ->
+            new IllegalArgumentException("--sae " + s + ": its config does not say which layer and site it reads; append #LAYER:SITE"));
+        attached.add(new ExperimentProcessor.AttachedSae(parsed.id(sae), sae, hook));
+        saeLoad.record(Duration.ofNanos(System.nanoTime() - t1));
+      }
+      SortedSet<Integer> layerSet = LayerList.parse(layers, gemma.config().nLayers());
+      ExperimentProcessor processor = new ExperimentProcessor(gemma, tok, modelIdOf(model), id, attached, layerSet, maxTaskTokens);
+      return new Loaded(gemma, tok, opened, processor);
+    } catch (IOException | RuntimeException e) {
+      opened.forEach(Sae::close);
+      tok.close();
+      gemma.close();
+      throw e;
+    }
+  }
+
+  private static String modelIdOf(String spec) {
+    return spec.strip();
+  }
+
+  private static String defaultWorkerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "worker";
+    }
+    return host + "-" + ProcessHandle.current().pid();
+  }
+
+  /** {@code PATH[#LAYER:SITE]}. */
+  record SaeSpec(Path path, Optional<HookPoint> hook) {
+    static SaeSpec parse(String text) {
+      int hash = text.lastIndexOf('#');
+      if (hash < 0) {
+        return new SaeSpec(Path.of(text), Optional.empty());
+      }
+      String where = text.substring(hash + 1);
+      String[] parts = where.split(":");
+      if (parts.length != 2) {
+        throw new IllegalArgumentException("--sae " + text + ": expected PATH#LAYER:SITE, e.g. params.npz#12:resid_post");
+      }
+      int layer;
+      try {
+        layer = Integer.parseInt(parts[0]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--sae " + text + ": layer '" + parts[0] + "' is not a number");
+      }
+      return new SaeSpec(Path.of(text.substring(0, hash)), Optional.of(new HookPoint(layer, Site.parse(parts[1]))));
+    }
+
+    String id(Sae sae) {
+      Path name = path.getFileName();
+      String base = name == null ? "sae" : name.toString().replaceAll("\\.npz$", "");
+      String h = sae.metadata().hash();
+      return base + "-" + h.substring(0, Math.min(8, h.length()));
+    }
+  }
+}
