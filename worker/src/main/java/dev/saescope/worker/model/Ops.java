@@ -1,0 +1,83 @@
+package dev.saescope.worker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.core.Linear;
+
+/**
+ * The elementwise pieces of the Gemma forward pass, written as the same fp32 operations, in the
+ * same order, as transformers' {@code modeling_gemma2.py} / {@code modeling_gemma3.py} (v5.24), so
+ * that results agree to accumulation-order rounding. Every result lives in the manager of the
+ * first operand (the activation), never in the weights' manager.
+ */
+final class Ops {
+  private Ops() {}
+
+  /** tanh-GELU constants as PyTorch's {@code GeluKernel} uses them (sqrt(2/pi), 0.044715), in fp32. */
+  private static final float GELU_BETA = (float) (Math.sqrt(2.0) * (2.0 / Math.sqrt(Math.PI)) * 0.5);
+
+  private static final float GELU_KAPPA = 0.044715f;
+
+  /** {@code x @ w^T}, as {@code nn.Linear} without bias. x: [..., in], w: [out, in] → [..., out]. */
+  static NDArray linear(NDArray x, NDArray w) {
+    return Linear.linear(x, w).singletonOrThrow();
+  }
+
+  /**
+   * Gemma RMSNorm with the (1 + w) scale already folded into {@code scale}: {@code x *
+   * rsqrt(mean(x^2) + eps) * scale} over the last axis (Gemma3RMSNorm._norm/forward).
+   */
+  static NDArray rmsNorm(NDArray x, NDArray scale, float eps) {
+    int last = x.getShape().dimension() - 1;
+    NDArray meanSq = x.square().mean(new int[] {last}, true);
+    meanSq.addi(eps);
+    NDArray rsqrt = NDArrays.div(1f, meanSq.sqrt()); // torch.rsqrt on CPU is 1 / sqrt
+    NDArray y = x.mul(rsqrt);
+    y.muli(scale);
+    return y;
+  }
+
+  /**
+   * {@code gelu(x, approximate="tanh")} in PyTorch's operation order: {@code 0.5 x (1 + tanh(beta
+   * (x + kappa x^3)))}. DJL's {@code gelu} is the erf form, which Gemma does not use.
+   */
+  static NDArray geluTanh(NDArray x) {
+    NDArray inner = x.mul(x);
+    inner.muli(x);
+    inner.muli(GELU_KAPPA);
+    inner.addi(x);
+    inner.muli(GELU_BETA);
+    NDArray t = inner.tanh();
+    t.addi(1f);
+    NDArray half = x.mul(0.5f);
+    half.muli(t);
+    return half;
+  }
+
+  /** {@code tanh(x / cap) * cap} in place of a fresh array; cap 0 returns x unchanged. */
+  static NDArray softcap(NDArray x, float cap) {
+    if (cap == 0f) {
+      return x;
+    }
+    x.divi(cap);
+    NDArray t = x.tanh();
+    t.muli(cap);
+    return t;
+  }
+
+  /**
+   * Split-half (NeoX) rotary embedding: {@code x cos + rotate_half(x) sin}, rotate_half(x) =
+   * cat(-x[D/2:], x[:D/2]). x: [batch, seq, heads, D]; cos, sin: [1, seq, 1, D].
+   */
+  static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+    int last = x.getShape().dimension() - 1;
+    long half = x.getShape().get(last) / 2;
+    NDList halves = x.split(new long[] {half}, last);
+    NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
+    NDArray out = x.mul(cos);
+    rotated.muli(sin);
+    out.addi(rotated);
+    return out;
+  }
+}
