@@ -66,9 +66,11 @@ import picocli.CommandLine.Spec;
       "counterfactual and cloze variants, built from saescope's own templates.",
       "",
       "Examples:",
-      "  saescope produce --dataset knowledge-neurons --data path/to/knowledge-neurons/data --limit 100",
-      "  saescope produce --dataset pararel --data path/to/pararel/data --relations P36,P19 --dry-run",
-      "  my-question-source | saescope produce --dataset jsonl --data -"
+      "  saescope produce --dataset knowledge-neurons --data kn/data --limit 100",
+      "  saescope produce --dataset pararel --data pararel/data --relations P36,P19 \\",
+      "      --dry-run",
+      "  my-questions | saescope produce --dataset jsonl --data -",
+      ""
     },
     sortOptions = false)
 public final class ProduceCommand implements Callable<Integer> {
@@ -96,7 +98,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(
       names = "--relations",
       split = ",",
-      paramLabel = "P36,P19",
+      paramLabel = "REL",
       description = "Only these relations (default: all).")
   List<String> relations = new ArrayList<>();
 
@@ -110,7 +112,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(
       names = "--variants",
       split = ",",
-      paramLabel = "V,...",
+      paramLabel = "VARIANT",
       defaultValue = "direct,evasive,counterfactual,cloze",
       description = "Variants to build (default: ${DEFAULT-VALUE}).")
   List<String> variants = new ArrayList<>();
@@ -118,7 +120,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(
       names = "--direct-forms",
       split = ",",
-      paramLabel = "F,...",
+      paramLabel = "FORM",
       defaultValue = "qa",
       description =
           "Direct variant forms: qa (question + gold object), pattern (a filled ParaRel pattern"
