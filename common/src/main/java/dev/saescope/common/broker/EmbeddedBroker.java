@@ -40,6 +40,15 @@ public final class EmbeddedBroker implements AutoCloseable {
   private static final int NODE_ID = 1;
   private static final String LOOPBACK = "127.0.0.1";
 
+  static {
+    // Kafka's server registers a Log4j 2 MBean through the log4j-api; with no Log4j core on the
+    // class path (we log through SLF4J) Log4j prints a scary "could not find a logging
+    // implementation" error. Its built-in simple context is enough for that one MBean.
+    if (System.getProperty("log4j2.loggerContextFactory") == null) {
+      System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+    }
+  }
+
   /**
    * How to start a broker.
    *
