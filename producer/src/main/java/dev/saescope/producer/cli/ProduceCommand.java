@@ -50,12 +50,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code saescope produce}: reads a dataset, builds the tasks of every item and publishes them
- * to the tasks topic (or prints them with {@code --dry-run}).
+ * {@code saescope produce}: reads a dataset, builds the tasks of every item and publishes them to
+ * the tasks topic (or prints them with {@code --dry-run}).
  *
- * <p>Exit codes: 0 done; 1 bad input (dataset, options, nothing to produce); 3 Kafka
- * unreachable or refusing. Stdout carries only data ({@code --dry-run} JSON lines) or, when
- * publishing, the summary; warnings, progress and the dry-run summary go to stderr.
+ * <p>Exit codes: 0 done; 1 bad input (dataset, options, nothing to produce); 3 Kafka unreachable or
+ * refusing. Stdout carries only data ({@code --dry-run} JSON lines) or, when publishing, the
+ * summary; warnings, progress and the dry-run summary go to stderr.
  */
 @Command(
     name = "produce",
@@ -131,7 +131,8 @@ public final class ProduceCommand implements Callable<Integer> {
       names = "--questions-per-item",
       paramLabel = "K",
       defaultValue = "1",
-      description = "Question templates per item, each with its own variants (default: ${DEFAULT-VALUE}).")
+      description =
+          "Question templates per item, each with its own variants (default: ${DEFAULT-VALUE}).")
   int questionsPerItem;
 
   @Option(
@@ -147,7 +148,8 @@ public final class ProduceCommand implements Callable<Integer> {
       names = "--seed",
       paramLabel = "S",
       defaultValue = "0",
-      description = "Seed of every random choice: same seed, same tasks in the same order (default: ${DEFAULT-VALUE}).")
+      description =
+          "Seed of every random choice: same seed, same tasks in the same order (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(
@@ -167,17 +169,21 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Option(
       names = "--drop-object-in-subject",
-      description = "Drop items whose gold object appears in the subject's name (they are flagged otherwise).")
+      description =
+          "Drop items whose gold object appears in the subject's name (they are flagged otherwise).")
   boolean dropObjectInSubject;
 
-  @Option(names = "--dry-run", description = "Print one JSON object per task on stdout; touch no broker.")
+  @Option(
+      names = "--dry-run",
+      description = "Print one JSON object per task on stdout; touch no broker.")
   boolean dryRun;
 
   @Option(
       names = "--partitions",
       paramLabel = "N",
       defaultValue = "8",
-      description = "Partitions of topics this command creates (bounds the worker group size) (default: ${DEFAULT-VALUE}).")
+      description =
+          "Partitions of topics this command creates (bounds the worker group size) (default: ${DEFAULT-VALUE}).")
   int partitions;
 
   @Option(names = "--quiet", description = "No progress bar.")
@@ -205,7 +211,8 @@ public final class ProduceCommand implements Callable<Integer> {
               limit,
               ItemOrder.fromCliName(order),
               seed);
-      builder = new TaskBuilder(templates, variantOptions(), runId(), seed, System::currentTimeMillis);
+      builder =
+          new TaskBuilder(templates, variantOptions(), runId(), seed, System::currentTimeMillis);
     } catch (IllegalArgumentException e) {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
@@ -241,7 +248,9 @@ public final class ProduceCommand implements Callable<Integer> {
     byte[] r = new byte[3];
     ThreadLocalRandom.current().nextBytes(r);
     return "run-"
-        + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now())
+        + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC)
+            .format(Instant.now())
         + "-"
         + HexFormat.of().formatHex(r);
   }
@@ -299,8 +308,7 @@ public final class ProduceCommand implements Callable<Integer> {
     Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);
     long start = System.nanoTime();
     try (TaskPublisher publisher = TaskPublisher.open(settings);
-        ProgressBar bar =
-            ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet)) {
+        ProgressBar bar = ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet)) {
       for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
         for (Task t : it.get().tasks()) {
           publisher.publish(t);
@@ -320,8 +328,13 @@ public final class ProduceCommand implements Callable<Integer> {
         return EXIT_BAD_INPUT;
       }
       out.println(
-          summary("published to " + publisher.topic() + " at " + settings.bootstrapServers(),
-              tasks, byVariant, stats.bytes(), "bytes", start));
+          summary(
+              "published to " + publisher.topic() + " at " + settings.bootstrapServers(),
+              tasks,
+              byVariant,
+              stats.bytes(),
+              "bytes",
+              start));
       out.flush();
       return 0;
     } catch (DatasetException | ProduceException e) {
@@ -337,7 +350,12 @@ public final class ProduceCommand implements Callable<Integer> {
   }
 
   private static String summary(
-      String what, TaskStream tasks, Map<Variant, Long> byVariant, long bytes, String bytesLabel, long startNanos) {
+      String what,
+      TaskStream tasks,
+      Map<Variant, Long> byVariant,
+      long bytes,
+      String bytesLabel,
+      long startNanos) {
     double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
     StringBuilder sb = new StringBuilder();
     sb.append(

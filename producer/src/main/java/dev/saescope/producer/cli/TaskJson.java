@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.schemas.Task;
 
 /**
- * A task as one line of JSON, the {@code --dry-run} output, with the Avro field names:
- * {@code run_id, task_id, item_id, relation, subject, gold_objects, variant, family, template_id,
+ * A task as one line of JSON, the {@code --dry-run} output, with the Avro field names: {@code
+ * run_id, task_id, item_id, relation, subject, gold_objects, variant, family, template_id,
  * question, answer, text, answer_start, object_in_subject}. {@code created_at_ms} and {@code
  * sae_ids} are left out, so the same seed prints byte-identical lines.
  */

@@ -1,8 +1,8 @@
 package dev.saescope.producer.dataset;
 
 /**
- * A dataset could not be read. The message always starts with the source (a file path or
- * {@code <stdin>}) and, when known, the 1-based line: {@code data/P36.jsonl:12: ...}.
+ * A dataset could not be read. The message always starts with the source (a file path or {@code
+ * <stdin>}) and, when known, the 1-based line: {@code data/P36.jsonl:12: ...}.
  */
 public final class DatasetException extends Exception {
   private final String source;

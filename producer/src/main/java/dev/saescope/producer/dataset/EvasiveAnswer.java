@@ -5,8 +5,8 @@ import java.util.Objects;
 /**
  * An evasive answer a user supplied with an item (JSONL {@code evasive_answers}).
  *
- * @param family one of the six template families ({@code claims_ignorance}, ...) or any other
- *     name the user chose; {@code custom} when the user gave none
+ * @param family one of the six template families ({@code claims_ignorance}, ...) or any other name
+ *     the user chose; {@code custom} when the user gave none
  * @param text the answer, used verbatim
  */
 public record EvasiveAnswer(String family, String text) {

@@ -5,16 +5,16 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One fact: a subject, a relation and the gold object set (every object the dataset gives for
- * this relation and subject, because N-M relations have several; score against the set).
+ * One fact: a subject, a relation and the gold object set (every object the dataset gives for this
+ * relation and subject, because N-M relations have several; score against the set).
  *
  * @param itemId stable id, by default {@code relation + ":" + subject}; the Kafka key of its tasks
  * @param relation Wikidata property id (or a user's own relation name in JSONL)
  * @param subject the subject's name
  * @param goldObjects distinct objects in first-seen order, never empty
- * @param objectInSubject whether a gold object occurs inside the subject's name
- *     (case-insensitive), e.g. "Cambridge United F.C." and "Cambridge": the answer leaks from the
- *     question, so such items are flagged and can be dropped (about 10% of the facts)
+ * @param objectInSubject whether a gold object occurs inside the subject's name (case-insensitive),
+ *     e.g. "Cambridge United F.C." and "Cambridge": the answer leaks from the question, so such
+ *     items are flagged and can be dropped (about 10% of the facts)
  * @param overrides texts supplied with a JSONL item; {@link ItemOverrides#NONE} otherwise
  */
 public record Item(

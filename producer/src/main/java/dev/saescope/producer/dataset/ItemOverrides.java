@@ -3,8 +3,8 @@ package dev.saescope.producer.dataset;
 import java.util.List;
 
 /**
- * Texts a user supplied with a JSONL item, replacing the ones our templates would build. Every
- * list may be empty, meaning "use the templates" (or, for {@code patterns}, "no cloze").
+ * Texts a user supplied with a JSONL item, replacing the ones our templates would build. Every list
+ * may be empty, meaning "use the templates" (or, for {@code patterns}, "no cloze").
  *
  * @param questions questions used verbatim instead of the relation's question templates
  * @param directAnswers correct answers instead of the first gold object

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a JSONL item file whole. A malformed line, or an item id seen twice, stops the read with
- * an error naming the file and line: a file can be fixed and re-run, and a half-read file
- * would silently change the sample.
+ * Reads a JSONL item file whole. A malformed line, or an item id seen twice, stops the read with an
+ * error naming the file and line: a file can be fixed and re-run, and a half-read file would
+ * silently change the sample.
  */
 public final class JsonlItemFile {
   private JsonlItemFile() {}

@@ -8,8 +8,8 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Parses one line of our JSONL item format into an {@link Item}. The format is documented in
- * {@code producer/README-ITEMS.md}; in short:
+ * Parses one line of our JSONL item format into an {@link Item}. The format is documented in {@code
+ * producer/README-ITEMS.md}; in short:
  *
  * <pre>{@code
  * {"relation": "P36", "subject": "Azerbaijan", "objects": ["Baku"],          required
@@ -40,8 +40,8 @@ public final class JsonlItemParser {
   private final Predicate<String> hasQuestionTemplate;
 
   /**
-   * @param hasQuestionTemplate whether our templates can ask about a relation; an item of any
-   *     other relation must bring its own question
+   * @param hasQuestionTemplate whether our templates can ask about a relation; an item of any other
+   *     relation must bring its own question
    */
   public JsonlItemParser(Predicate<String> hasQuestionTemplate) {
     this.hasQuestionTemplate = hasQuestionTemplate;
@@ -82,7 +82,9 @@ public final class JsonlItemParser {
       throw new DatasetException(
           source,
           line,
-          "relation \"" + relation + "\" has no question template; give \"question\" with the item");
+          "relation \""
+              + relation
+              + "\" has no question template; give \"question\" with the item");
     }
     List<Pattern> patterns = new ArrayList<>();
     for (String p : strings(obj, "patterns", source, line)) {
@@ -113,7 +115,9 @@ public final class JsonlItemParser {
       for (String ph : PLACEHOLDERS) {
         if (s.contains(ph)) {
           throw new DatasetException(
-              source, line, "placeholder " + ph + " is not allowed in \"" + s + "\" (only in patterns)");
+              source,
+              line,
+              "placeholder " + ph + " is not allowed in \"" + s + "\" (only in patterns)");
         }
       }
     }

@@ -8,15 +8,15 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Items streamed as JSONL lines, typically on stdin: {@link #next} blocks until a line arrives
- * and returns each item as soon as its line is complete, so a running pipeline takes new
- * questions while it works.
+ * Items streamed as JSONL lines, typically on stdin: {@link #next} blocks until a line arrives and
+ * returns each item as soon as its line is complete, so a running pipeline takes new questions
+ * while it works.
  *
- * <p>Error policy, decided for streams: a malformed line, or an item id already seen, is
- * skipped with a warning naming the line and counted ({@link #skippedLines}, {@link
- * #duplicateItems}); the stream goes on. Stopping would kill a running system over one typo.
- * Only an I/O failure of the stream itself ends it with an exception. Files are read by {@link
- * JsonlItemFile}, which stops at the first bad line instead.
+ * <p>Error policy, decided for streams: a malformed line, or an item id already seen, is skipped
+ * with a warning naming the line and counted ({@link #skippedLines}, {@link #duplicateItems}); the
+ * stream goes on. Stopping would kill a running system over one typo. Only an I/O failure of the
+ * stream itself ends it with an exception. Files are read by {@link JsonlItemFile}, which stops at
+ * the first bad line instead.
  */
 public final class JsonlItemStream implements AutoCloseable {
   private final BufferedReader in;

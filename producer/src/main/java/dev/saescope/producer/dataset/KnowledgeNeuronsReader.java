@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code LAMA/raw_data/relations.jsonl}: label and type (1-1, N-1, N-M) of each relation;
  *   <li>optional bag files {@code PARAREL/data_*.json}: a list of bags, a bag being one fact as
  *       {@code [prompt with [MASK], object, "Pxx(label)"]} triples, one per pattern. Their facts
- *       are merged with {@code query_pairs.json} (deduplicated), so a folder holding only bag
- *       files (e.g. the full {@code data_all.json}) still reads. The subject is recovered by
- *       matching the prompt against the relation's patterns.
+ *       are merged with {@code query_pairs.json} (deduplicated), so a folder holding only bag files
+ *       (e.g. the full {@code data_all.json}) still reads. The subject is recovered by matching the
+ *       prompt against the relation's patterns.
  * </ul>
  *
  * <p>Facts are taken for the relations of {@code query_pairs.json} and the bags; relations with
@@ -70,7 +70,8 @@ public final class KnowledgeNeuronsReader {
     }
     for (String r : relations.keySet()) {
       if (!patterns.containsKey(r)) {
-        log.warn("{}: relation {} has facts but no pattern file; it gets no cloze variant", root, r);
+        log.warn(
+            "{}: relation {} has facts but no pattern file; it gets no cloze variant", root, r);
       }
     }
     log.info(
@@ -128,8 +129,9 @@ public final class KnowledgeNeuronsReader {
       }
     } catch (JsonParseException e) {
       throw new DatasetException(
-          src, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "malformed JSON: "
-              + e.getOriginalMessage().lines().findFirst().orElse(""));
+          src,
+          e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+          "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
       throw new DatasetException(src, 0, "cannot read: " + e, e);
     }
@@ -142,7 +144,9 @@ public final class KnowledgeNeuronsReader {
       throw new DatasetException(
           src,
           line(p),
-          "a pair of " + relation + " must be two non-blank strings [subject, object], got "
+          "a pair of "
+              + relation
+              + " must be two non-blank strings [subject, object], got "
               + (t == null ? "end of file" : p.getText()));
     }
     return p.getText();
@@ -173,8 +177,8 @@ public final class KnowledgeNeuronsReader {
 
   /**
    * Reads one bag file. Bag {@code i}, triple {@code j} was made from pattern {@code j} of its
-   * relation (knowledge-neurons README, "Rebuilding"), but matching against every pattern keeps
-   * us independent of that ordering.
+   * relation (knowledge-neurons README, "Rebuilding"), but matching against every pattern keeps us
+   * independent of that ordering.
    */
   static void readBags(Path file, Map<String, List<Pattern>> patterns, FactGrouper grouper)
       throws DatasetException {
@@ -193,8 +197,9 @@ public final class KnowledgeNeuronsReader {
       }
     } catch (JsonParseException e) {
       throw new DatasetException(
-          src, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "malformed JSON: "
-              + e.getOriginalMessage().lines().findFirst().orElse(""));
+          src,
+          e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+          "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
       throw new DatasetException(src, 0, "cannot read: " + e, e);
     }

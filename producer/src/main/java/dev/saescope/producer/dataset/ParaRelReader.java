@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  *       "uuid"}}, filtered to objects that are one token for BERT, RoBERTa and ALBERT.
  * </ul>
  *
- * <p>Every relation with a facts file becomes items, in file-name order, including those with
- * few or no patterns (P31 and P527 have none: no cloze variant for them). The ParaRel pickled
- * graphs ({@code graphs/*.graph}) are never read: loading a pickle can run code.
+ * <p>Every relation with a facts file becomes items, in file-name order, including those with few
+ * or no patterns (P31 and P527 have none: no cloze variant for them). The ParaRel pickled graphs
+ * ({@code graphs/*.graph}) are never read: loading a pickle can run code.
  */
 public final class ParaRelReader {
   private static final Logger log = LoggerFactory.getLogger(ParaRelReader.class);
@@ -45,7 +45,10 @@ public final class ParaRelReader {
       if (grouper.facts() > before) {
         relations.put(relation, RelationInfo.unlabelled(relation));
         if (patterns.getOrDefault(relation, List.of()).isEmpty()) {
-          log.warn("{}: relation {} has facts but no patterns; it gets no cloze variant", root, relation);
+          log.warn(
+              "{}: relation {} has facts but no patterns; it gets no cloze variant",
+              root,
+              relation);
         }
       }
     }

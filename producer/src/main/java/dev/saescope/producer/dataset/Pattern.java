@@ -59,11 +59,11 @@ public record Pattern(String relation, int index, String text) {
   }
 
   /**
-   * The cloze prompt: the filled pattern cut right before the object, without the trailing
-   * space (the space belongs to the object's first token in SentencePiece/BPE vocabularies).
-   * Present only when {@code [Y]} is the last word of the pattern (a final period and
-   * whitespace are allowed after it) and {@code [X]} comes before it: 203 of the 318
-   * knowledge-neurons patterns, per that folder's README.
+   * The cloze prompt: the filled pattern cut right before the object, without the trailing space
+   * (the space belongs to the object's first token in SentencePiece/BPE vocabularies). Present only
+   * when {@code [Y]} is the last word of the pattern (a final period and whitespace are allowed
+   * after it) and {@code [X]} comes before it: 203 of the 318 knowledge-neurons patterns, per that
+   * folder's README.
    */
   public Optional<String> clozePrefix(String subject) {
     String core = tidy(text);
@@ -83,8 +83,8 @@ public record Pattern(String relation, int index, String text) {
   }
 
   /**
-   * Collapses runs of spaces and removes the space LAMA puts before a final period or comma
-   * ({@code "[X] was born in [Y] ."}): the model should read ordinary English.
+   * Collapses runs of spaces and removes the space LAMA puts before a final period or comma ({@code
+   * "[X] was born in [Y] ."}): the model should read ordinary English.
    */
   static String tidy(String s) {
     String t = s.strip().replaceAll(" {2,}", " ").replace(" ,", ",");

@@ -10,10 +10,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Reads a folder of ParaRel pattern files, {@code Pxx.jsonl}, one {@code {"pattern": ...,
- * "lemma", "extended_lemma", "tense"}} per line. The same format sits under
- * knowledge-neurons {@code PARAREL/raw_data/patterns/} and ParaRel {@code
- * pattern_data/graphs_json/}; only {@code pattern} is used.
+ * Reads a folder of ParaRel pattern files, {@code Pxx.jsonl}, one {@code {"pattern": ..., "lemma",
+ * "extended_lemma", "tense"}} per line. The same format sits under knowledge-neurons {@code
+ * PARAREL/raw_data/patterns/} and ParaRel {@code pattern_data/graphs_json/}; only {@code pattern}
+ * is used.
  */
 final class PatternFiles {
   private PatternFiles() {}

@@ -25,10 +25,10 @@ import java.util.function.Consumer;
  * Items of a source, filtered and turned into tasks one item at a time ({@link #next}).
  *
  * <p>A dataset read whole is filtered, ordered and limited up front: an unknown relation in the
- * filter or an empty selection is an error before anything is produced, and counterfactual
- * answers are drawn from each relation's objects in the whole dataset. A stream is filtered
- * item by item; its counterfactual pool grows with the objects seen so far, and an item that
- * cannot be built is skipped with a warning (same policy as malformed lines).
+ * filter or an empty selection is an error before anything is produced, and counterfactual answers
+ * are drawn from each relation's objects in the whole dataset. A stream is filtered item by item;
+ * its counterfactual pool grows with the objects seen so far, and an item that cannot be built is
+ * skipped with a warning (same policy as malformed lines).
  */
 public final class TaskStream {
   private final TaskBuilder builder;
@@ -121,7 +121,9 @@ public final class TaskStream {
               + d.items().size()
               + " items in the dataset"
               + (filter.relations().isEmpty() ? "" : ", relations " + filter.relations())
-              + (filter.dropObjectInSubject() ? ", " + dropped + " dropped as object-in-subject" : "")
+              + (filter.dropObjectInSubject()
+                  ? ", " + dropped + " dropped as object-in-subject"
+                  : "")
               + ")");
     }
     return new TaskStream(builder, filter, warnings, d, selection, null, dropped);
@@ -132,7 +134,13 @@ public final class TaskStream {
     for (String r : filter.relations()) {
       if (!known.contains(r)) {
         throw new ProduceException(
-            "unknown relation " + r + " in --relations: not in " + where + " (known: " + new TreeSet<>(known) + ")");
+            "unknown relation "
+                + r
+                + " in --relations: not in "
+                + where
+                + " (known: "
+                + new TreeSet<>(known)
+                + ")");
       }
     }
   }
@@ -158,8 +166,8 @@ public final class TaskStream {
   }
 
   /**
-   * The next item and its tasks, or empty at the end (a stream's end, the selection's end, or
-   * the limit).
+   * The next item and its tasks, or empty at the end (a stream's end, the selection's end, or the
+   * limit).
    *
    * @throws DatasetException when the stream itself fails (not for a bad line, which is skipped)
    * @throws ProduceException when an item of a whole dataset cannot be built
@@ -174,10 +182,16 @@ public final class TaskStream {
       }
       Item item = selected.next();
       try {
-        return Optional.of(count(item, builder.build(item, dataset.patternsOf(item.relation()),
-            pools.getOrDefault(item.relation(), List.of()))));
+        return Optional.of(
+            count(
+                item,
+                builder.build(
+                    item,
+                    dataset.patternsOf(item.relation()),
+                    pools.getOrDefault(item.relation(), List.of()))));
       } catch (IllegalArgumentException | IllegalStateException e) {
-        throw new ProduceException("item " + item.itemId() + " of " + dataset.source() + ": " + e.getMessage(), e);
+        throw new ProduceException(
+            "item " + item.itemId() + " of " + dataset.source() + ": " + e.getMessage(), e);
       }
     }
     while (true) {
@@ -197,10 +211,18 @@ public final class TaskStream {
         continue;
       }
       try {
-        return Optional.of(count(item, builder.build(item, List.<Pattern>of(), new ArrayList<>(seen))));
+        return Optional.of(
+            count(item, builder.build(item, List.<Pattern>of(), new ArrayList<>(seen))));
       } catch (IllegalArgumentException | IllegalStateException e) {
         skippedItems++;
-        warnings.accept(stream.source() + ":" + stream.lines() + ": skipped item " + item.itemId() + ": " + e.getMessage());
+        warnings.accept(
+            stream.source()
+                + ":"
+                + stream.lines()
+                + ": skipped item "
+                + item.itemId()
+                + ": "
+                + e.getMessage());
       }
     }
   }

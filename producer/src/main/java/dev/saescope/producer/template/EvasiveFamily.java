@@ -3,8 +3,8 @@ package dev.saescope.producer.template;
 import java.util.Arrays;
 
 /**
- * The six kinds of evasive answer of EXPERIMENTS.md §1. The wire name is the {@code family}
- * field of a task and the key in {@code templates.json}.
+ * The six kinds of evasive answer of EXPERIMENTS.md §1. The wire name is the {@code family} field
+ * of a task and the key in {@code templates.json}.
  */
 public enum EvasiveFamily {
   /** "I don't know." */

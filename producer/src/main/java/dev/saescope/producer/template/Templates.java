@@ -17,10 +17,10 @@ import java.util.regex.Matcher;
 /**
  * Question templates per relation and evasive-answer templates per family.
  *
- * <p>{@code {subject}} is the only placeholder. Invariants, checked on construction: every
- * question template holds {@code {subject}} exactly once; every family has at least {@link
- * #MIN_PER_FAMILY} templates that mention the subject and as many that do not; no other {@code
- * {...}} and no {@code [X]}, {@code [Y]} or {@code [MASK]} appears anywhere.
+ * <p>{@code {subject}} is the only placeholder. Invariants, checked on construction: every question
+ * template holds {@code {subject}} exactly once; every family has at least {@link #MIN_PER_FAMILY}
+ * templates that mention the subject and as many that do not; no other {@code {...}} and no {@code
+ * [X]}, {@code [Y]} or {@code [MASK]} appears anywhere.
  *
  * @param questions question templates per relation id, in file order
  * @param evasive evasive templates per family
@@ -28,10 +28,12 @@ import java.util.regex.Matcher;
 public record Templates(Map<String, List<String>> questions, Map<EvasiveFamily, Evasive> evasive) {
   public static final String SUBJECT = "{subject}";
   public static final int MIN_PER_FAMILY = 5;
+
   /** The resource holding our templates, beside this class. */
   public static final String RESOURCE = "templates.json";
 
-  private static final java.util.regex.Pattern BRACES = java.util.regex.Pattern.compile("\\{[^}]*}");
+  private static final java.util.regex.Pattern BRACES =
+      java.util.regex.Pattern.compile("\\{[^}]*}");
 
   /**
    * The templates of one evasive family.
@@ -92,7 +94,8 @@ public record Templates(Map<String, List<String>> questions, Map<EvasiveFamily, 
     Matcher m = BRACES.matcher(t);
     while (m.find()) {
       if (!m.group().equals(SUBJECT)) {
-        throw new IllegalArgumentException(what + " has unknown placeholder " + m.group() + ": " + t);
+        throw new IllegalArgumentException(
+            what + " has unknown placeholder " + m.group() + ": " + t);
       }
       n++;
     }

@@ -7,8 +7,8 @@ public enum DirectForm {
   /** Question + the gold object's short form: {@code Question: ...\nAnswer: Baku}. */
   QA("qa"),
   /**
-   * A ParaRel pattern filled with subject and object, standing alone (empty question), whose
-   * answer is the object inside the sentence; only patterns with the subject first.
+   * A ParaRel pattern filled with subject and object, standing alone (empty question), whose answer
+   * is the object inside the sentence; only patterns with the subject first.
    */
   PATTERN("pattern");
 

@@ -6,10 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Stable hashing for seeds and ids. Every random choice about an item draws from a generator
- * seeded by (run seed, item id, purpose), so it does not depend on the item's position, on the
- * other items, or on which variants are enabled: the same item gets the same texts in any run
- * with the same seed, streamed or read whole.
+ * Stable hashing for seeds and ids. Every random choice about an item draws from a generator seeded
+ * by (run seed, item id, purpose), so it does not depend on the item's position, on the other
+ * items, or on which variants are enabled: the same item gets the same texts in any run with the
+ * same seed, streamed or read whole.
  */
 public final class Seeds {
   private Seeds() {}

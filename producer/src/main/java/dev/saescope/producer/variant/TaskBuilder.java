@@ -20,17 +20,17 @@ import java.util.stream.Collectors;
 /**
  * Turns one item into its tasks (EXPERIMENTS.md §1).
  *
- * <p>Per item, for each chosen question (one by default): one {@code direct} task per direct
- * answer (the first gold object unless the item brings its own), one {@code evasive} task per
- * family, one {@code counterfactual} task; then, once per item, a sentence-form {@code direct}
- * task (if enabled) and a {@code cloze} task. All variants of an item share the same question
- * text, so the question's representation is the same and only the answer differs: the paired
- * comparison of E2a needs exactly that.
+ * <p>Per item, for each chosen question (one by default): one {@code direct} task per direct answer
+ * (the first gold object unless the item brings its own), one {@code evasive} task per family, one
+ * {@code counterfactual} task; then, once per item, a sentence-form {@code direct} task (if
+ * enabled) and a {@code cloze} task. All variants of an item share the same question text, so the
+ * question's representation is the same and only the answer differs: the paired comparison of E2a
+ * needs exactly that.
  *
  * <p>Choices (question templates, evasive templates and whether they mention the subject, the
- * counterfactual object, the patterns) draw from generators seeded by (seed, item id, purpose):
- * see {@link Seeds}. Task ids hash (run id, item id, variant, template id), so they are stable
- * for the same inputs and unique within a run.
+ * counterfactual object, the patterns) draw from generators seeded by (seed, item id, purpose): see
+ * {@link Seeds}. Task ids hash (run id, item id, variant, template id), so they are stable for the
+ * same inputs and unique within a run.
  */
 public final class TaskBuilder {
   /** Text that must never reach a model: dataset placeholders. */
@@ -63,13 +63,14 @@ public final class TaskBuilder {
   /**
    * The tasks of one item.
    *
-   * @param relationPatterns the dataset's patterns of the item's relation (the item's own
-   *     patterns win when it has some)
+   * @param relationPatterns the dataset's patterns of the item's relation (the item's own patterns
+   *     win when it has some)
    * @param counterfactualPool objects of the item's relation to draw a wrong answer from (gold
    *     objects are excluded here); no counterfactual task when nothing is left
    * @throws IllegalStateException if a text would contain a placeholder, naming the item
    */
-  public List<Task> build(Item item, List<Pattern> relationPatterns, List<String> counterfactualPool) {
+  public List<Task> build(
+      Item item, List<Pattern> relationPatterns, List<String> counterfactualPool) {
     List<Task> tasks = new ArrayList<>();
     long created = clock.getAsLong();
     List<Question> questions = chooseQuestions(item);
@@ -93,7 +94,14 @@ public final class TaskBuilder {
       if (on.contains(Variant.EVASIVE)) {
         for (EvasiveChoice e : evasive) {
           tasks.add(
-              qa(item, Variant.EVASIVE, e.family(), q.id() + "|" + e.id(), q.text(), e.text(), created));
+              qa(
+                  item,
+                  Variant.EVASIVE,
+                  e.family(),
+                  q.id() + "|" + e.id(),
+                  q.text(),
+                  e.text(),
+                  created));
         }
       }
       if (on.contains(Variant.COUNTERFACTUAL)) {
@@ -101,11 +109,25 @@ public final class TaskBuilder {
         if (!cfs.isEmpty()) {
           for (int i = 0; i < cfs.size(); i++) {
             tasks.add(
-                qa(item, Variant.COUNTERFACTUAL, null, q.id() + "|cf:user/" + i, q.text(), cfs.get(i), created));
+                qa(
+                    item,
+                    Variant.COUNTERFACTUAL,
+                    null,
+                    q.id() + "|cf:user/" + i,
+                    q.text(),
+                    cfs.get(i),
+                    created));
           }
         } else if (wrong.isPresent()) {
           tasks.add(
-              qa(item, Variant.COUNTERFACTUAL, null, q.id() + "|cf:pool", q.text(), wrong.get(), created));
+              qa(
+                  item,
+                  Variant.COUNTERFACTUAL,
+                  null,
+                  q.id() + "|cf:pool",
+                  q.text(),
+                  wrong.get(),
+                  created));
         }
       }
     }
@@ -116,7 +138,16 @@ public final class TaskBuilder {
         String object = item.goldObjects().get(0);
         Pattern.Filled f = p.fillLocated(item.subject(), object);
         tasks.add(
-            task(item, Variant.DIRECT, null, "p:" + patternId(item, p), "", object, f.text(), f.objectStart(), created));
+            task(
+                item,
+                Variant.DIRECT,
+                null,
+                "p:" + patternId(item, p),
+                "",
+                object,
+                f.text(),
+                f.objectStart(),
+                created));
       }
     }
     if (on.contains(Variant.CLOZE)) {
@@ -125,7 +156,16 @@ public final class TaskBuilder {
         Pattern p = pick(eligible, rng(item, "cloze"));
         String text = p.clozePrefix(item.subject()).orElseThrow();
         tasks.add(
-            task(item, Variant.CLOZE, null, "c:" + patternId(item, p), "", "", text, text.length(), created));
+            task(
+                item,
+                Variant.CLOZE,
+                null,
+                "c:" + patternId(item, p),
+                "",
+                "",
+                text,
+                text.length(),
+                created));
       }
     }
     return tasks;
@@ -164,7 +204,8 @@ public final class TaskBuilder {
     for (int k = 0; k < Math.min(options.questionsPerItem(), ts.size()); k++) {
       int i = order.get(k);
       out.add(
-          new Question("q:" + item.relation() + "/" + i, Templates.fill(ts.get(i), item.subject())));
+          new Question(
+              "q:" + item.relation() + "/" + i, Templates.fill(ts.get(i), item.subject())));
     }
     return out;
   }
@@ -198,7 +239,9 @@ public final class TaskBuilder {
 
   private Optional<String> chooseCounterfactual(Item item, List<String> pool) {
     Set<String> gold =
-        item.goldObjects().stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        item.goldObjects().stream()
+            .map(o -> o.toLowerCase(Locale.ROOT))
+            .collect(Collectors.toSet());
     List<String> wrong =
         pool.stream().filter(o -> !gold.contains(o.toLowerCase(Locale.ROOT))).toList();
     if (wrong.isEmpty()) {
@@ -234,7 +277,14 @@ public final class TaskBuilder {
     for (String ph : PLACEHOLDERS) {
       if (text.contains(ph)) {
         throw new IllegalStateException(
-            "item " + item.itemId() + ", template " + templateId + ": text contains " + ph + ": " + text);
+            "item "
+                + item.itemId()
+                + ", template "
+                + templateId
+                + ": text contains "
+                + ph
+                + ": "
+                + text);
       }
     }
     String taskId = Seeds.id(TASK_ID_HEX, runId, item.itemId(), v.wireName(), templateId);

@@ -3,14 +3,14 @@ package dev.saescope.producer.variant;
 import java.util.Objects;
 
 /**
- * How a question and an answer become the text the model reads, e.g. the base-model format
- * {@code "Question: {question}\nAnswer: {answer}"} (EXPERIMENTS.md §1). {@code {question}} and
- * {@code {answer}} appear exactly once each, the question first; text after {@code {answer}}
- * (a chat template's end-of-turn) is allowed.
+ * How a question and an answer become the text the model reads, e.g. the base-model format {@code
+ * "Question: {question}\nAnswer: {answer}"} (EXPERIMENTS.md §1). {@code {question}} and {@code
+ * {answer}} appear exactly once each, the question first; text after {@code {answer}} (a chat
+ * template's end-of-turn) is allowed.
  *
  * <p>The separator before {@code {answer}} (here {@code "Answer: "}) belongs to the format, so
- * {@code answerStart} points at the answer's first character; a SentencePiece tokenizer puts
- * the preceding space into the answer's first token, which the worker accounts for.
+ * {@code answerStart} points at the answer's first character; a SentencePiece tokenizer puts the
+ * preceding space into the answer's first token, which the worker accounts for.
  *
  * @param name preset name, or {@code custom}
  * @param template the format with its two placeholders
@@ -20,7 +20,8 @@ public record TextFormat(String name, String template) {
   public static final String ANSWER = "{answer}";
 
   /** For base models: the format of EXPERIMENTS.md §1. */
-  public static final TextFormat BASE = new TextFormat("base", "Question: {question}\nAnswer: {answer}");
+  public static final TextFormat BASE =
+      new TextFormat("base", "Question: {question}\nAnswer: {answer}");
 
   /**
    * For Gemma instruction-tuned models: their chat turns (Gemma's chat template in its
@@ -68,12 +69,15 @@ public record TextFormat(String name, String template) {
    */
   public record Rendered(String text, int answerStart) {}
 
-  /** Splices the parts in place of the placeholders (never a string replace: the question may
-   * itself contain "{answer}"). */
+  /**
+   * Splices the parts in place of the placeholders (never a string replace: the question may itself
+   * contain "{answer}").
+   */
   public Rendered render(String question, String answer) {
     int q = template.indexOf(QUESTION);
     int a = template.indexOf(ANSWER);
-    String head = template.substring(0, q) + question + template.substring(q + QUESTION.length(), a);
+    String head =
+        template.substring(0, q) + question + template.substring(q + QUESTION.length(), a);
     return new Rendered(head + answer + template.substring(a + ANSWER.length()), head.length());
   }
 }

@@ -10,8 +10,8 @@ import java.util.Set;
  *
  * @param variants which variants to build
  * @param directForms which forms of the direct variant
- * @param questionsPerItem how many of the relation's question templates to use per item (each
- *     gets its own direct, evasive and counterfactual tasks); capped at the number there are
+ * @param questionsPerItem how many of the relation's question templates to use per item (each gets
+ *     its own direct, evasive and counterfactual tasks); capped at the number there are
  * @param format how question and answer become the text
  */
 public record VariantOptions(
@@ -25,7 +25,8 @@ public record VariantOptions(
       throw new IllegalArgumentException("direct variants selected but no direct form");
     }
     if (questionsPerItem < 1) {
-      throw new IllegalArgumentException("questions per item must be >= 1, got " + questionsPerItem);
+      throw new IllegalArgumentException(
+          "questions per item must be >= 1, got " + questionsPerItem);
     }
     variants = Set.copyOf(EnumSet.copyOf(variants));
     directForms = directForms.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(directForms));

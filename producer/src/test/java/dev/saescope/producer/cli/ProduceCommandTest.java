@@ -17,12 +17,37 @@ class ProduceCommandTest {
   static final ObjectMapper M = new ObjectMapper();
   static final String KN = SharedData.knowledgeNeurons().toString();
   static final List<String> FIELDS =
-      List.of("run_id", "task_id", "item_id", "relation", "subject", "gold_objects", "variant", "family",
-          "question", "answer", "text", "answer_start", "template_id", "object_in_subject");
+      List.of(
+          "run_id",
+          "task_id",
+          "item_id",
+          "relation",
+          "subject",
+          "gold_objects",
+          "variant",
+          "family",
+          "question",
+          "answer",
+          "text",
+          "answer_start",
+          "template_id",
+          "object_in_subject");
 
   @Test
   void dryRunPrintsOneJsonObjectPerTaskAndIsDeterministic() throws Exception {
-    String[] args = {"--dataset", "knowledge-neurons", "--data", KN, "--limit", "4", "--seed", "9", "--run-id", "r9", "--dry-run"};
+    String[] args = {
+      "--dataset",
+      "knowledge-neurons",
+      "--data",
+      KN,
+      "--limit",
+      "4",
+      "--seed",
+      "9",
+      "--run-id",
+      "r9",
+      "--dry-run"
+    };
     Run a = Run.produce(args);
     assertEquals(0, a.exit(), a.err());
     List<String> lines = a.out().lines().toList();
@@ -35,7 +60,10 @@ class ProduceCommandTest {
       assertEquals("r9", t.get("run_id").asText());
       String text = t.get("text").asText();
       assertFalse(text.contains("[X]") || text.contains("[Y]") || text.contains("[MASK]"), text);
-      assertEquals(t.get("answer").asText(), text.substring(t.get("answer_start").asInt()).substring(0, t.get("answer").asText().length()));
+      assertEquals(
+          t.get("answer").asText(),
+          text.substring(t.get("answer_start").asInt())
+              .substring(0, t.get("answer").asText().length()));
       assertEquals(t.get("variant").asText().equals("evasive"), !t.get("family").isNull(), line);
     }
     assertTrue(a.err().contains("dry run: 36 tasks from 4 items"), a.err());
@@ -44,8 +72,21 @@ class ProduceCommandTest {
 
   @Test
   void variantsAndRelationsFilter() throws Exception {
-    Run r = Run.produce("--dataset", "pararel", "--data", SharedData.paraRel().toString(), "--relations", "P36,P19",
-        "--variants", "cloze", "--limit", "10", "--dry-run", "--run-id", "x");
+    Run r =
+        Run.produce(
+            "--dataset",
+            "pararel",
+            "--data",
+            SharedData.paraRel().toString(),
+            "--relations",
+            "P36,P19",
+            "--variants",
+            "cloze",
+            "--limit",
+            "10",
+            "--dry-run",
+            "--run-id",
+            "x");
     assertEquals(0, r.exit(), r.err());
     for (String line : r.out().lines().toList()) {
       JsonNode t = M.readTree(line);
@@ -59,15 +100,25 @@ class ProduceCommandTest {
   @Test
   void missingFolderExitsWithItsName(@TempDir Path tmp) {
     Path missing = tmp.resolve("no-such-data");
-    Run r = Run.produce("--dataset", "knowledge-neurons", "--data", missing.toString(), "--dry-run");
+    Run r =
+        Run.produce("--dataset", "knowledge-neurons", "--data", missing.toString(), "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
-    assertEquals("produce: " + missing + ": knowledge-neurons data folder does not exist\n", r.err());
+    assertEquals(
+        "produce: " + missing + ": knowledge-neurons data folder does not exist\n", r.err());
     assertEquals("", r.out());
   }
 
   @Test
   void unknownRelationExitsNamingIt() {
-    Run r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--relations", "P36,P9999", "--dry-run");
+    Run r =
+        Run.produce(
+            "--dataset",
+            "knowledge-neurons",
+            "--data",
+            KN,
+            "--relations",
+            "P36,P9999",
+            "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().startsWith("produce: unknown relation P9999 in --relations"), r.err());
   }
@@ -75,8 +126,11 @@ class ProduceCommandTest {
   @Test
   void emptySelectionExits(@TempDir Path tmp) throws Exception {
     Path f = tmp.resolve("items.jsonl");
-    Files.writeString(f, "{\"relation\": \"P36\", \"subject\": \"Lima City\", \"objects\": [\"Lima\"]}\n");
-    Run r = Run.produce("--dataset", "jsonl", "--data", f.toString(), "--drop-object-in-subject", "--dry-run");
+    Files.writeString(
+        f, "{\"relation\": \"P36\", \"subject\": \"Lima City\", \"objects\": [\"Lima\"]}\n");
+    Run r =
+        Run.produce(
+            "--dataset", "jsonl", "--data", f.toString(), "--drop-object-in-subject", "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().startsWith("produce: no items to produce from " + f), r.err());
     Files.writeString(f, "\n\n");
@@ -88,7 +142,8 @@ class ProduceCommandTest {
   @Test
   void malformedJsonlFileStopsNamingFileAndLine(@TempDir Path tmp) throws Exception {
     Path f = tmp.resolve("items.jsonl");
-    Files.writeString(f, "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n{oops\n");
+    Files.writeString(
+        f, "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n{oops\n");
     Run r = Run.produce("--dataset", "jsonl", "--data", f.toString(), "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().startsWith("produce: " + f + ":2: malformed JSON"), r.err());
@@ -106,17 +161,33 @@ class ProduceCommandTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.err().contains("produce: warning: <stdin>:2: malformed JSON"), r.err());
     assertTrue(r.err().contains("skipped: 1 lines"), r.err());
-    List<JsonNode> tasks = r.out().lines().map(l -> {
-      try {
-        return M.readTree(l);
-      } catch (Exception e) {
-        throw new AssertionError(l, e);
-      }
-    }).toList();
-    assertEquals(List.of("P36:Peru", "P19:Ada Lovelace"), tasks.stream().map(t -> t.get("item_id").asText()).distinct().toList());
-    // Peru: direct + 6 evasive, no counterfactual (nothing else seen for P36 yet), no cloze (no patterns).
-    assertEquals(7, tasks.stream().filter(t -> t.get("item_id").asText().equals("P36:Peru")).count());
-    JsonNode ev = tasks.stream().filter(t -> t.get("variant").asText().equals("evasive") && t.get("item_id").asText().startsWith("P19")).findFirst().orElseThrow();
+    List<JsonNode> tasks =
+        r.out()
+            .lines()
+            .map(
+                l -> {
+                  try {
+                    return M.readTree(l);
+                  } catch (Exception e) {
+                    throw new AssertionError(l, e);
+                  }
+                })
+            .toList();
+    assertEquals(
+        List.of("P36:Peru", "P19:Ada Lovelace"),
+        tasks.stream().map(t -> t.get("item_id").asText()).distinct().toList());
+    // Peru: direct + 6 evasive, no counterfactual (nothing else seen for P36 yet), no cloze (no
+    // patterns).
+    assertEquals(
+        7, tasks.stream().filter(t -> t.get("item_id").asText().equals("P36:Peru")).count());
+    JsonNode ev =
+        tasks.stream()
+            .filter(
+                t ->
+                    t.get("variant").asText().equals("evasive")
+                        && t.get("item_id").asText().startsWith("P19"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("Not telling.", ev.get("answer").asText());
     assertEquals("declines", ev.get("family").asText());
   }
@@ -133,10 +204,26 @@ class ProduceCommandTest {
     Run r = Run.produce("--dataset", "lama", "--data", KN, "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().contains("unknown dataset \"lama\""), r.err());
-    r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--variants", "direct,sideways", "--dry-run");
+    r =
+        Run.produce(
+            "--dataset",
+            "knowledge-neurons",
+            "--data",
+            KN,
+            "--variants",
+            "direct,sideways",
+            "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().contains("unknown variant 'sideways'"), r.err());
-    r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--format", "{answer} first", "--dry-run");
+    r =
+        Run.produce(
+            "--dataset",
+            "knowledge-neurons",
+            "--data",
+            KN,
+            "--format",
+            "{answer} first",
+            "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().contains("text format must hold"), r.err());
   }
@@ -144,8 +231,19 @@ class ProduceCommandTest {
   @Test
   void absentBrokerIsAClearErrorWithinTheTimeout() {
     long t0 = System.nanoTime();
-    Run r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--limit", "2",
-        "--bootstrap-servers", "127.0.0.1:1", "--broker-timeout", "2", "--quiet");
+    Run r =
+        Run.produce(
+            "--dataset",
+            "knowledge-neurons",
+            "--data",
+            KN,
+            "--limit",
+            "2",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--broker-timeout",
+            "2",
+            "--quiet");
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertEquals(ProduceCommand.EXIT_KAFKA, r.exit(), r.err());
     assertTrue(r.err().contains("127.0.0.1:1"), r.err());

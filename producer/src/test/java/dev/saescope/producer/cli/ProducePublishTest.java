@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Tasks built from the shared knowledge-neurons data go through a real (embedded) broker and
- * come back, through the consumer the workers use, equal in every field.
+ * Tasks built from the shared knowledge-neurons data go through a real (embedded) broker and come
+ * back, through the consumer the workers use, equal in every field.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class ProducePublishTest {
@@ -51,7 +51,8 @@ class ProducePublishTest {
   void publishedTasksReadBackEqualInEveryField(KafkaSettings kafka) throws Exception {
     Templates templates = Templates.load();
     VariantOptions opts =
-        new VariantOptions(EnumSet.allOf(Variant.class), EnumSet.allOf(DirectForm.class), 2, TextFormat.BASE);
+        new VariantOptions(
+            EnumSet.allOf(Variant.class), EnumSet.allOf(DirectForm.class), 2, TextFormat.BASE);
     TaskStream stream =
         TaskStream.open(
             new ItemSource.Whole(KnowledgeNeuronsReader.read(SharedData.knowledgeNeurons())),
@@ -96,13 +97,32 @@ class ProducePublishTest {
   @Test
   void produceCommandPublishesWhatItsDryRunPrints(KafkaSettings kafka) throws Exception {
     String[] common = {
-      "--dataset", "knowledge-neurons", "--data", SharedData.knowledgeNeurons().toString(),
-      "--limit", "25", "--seed", "4", "--run-id", "cmd-run", "--relations", "P36,P1376,P19"
+      "--dataset",
+      "knowledge-neurons",
+      "--data",
+      SharedData.knowledgeNeurons().toString(),
+      "--limit",
+      "25",
+      "--seed",
+      "4",
+      "--run-id",
+      "cmd-run",
+      "--relations",
+      "P36,P1376,P19"
     };
     Run dry = Run.produce(concat(common, "--dry-run"));
     assertEquals(0, dry.exit(), dry.err());
-    Run pub = Run.produce(concat(common, "--bootstrap-servers", kafka.bootstrapServers(),
-        "--topic-prefix", kafka.topics().prefix(), "--partitions", "2", "--quiet"));
+    Run pub =
+        Run.produce(
+            concat(
+                common,
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic-prefix",
+                kafka.topics().prefix(),
+                "--partitions",
+                "2",
+                "--quiet"));
     assertEquals(0, pub.exit(), pub.err());
     long n = dry.out().lines().count();
     assertTrue(pub.out().startsWith("published to " + kafka.topics().tasks()), pub.out());
@@ -115,11 +135,13 @@ class ProducePublishTest {
       published.add(TaskJson.line(t));
     }
     assertEquals(
-        dry.out().lines().collect(Collectors.toSet()), Set.copyOf(published),
+        dry.out().lines().collect(Collectors.toSet()),
+        Set.copyOf(published),
         "the broker holds exactly the dry run's tasks");
   }
 
-  private static List<ConsumerRecord<String, Decoded<Task>>> consumeAll(KafkaSettings kafka, String group, int n) {
+  private static List<ConsumerRecord<String, Decoded<Task>>> consumeAll(
+      KafkaSettings kafka, String group, int n) {
     List<ConsumerRecord<String, Decoded<Task>>> out = new ArrayList<>();
     try (KafkaConsumer<String, Decoded<Task>> c = Consumers.tasks(kafka, group, null)) {
       c.subscribe(List.of(kafka.topics().tasks()));

@@ -27,7 +27,11 @@ class JsonlItemsTest {
 
   @Test
   void minimalLineGetsDefaults() throws DatasetException {
-    Item i = PARSER.parse("f", 1, "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\", \"Lima\"]}");
+    Item i =
+        PARSER.parse(
+            "f",
+            1,
+            "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\", \"Lima\"]}");
     assertEquals("P36:Peru", i.itemId());
     assertEquals(List.of("Lima"), i.goldObjects());
     assertTrue(i.overrides().isEmpty());
@@ -44,13 +48,15 @@ class JsonlItemsTest {
              "question": "Which country is Lima in?", "direct_answers": ["Peru", "It is in Peru."],
              "evasive_answers": ["No idea.", {"family": "declines", "text": "I won't say."}],
              "counterfactual_answers": ["Chile"], "patterns": ["[X] lies in [Y]."]}
-            """.replace("\n", " "));
+            """
+                .replace("\n", " "));
     assertEquals("q1", i.itemId());
     assertTrue(i.objectInSubject() == false);
     assertEquals(List.of("Which country is Lima in?"), i.overrides().questions());
     assertEquals(2, i.overrides().directAnswers().size());
     assertEquals(
-        List.of(new EvasiveAnswer("custom", "No idea."), new EvasiveAnswer("declines", "I won't say.")),
+        List.of(
+            new EvasiveAnswer("custom", "No idea."), new EvasiveAnswer("declines", "I won't say.")),
         i.overrides().evasiveAnswers());
     assertEquals("Lima lies in", i.overrides().patterns().get(0).clozePrefix("Lima").orElseThrow());
   }
@@ -58,18 +64,31 @@ class JsonlItemsTest {
   @Test
   void badLinesNameSourceLineAndField() {
     assertError("{\"relation\": \"P36\", \"subject\": \"Peru\"}", "f:7: missing field \"objects\"");
-    assertError("{\"relation\": \"P36\", \"subjet\": \"Peru\", \"objects\": [\"Lima\"]}", "f:7: unknown field \"subjet\"");
-    assertError("{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]", "f:7: malformed JSON");
+    assertError(
+        "{\"relation\": \"P36\", \"subjet\": \"Peru\", \"objects\": [\"Lima\"]}",
+        "f:7: unknown field \"subjet\"");
+    assertError(
+        "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]",
+        "f:7: malformed JSON");
     assertError("[1, 2]", "f:7: expected a JSON object");
-    assertError("{\"relation\": \"P99\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}", "f:7: relation \"P99\" has no question template");
-    assertError("{\"relation\": \"P36\", \"subject\": \"[X]\", \"objects\": [\"Lima\"]}", "f:7: placeholder [X]");
-    assertError("{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"], \"patterns\": [\"no slots\"]}", "f:7: field \"patterns\"");
-    assertError("{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [3]}", "f:7: field \"objects\" must hold non-blank strings");
+    assertError(
+        "{\"relation\": \"P99\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}",
+        "f:7: relation \"P99\" has no question template");
+    assertError(
+        "{\"relation\": \"P36\", \"subject\": \"[X]\", \"objects\": [\"Lima\"]}",
+        "f:7: placeholder [X]");
+    assertError(
+        "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"], \"patterns\": [\"no slots\"]}",
+        "f:7: field \"patterns\"");
+    assertError(
+        "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [3]}",
+        "f:7: field \"objects\" must hold non-blank strings");
   }
 
   private static void assertError(String line, String prefix) {
     DatasetException e = assertThrows(DatasetException.class, () -> PARSER.parse("f", 7, line));
-    assertTrue(e.getMessage().startsWith(prefix), "expected '" + prefix + "...', got: " + e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(prefix), "expected '" + prefix + "...', got: " + e.getMessage());
     assertEquals(7, e.line());
   }
 
@@ -111,7 +130,9 @@ class JsonlItemsTest {
             + "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n"
             + "{\"relation\": \"P36\", \"subject\": \"Chile\", \"objects\": [\"Santiago\"]}\n";
     List<String> warnings = new ArrayList<>();
-    JsonlItemStream s = new JsonlItemStream(new BufferedReader(new StringReader(in)), "<stdin>", PARSER, warnings::add);
+    JsonlItemStream s =
+        new JsonlItemStream(
+            new BufferedReader(new StringReader(in)), "<stdin>", PARSER, warnings::add);
     assertEquals("P36:Peru", s.next().orElseThrow().itemId());
     assertEquals("P36:Chile", s.next().orElseThrow().itemId());
     assertEquals(Optional.empty(), s.next());
@@ -119,7 +140,8 @@ class JsonlItemsTest {
     assertEquals(1, s.duplicateItems());
     assertEquals(2, warnings.size());
     assertTrue(warnings.get(0).startsWith("<stdin>:2: malformed JSON"), warnings.get(0));
-    assertTrue(warnings.get(1).startsWith("<stdin>:3: skipped: item_id \"P36:Peru\""), warnings.get(1));
+    assertTrue(
+        warnings.get(1).startsWith("<stdin>:3: skipped: item_id \"P36:Peru\""), warnings.get(1));
   }
 
   @Test
@@ -128,17 +150,25 @@ class JsonlItemsTest {
     OutputStream pout = new PipedOutputStream(pin);
     JsonlItemStream s =
         new JsonlItemStream(
-            new BufferedReader(new InputStreamReader(pin, StandardCharsets.UTF_8)), "<stdin>", PARSER, w -> {});
-    pout.write("{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n".getBytes(StandardCharsets.UTF_8));
+            new BufferedReader(new InputStreamReader(pin, StandardCharsets.UTF_8)),
+            "<stdin>",
+            PARSER,
+            w -> {});
+    pout.write(
+        "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n"
+            .getBytes(StandardCharsets.UTF_8));
     pout.flush();
     // The writer keeps the stream open: next() must still hand over the first item.
-    Item first = CompletableFuture.supplyAsync(() -> {
-      try {
-        return s.next().orElseThrow();
-      } catch (DatasetException e) {
-        throw new RuntimeException(e);
-      }
-    }).get(10, TimeUnit.SECONDS);
+    Item first =
+        CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return s.next().orElseThrow();
+                  } catch (DatasetException e) {
+                    throw new RuntimeException(e);
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
     assertEquals("P36:Peru", first.itemId());
     pout.close();
     assertEquals(Optional.empty(), s.next());

@@ -61,14 +61,17 @@ class KnowledgeNeuronsReaderTest {
         real.items().stream().collect(Collectors.toMap(Item::itemId, Function.identity()));
     Item azerbaijan = byId.get("P36:Azerbaijan");
     assertEquals(List.of("Baku"), azerbaijan.goldObjects());
-    assertTrue(byId.values().stream().anyMatch(i -> i.relation().equals("P47") && i.goldObjects().size() > 3));
+    assertTrue(
+        byId.values().stream()
+            .anyMatch(i -> i.relation().equals("P47") && i.goldObjects().size() > 3));
   }
 
   @Test
   void bagFilesAloneRebuildTheSameItems(@TempDir Path tmp) throws Exception {
     Path src = SharedData.knowledgeNeurons();
     Path dst = tmp.resolve("kn");
-    copy(src.resolve("LAMA/raw_data/relations.jsonl"), dst.resolve("LAMA/raw_data/relations.jsonl"));
+    copy(
+        src.resolve("LAMA/raw_data/relations.jsonl"), dst.resolve("LAMA/raw_data/relations.jsonl"));
     copy(src.resolve("PARAREL/data_11.json"), dst.resolve("PARAREL/data_11.json"));
     Files.createDirectories(dst.resolve("PARAREL/raw_data/patterns"));
     try (var s = Files.list(src.resolve("PARAREL/raw_data/patterns"))) {
@@ -84,13 +87,16 @@ class KnowledgeNeuronsReaderTest {
             .toList();
     assertEquals(
         expected.stream().map(i -> i.itemId() + "=" + i.goldObjects()).collect(Collectors.toSet()),
-        bags.items().stream().map(i -> i.itemId() + "=" + i.goldObjects()).collect(Collectors.toSet()));
+        bags.items().stream()
+            .map(i -> i.itemId() + "=" + i.goldObjects())
+            .collect(Collectors.toSet()));
   }
 
   @Test
   void missingFolderIsNamed(@TempDir Path tmp) {
     Path missing = tmp.resolve("nope");
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(missing));
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(missing));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
   }
@@ -99,7 +105,8 @@ class KnowledgeNeuronsReaderTest {
   void missingFactsAreNamed(@TempDir Path tmp) throws IOException {
     Path root = tiny(tmp);
     Files.delete(root.resolve("PARAREL/query_pairs.json"));
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
     assertTrue(e.getMessage().contains("query_pairs.json"), e.getMessage());
   }
 
@@ -115,8 +122,10 @@ class KnowledgeNeuronsReaderTest {
   void malformedQueryPairsNamesFileAndLine(@TempDir Path tmp) throws IOException {
     Path root = tiny(tmp);
     Path qp = root.resolve("PARAREL/query_pairs.json");
-    Files.writeString(qp, "{\n  \"P36\": [\n    [\"France\", \"Paris\"],\n    [\"Peru\" \"Lima\"]\n  ]\n}\n");
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
+    Files.writeString(
+        qp, "{\n  \"P36\": [\n    [\"France\", \"Paris\"],\n    [\"Peru\" \"Lima\"]\n  ]\n}\n");
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
     assertTrue(e.getMessage().startsWith(qp + ":4: malformed JSON"), e.getMessage());
   }
 
@@ -124,8 +133,11 @@ class KnowledgeNeuronsReaderTest {
   void pairOfThreeNamesLine(@TempDir Path tmp) throws IOException {
     Path root = tiny(tmp);
     Path qp = root.resolve("PARAREL/query_pairs.json");
-    Files.writeString(qp, "{\n  \"P36\": [\n    [\"France\", \"Paris\"],\n    [\"Peru\", \"Lima\", \"x\"]\n  ]\n}\n");
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
+    Files.writeString(
+        qp,
+        "{\n  \"P36\": [\n    [\"France\", \"Paris\"],\n    [\"Peru\", \"Lima\", \"x\"]\n  ]\n}\n");
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
     assertTrue(e.getMessage().startsWith(qp + ":4:"), e.getMessage());
     assertTrue(e.getMessage().contains("more than two"), e.getMessage());
   }
@@ -134,8 +146,11 @@ class KnowledgeNeuronsReaderTest {
   void badPatternNamesFileAndLine(@TempDir Path tmp) throws IOException {
     Path root = tiny(tmp);
     Path p = root.resolve("PARAREL/raw_data/patterns/P36.jsonl");
-    Files.writeString(p, "{\"pattern\": \"The capital of [X] is [Y].\"}\n\n{\"pattern\": \"[X] has no object.\"}\n");
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
+    Files.writeString(
+        p,
+        "{\"pattern\": \"The capital of [X] is [Y].\"}\n\n{\"pattern\": \"[X] has no object.\"}\n");
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
     assertTrue(e.getMessage().startsWith(p + ":3:"), e.getMessage());
     Files.writeString(p, "{\"pattern\": \"The capital of [X] is [Y].\"}\n{\"pattern\": \n");
     e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
@@ -148,35 +163,46 @@ class KnowledgeNeuronsReaderTest {
     Path rel = root.resolve("LAMA/raw_data/relations.jsonl");
     Files.delete(rel);
     Files.createDirectories(rel); // a directory where a file should be
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
-    assertTrue(e.getMessage().contains(rel.toString()) && e.getMessage().contains("not a regular file"), e.getMessage());
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
+    assertTrue(
+        e.getMessage().contains(rel.toString()) && e.getMessage().contains("not a regular file"),
+        e.getMessage());
   }
 
   @Test
   void bagWhoseSubjectCannotBeRecoveredIsNamed(@TempDir Path tmp) throws IOException {
     Path root = tiny(tmp);
     Path bag = root.resolve("PARAREL/data_x.json");
-    Files.writeString(bag, "[\n [[\"Nothing like a pattern [MASK]\", \"Lima\", \"P36(capital)\"]]\n]\n");
-    DatasetException e = assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
+    Files.writeString(
+        bag, "[\n [[\"Nothing like a pattern [MASK]\", \"Lima\", \"P36(capital)\"]]\n]\n");
+    DatasetException e =
+        assertThrows(DatasetException.class, () -> KnowledgeNeuronsReader.read(root));
     assertTrue(e.getMessage().startsWith(bag + ":2: bag 0"), e.getMessage());
   }
 
   @Test
   void subjectOfMatchesPatternsWithTheObjectFirst() {
     List<Pattern> ps =
-        List.of(new Pattern("P1376", 0, "[Y]'s capital, [X]."), new Pattern("P1376", 1, "[X] is the capital of [Y]."));
+        List.of(
+            new Pattern("P1376", 0, "[Y]'s capital, [X]."),
+            new Pattern("P1376", 1, "[X] is the capital of [Y]."));
     assertEquals("Edmonton", KnowledgeNeuronsReader.subjectOf("[MASK]'s capital, Edmonton.", ps));
-    assertEquals("St. John's", KnowledgeNeuronsReader.subjectOf("St. John's is the capital of [MASK].", ps));
+    assertEquals(
+        "St. John's", KnowledgeNeuronsReader.subjectOf("St. John's is the capital of [MASK].", ps));
   }
 
   /** A minimal knowledge-neurons folder: two P36 facts (one repeated), two patterns. */
   static Path tiny(Path tmp) throws IOException {
     Path root = tmp.resolve("kn");
-    write(root.resolve("LAMA/raw_data/relations.jsonl"),
+    write(
+        root.resolve("LAMA/raw_data/relations.jsonl"),
         "{\"relation\": \"P36\", \"template\": \"The capital of [X] is [Y] .\", \"label\": \"capital\", \"type\": \"1-1\"}\n");
-    write(root.resolve("PARAREL/query_pairs.json"),
+    write(
+        root.resolve("PARAREL/query_pairs.json"),
         "{\"P36\": [[\"France\", \"Paris\"], [\"Peru\", \"Lima\"], [\"France\", \"Paris\"]]}");
-    write(root.resolve("PARAREL/raw_data/patterns/P36.jsonl"),
+    write(
+        root.resolve("PARAREL/raw_data/patterns/P36.jsonl"),
         "{\"pattern\": \"The capital of [X] is [Y] .\", \"lemma\": \"capital\"}\n"
             + "{\"pattern\": \"[Y] is the capital of [X].\"}\n");
     return root;

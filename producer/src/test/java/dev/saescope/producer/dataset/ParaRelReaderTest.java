@@ -28,7 +28,8 @@ class ParaRelReaderTest {
   @Test
   void missingFactsFolderIsNamed(@TempDir Path tmp) throws IOException {
     KnowledgeNeuronsReaderTest.write(
-        tmp.resolve("pattern_data/graphs_json/P36.jsonl"), "{\"pattern\": \"The capital of [X] is [Y].\"}\n");
+        tmp.resolve("pattern_data/graphs_json/P36.jsonl"),
+        "{\"pattern\": \"The capital of [X] is [Y].\"}\n");
     DatasetException e = assertThrows(DatasetException.class, () -> ParaRelReader.read(tmp));
     assertTrue(e.getMessage().contains("trex_lms_vocab"), e.getMessage());
   }
@@ -36,10 +37,12 @@ class ParaRelReaderTest {
   @Test
   void malformedFactNamesFileAndLine(@TempDir Path tmp) throws IOException {
     KnowledgeNeuronsReaderTest.write(
-        tmp.resolve("pattern_data/graphs_json/P36.jsonl"), "{\"pattern\": \"The capital of [X] is [Y].\"}\n");
+        tmp.resolve("pattern_data/graphs_json/P36.jsonl"),
+        "{\"pattern\": \"The capital of [X] is [Y].\"}\n");
     Path facts = tmp.resolve("trex_lms_vocab/P36.jsonl");
     KnowledgeNeuronsReaderTest.write(
-        facts, "{\"sub_label\": \"France\", \"obj_label\": \"Paris\"}\n{\"sub_label\": \"Peru\"}\n");
+        facts,
+        "{\"sub_label\": \"France\", \"obj_label\": \"Paris\"}\n{\"sub_label\": \"Peru\"}\n");
     DatasetException e = assertThrows(DatasetException.class, () -> ParaRelReader.read(tmp));
     assertEquals(facts + ":2: missing field \"obj_label\"", e.getMessage());
   }

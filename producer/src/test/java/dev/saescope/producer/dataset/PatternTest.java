@@ -19,9 +19,11 @@ class PatternTest {
 
   @Test
   void clozeCutsBeforeTheObjectWithoutTrailingSpace() {
-    assertEquals(Optional.of("Alan Turing works in the field of"),
+    assertEquals(
+        Optional.of("Alan Turing works in the field of"),
         new Pattern("P101", 0, "[X] works in the field of [Y].").clozePrefix("Alan Turing"));
-    assertEquals(Optional.of("Paris is the capital of"),
+    assertEquals(
+        Optional.of("Paris is the capital of"),
         new Pattern("P1376", 0, "[X] is the capital of [Y] .").clozePrefix("Paris"));
     assertEquals(Optional.of("X plays"), new Pattern("P1303", 0, "[X] plays [Y]").clozePrefix("X"));
     assertFalse(new Pattern("P36", 0, "[Y] is the capital of [X].").clozeEligible());

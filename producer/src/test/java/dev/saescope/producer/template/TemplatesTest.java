@@ -40,7 +40,8 @@ class TemplatesTest {
     for (EvasiveFamily f : EvasiveFamily.values()) {
       Templates.Evasive e = T.evasive().get(f);
       assertTrue(e.withSubject().size() >= 5, f + " with subject: " + e.withSubject().size());
-      assertTrue(e.withoutSubject().size() >= 5, f + " without subject: " + e.withoutSubject().size());
+      assertTrue(
+          e.withoutSubject().size() >= 5, f + " without subject: " + e.withoutSubject().size());
       e.withSubject().forEach(t -> assertTrue(t.contains("{subject}"), t));
       e.withoutSubject().forEach(t -> assertTrue(!t.contains("{"), t));
     }
@@ -49,10 +50,14 @@ class TemplatesTest {
 
   @Test
   void questionsAreQuestions() {
-    T.questions().forEach((r, qs) -> qs.forEach(q -> {
-      assertTrue(q.endsWith("?"), r + ": " + q);
-      assertEquals(1, q.split("\\{subject}", -1).length - 1, r + ": " + q);
-    }));
+    T.questions()
+        .forEach(
+            (r, qs) ->
+                qs.forEach(
+                    q -> {
+                      assertTrue(q.endsWith("?"), r + ": " + q);
+                      assertEquals(1, q.split("\\{subject}", -1).length - 1, r + ": " + q);
+                    }));
   }
 
   @Test
@@ -68,7 +73,9 @@ class TemplatesTest {
       declines.remove(0);
     }
     var e = assertThrows(IllegalArgumentException.class, () -> Templates.parse(tooFew, "x.json"));
-    assertTrue(e.getMessage().startsWith("x.json: evasive family declines needs at least 5"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("x.json: evasive family declines needs at least 5"),
+        e.getMessage());
 
     ObjectNode noSubject = good.deepCopy();
     ((ArrayNode) noSubject.at("/questions/P36")).add("What is the capital?");
@@ -82,7 +89,9 @@ class TemplatesTest {
 
     ObjectNode missingFamily = good.deepCopy();
     ((ObjectNode) missingFamily.get("evasive")).remove("deflects");
-    e = assertThrows(IllegalArgumentException.class, () -> Templates.parse(missingFamily, "x.json"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Templates.parse(missingFamily, "x.json"));
     assertTrue(e.getMessage().contains("deflects has no templates"), e.getMessage());
   }
 }

@@ -45,7 +45,12 @@ class TaskBuilderTest {
   static List<Task> all(Dataset d, VariantOptions opts, ItemFilter filter, String runId, long seed)
       throws Exception {
     TaskStream s =
-        TaskStream.open(new ItemSource.Whole(d), filter, new TaskBuilder(T, opts, runId, seed, () -> 0), T, w -> {});
+        TaskStream.open(
+            new ItemSource.Whole(d),
+            filter,
+            new TaskBuilder(T, opts, runId, seed, () -> 0),
+            T,
+            w -> {});
     List<Task> out = new ArrayList<>();
     for (Optional<ItemTasks> it = s.next(); it.isPresent(); it = s.next()) {
       out.addAll(it.get().tasks());
@@ -56,7 +61,8 @@ class TaskBuilderTest {
   @Test
   void wholeKnowledgeNeuronsDatasetBuildsCleanTasksForAll34Relations() throws Exception {
     VariantOptions opts =
-        new VariantOptions(EnumSet.allOf(Variant.class), EnumSet.allOf(DirectForm.class), 1, TextFormat.BASE);
+        new VariantOptions(
+            EnumSet.allOf(Variant.class), EnumSet.allOf(DirectForm.class), 1, TextFormat.BASE);
     List<Task> tasks = all(kn, opts, ItemFilter.all(), "r", 7);
     Set<String> ids = new HashSet<>();
     Map<String, Set<Variant>> variantsByRelation = new HashMap<>();
@@ -65,11 +71,15 @@ class TaskBuilderTest {
         assertFalse(t.text().contains(ph), t.taskId() + ": " + t.text());
       }
       assertTrue(ids.add(t.taskId()), "task id repeated: " + t.taskId() + " " + t.templateId());
-      variantsByRelation.computeIfAbsent(t.relation(), k -> EnumSet.noneOf(Variant.class)).add(t.variant());
+      variantsByRelation
+          .computeIfAbsent(t.relation(), k -> EnumSet.noneOf(Variant.class))
+          .add(t.variant());
       switch (t.variant()) {
         case DIRECT -> assertTrue(t.goldObjects().contains(t.answer()), t.toString());
-        case COUNTERFACTUAL -> assertFalse(
-            t.goldObjects().stream().anyMatch(o -> o.equalsIgnoreCase(t.answer())), t.toString());
+        case COUNTERFACTUAL ->
+            assertFalse(
+                t.goldObjects().stream().anyMatch(o -> o.equalsIgnoreCase(t.answer())),
+                t.toString());
         case CLOZE -> {
           assertEquals(t.text().strip(), t.text(), "cloze text has edge whitespace: " + t.text());
           assertTrue(t.text().startsWith(t.subject()) || t.text().contains(t.subject()), t.text());
@@ -92,7 +102,13 @@ class TaskBuilderTest {
     List<Task> a = all(kn, VariantOptions.defaults(), f, "run", 5);
     List<Task> b = all(kn, VariantOptions.defaults(), f, "run", 5);
     assertEquals(a, b);
-    List<Task> c = all(kn, VariantOptions.defaults(), new ItemFilter(Set.of(), false, 300, ItemOrder.SHUFFLED, 6), "run", 6);
+    List<Task> c =
+        all(
+            kn,
+            VariantOptions.defaults(),
+            new ItemFilter(Set.of(), false, 300, ItemOrder.SHUFFLED, 6),
+            "run",
+            6);
     assertNotEquals(a.stream().map(Task::itemId).toList(), c.stream().map(Task::itemId).toList());
     // Shuffled + limit samples across relations rather than taking the first one.
     assertTrue(a.stream().map(Task::relation).distinct().count() > 20);
@@ -106,10 +122,14 @@ class TaskBuilderTest {
     List<Task> full = b.build(item, kn.patternsOf(item.relation()), pool);
     VariantOptions evasiveOnly =
         new VariantOptions(EnumSet.of(Variant.EVASIVE), Set.of(), 1, TextFormat.BASE);
-    List<Task> ev = new TaskBuilder(T, evasiveOnly, "run", 3, () -> 0).build(item, kn.patternsOf(item.relation()), pool);
+    List<Task> ev =
+        new TaskBuilder(T, evasiveOnly, "run", 3, () -> 0)
+            .build(item, kn.patternsOf(item.relation()), pool);
     assertEquals(full.stream().filter(t -> t.variant() == Variant.EVASIVE).toList(), ev);
     // Task ids are a function of run id, item, variant and template: another run id changes them.
-    List<Task> other = new TaskBuilder(T, VariantOptions.defaults(), "run2", 3, () -> 0).build(item, kn.patternsOf(item.relation()), pool);
+    List<Task> other =
+        new TaskBuilder(T, VariantOptions.defaults(), "run2", 3, () -> 0)
+            .build(item, kn.patternsOf(item.relation()), pool);
     assertEquals(full.stream().map(Task::text).toList(), other.stream().map(Task::text).toList());
     assertNotEquals(full.get(0).taskId(), other.get(0).taskId());
   }
@@ -117,32 +137,57 @@ class TaskBuilderTest {
   @Test
   void evasiveTemplatesMentionTheSubjectAboutHalfTheTime() throws Exception {
     List<Task> tasks =
-        all(kn, new VariantOptions(EnumSet.of(Variant.EVASIVE), Set.of(), 1, TextFormat.BASE),
-            new ItemFilter(Set.of(), false, 2000, ItemOrder.SHUFFLED, 1), "r", 1);
+        all(
+            kn,
+            new VariantOptions(EnumSet.of(Variant.EVASIVE), Set.of(), 1, TextFormat.BASE),
+            new ItemFilter(Set.of(), false, 2000, ItemOrder.SHUFFLED, 1),
+            "r",
+            1);
     Map<Boolean, Long> mention =
-        tasks.stream().collect(Collectors.partitioningBy(t -> t.templateId().contains("/s/"), Collectors.counting()));
+        tasks.stream()
+            .collect(
+                Collectors.partitioningBy(
+                    t -> t.templateId().contains("/s/"), Collectors.counting()));
     double frac = mention.get(true) / (double) tasks.size();
     assertTrue(frac > 0.45 && frac < 0.55, "fraction mentioning the subject: " + frac);
-    tasks.stream().filter(t -> t.templateId().contains("/s/")).forEach(t -> assertTrue(t.answer().contains(t.subject()), t.answer()));
+    tasks.stream()
+        .filter(t -> t.templateId().contains("/s/"))
+        .forEach(t -> assertTrue(t.answer().contains(t.subject()), t.answer()));
   }
 
   @Test
   void severalQuestionsPerItemShareTheEvasiveAndCounterfactualChoices() throws Exception {
-    VariantOptions opts = new VariantOptions(EnumSet.allOf(Variant.class), EnumSet.of(DirectForm.QA), 2, TextFormat.GEMMA_CHAT);
-    List<Task> tasks = all(kn, opts, new ItemFilter(Set.of("P36"), false, 5, ItemOrder.DATASET, 0), "r", 0);
+    VariantOptions opts =
+        new VariantOptions(
+            EnumSet.allOf(Variant.class), EnumSet.of(DirectForm.QA), 2, TextFormat.GEMMA_CHAT);
+    List<Task> tasks =
+        all(kn, opts, new ItemFilter(Set.of("P36"), false, 5, ItemOrder.DATASET, 0), "r", 0);
     // 2 questions x (1 direct + 6 evasive + 1 counterfactual) + 1 cloze per item.
     assertEquals(5 * 17, tasks.size());
     Task t = tasks.get(0);
-    assertTrue(t.text().startsWith("<start_of_turn>user\n" + t.question() + "<end_of_turn>\n<start_of_turn>model\n"), t.text());
-    Set<String> cf = tasks.stream().filter(x -> x.variant() == Variant.COUNTERFACTUAL && x.itemId().equals(t.itemId()))
-        .map(Task::answer).collect(Collectors.toSet());
+    assertTrue(
+        t.text()
+            .startsWith(
+                "<start_of_turn>user\n" + t.question() + "<end_of_turn>\n<start_of_turn>model\n"),
+        t.text());
+    Set<String> cf =
+        tasks.stream()
+            .filter(x -> x.variant() == Variant.COUNTERFACTUAL && x.itemId().equals(t.itemId()))
+            .map(Task::answer)
+            .collect(Collectors.toSet());
     assertEquals(1, cf.size());
   }
 
   @Test
   void paraRelRelationsWithoutPatternsStillGetQuestionVariants() throws Exception {
     Dataset pr = ParaRelReader.read(SharedData.paraRel());
-    List<Task> tasks = all(pr, VariantOptions.defaults(), new ItemFilter(Set.of("P31"), false, 10, ItemOrder.DATASET, 0), "r", 0);
+    List<Task> tasks =
+        all(
+            pr,
+            VariantOptions.defaults(),
+            new ItemFilter(Set.of("P31"), false, 10, ItemOrder.DATASET, 0),
+            "r",
+            0);
     assertEquals(10 * 8, tasks.size(), "no cloze for P31, which has no patterns");
   }
 
@@ -152,7 +197,8 @@ class TaskBuilderTest {
     TextFormat.Rendered r = f.render("Why {answer}?", "Because.");
     assertEquals("Q: Why {answer}?\nA: Because. <end>", r.text());
     assertEquals("Because.", r.text().substring(r.answerStart(), r.answerStart() + 8));
-    for (String bad : List.of("{answer} {question}", "{question} only", "{question}{answer}{answer}")) {
+    for (String bad :
+        List.of("{answer} {question}", "{question} only", "{question}{answer}{answer}")) {
       try {
         TextFormat.parse(bad);
         throw new AssertionError("accepted " + bad);
@@ -164,14 +210,36 @@ class TaskBuilderTest {
 
   @Test
   void unknownRelationAndEmptySelectionAreErrors() {
-    var e = org.junit.jupiter.api.Assertions.assertThrows(ProduceException.class,
-        () -> all(kn, VariantOptions.defaults(), new ItemFilter(Set.of("P36", "P999"), false, 0, ItemOrder.DATASET, 0), "r", 0));
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ProduceException.class,
+            () ->
+                all(
+                    kn,
+                    VariantOptions.defaults(),
+                    new ItemFilter(Set.of("P36", "P999"), false, 0, ItemOrder.DATASET, 0),
+                    "r",
+                    0));
     assertTrue(e.getMessage().startsWith("unknown relation P999 in --relations"), e.getMessage());
     Item leak = Item.of("P36", "Lima City", List.of("Lima"));
-    Dataset onlyLeaks = new Dataset("mem", Map.of("P36", dev.saescope.producer.dataset.RelationInfo.unlabelled("P36")),
-        Map.of(), List.of(leak), 1, 0);
-    e = org.junit.jupiter.api.Assertions.assertThrows(ProduceException.class,
-        () -> all(onlyLeaks, VariantOptions.defaults(), new ItemFilter(Set.of(), true, 0, ItemOrder.DATASET, 0), "r", 0));
+    Dataset onlyLeaks =
+        new Dataset(
+            "mem",
+            Map.of("P36", dev.saescope.producer.dataset.RelationInfo.unlabelled("P36")),
+            Map.of(),
+            List.of(leak),
+            1,
+            0);
+    e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ProduceException.class,
+            () ->
+                all(
+                    onlyLeaks,
+                    VariantOptions.defaults(),
+                    new ItemFilter(Set.of(), true, 0, ItemOrder.DATASET, 0),
+                    "r",
+                    0));
     assertTrue(e.getMessage().startsWith("no items to produce from mem"), e.getMessage());
     assertTrue(e.getMessage().contains("1 dropped as object-in-subject"), e.getMessage());
   }
