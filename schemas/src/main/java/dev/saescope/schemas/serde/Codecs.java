@@ -47,6 +47,27 @@ public final class Codecs {
     return MessageCodec.ofAvro(Holder.DEAD_LETTER);
   }
 
+  /**
+   * The format whose released schemas wrote {@code bytes}, judged by the single-object header;
+   * empty when the bytes have no valid header or an unknown fingerprint (for tools reading topics
+   * that are not saescope's).
+   */
+  public static java.util.Optional<AvroFormat<? extends SpecificRecord>> formatOf(byte[] bytes) {
+    if (bytes == null || bytes.length < AvroFormat.HEADER_LENGTH || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
+      return java.util.Optional.empty();
+    }
+    return KnownSchemas.nameOf(AvroFormat.fingerprint(bytes))
+        .map(
+            name ->
+                switch (name) {
+                  case "PromptTask" -> Holder.PROMPT_TASK;
+                  case "TaskResult" -> Holder.TASK_RESULT;
+                  case "LatentInfo" -> Holder.LATENT_INFO;
+                  case "DeadLetter" -> Holder.DEAD_LETTER;
+                  default -> throw new IllegalStateException("no format for released schema " + name);
+                });
+  }
+
   /** The Avro format carried by one kind of topic (for tools such as {@code tail}). */
   public static AvroFormat<? extends SpecificRecord> formatOf(TopicKind kind) {
     return switch (kind) {

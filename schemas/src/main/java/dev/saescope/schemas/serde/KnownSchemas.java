@@ -24,6 +24,11 @@ final class KnownSchemas {
     return Optional.ofNullable(Holder.BY_FINGERPRINT.get(fingerprint));
   }
 
+  /** The schema name ("PromptTask", ...) whose released versions include {@code fingerprint}. */
+  static Optional<String> nameOf(long fingerprint) {
+    return describe(fingerprint).map(s -> s.substring(0, s.indexOf(' ')));
+  }
+
   private static Map<Long, String> build() {
     Map<Long, String> map = new HashMap<>();
     for (String name : NAMES) {

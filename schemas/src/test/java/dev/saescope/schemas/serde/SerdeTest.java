@@ -186,4 +186,22 @@ class SerdeTest {
     DecodeException e = assertThrows(DecodeException.class, () -> Decoded.get(record));
     assertTrue(e.getMessage().contains("topic tasks partition 4 offset 77"), e.getMessage());
   }
+
+  @Test
+  void deadLetterKeepsBytesAndPlace() throws Exception {
+    var deserializer = new MessageDeserializer<>(Codecs.task());
+    byte[] garbage = {9, 9, 9, 9};
+    ConsumerRecord<String, Decoded<Task>> record =
+        new ConsumerRecord<>("saescope.tasks", 2, 31L, "item-1", deserializer.deserialize("saescope.tasks", garbage));
+    DecodeException e = assertThrows(DecodeException.class, () -> Decoded.get(record));
+    var letter = DeadLetters.forRecord(record, e, "worker", "w-1", 123L);
+    var back = Codecs.deadLetter().decode(Codecs.deadLetter().encode(letter), "saescope.dead-letter", 0, 0);
+    assertEquals(DeadLetterReason.UNDECODABLE, back.getReason());
+    assertEquals("saescope.tasks", back.getTopic());
+    assertEquals(2, back.getPartition());
+    assertEquals(31L, back.getOffset());
+    assertEquals(ByteBuffer.wrap(garbage), back.getValue());
+    assertEquals(ByteBuffer.wrap("item-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)), back.getKey());
+    assertTrue(back.getDetail().contains("offset 31"), back.getDetail());
+  }
 }
