@@ -10,12 +10,12 @@ import java.util.Objects;
  * <p>Invariants checked here, so a task that reaches a worker is usable:
  *
  * <ul>
- *   <li>ids, relation, subject, template id and text are non-blank; lists are non-null and hold
- *       no nulls (they are copied, so the record is immutable);
+ *   <li>ids, relation, subject, template id and text are non-blank; lists are non-null and hold no
+ *       nulls (they are copied, so the record is immutable);
  *   <li>{@code family} is set exactly for {@link Variant#EVASIVE};
  *   <li>{@link Variant#CLOZE} has an empty answer and {@code answerStart == text.length()};
- *   <li>every other variant has a non-empty answer found in {@code text} at {@code answerStart}
- *       (a UTF-16 offset), which is how the worker locates the answer tokens.
+ *   <li>every other variant has a non-empty answer found in {@code text} at {@code answerStart} (a
+ *       UTF-16 offset), which is how the worker locates the answer tokens.
  * </ul>
  *
  * @param runId the producer run this task belongs to

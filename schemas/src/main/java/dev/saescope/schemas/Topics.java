@@ -24,7 +24,9 @@ public record Topics(String prefix) {
     }
     if (!LEGAL.matcher(prefix).matches()) {
       throw new IllegalArgumentException(
-          "topic prefix '" + prefix + "' has characters Kafka does not allow (use a-z A-Z 0-9 . _ -)");
+          "topic prefix '"
+              + prefix
+              + "' has characters Kafka does not allow (use a-z A-Z 0-9 . _ -)");
     }
     int longest = 0;
     for (TopicKind k : TopicKind.values()) {
@@ -71,9 +73,7 @@ public record Topics(String prefix) {
     return java.util.Arrays.stream(TopicKind.values()).map(this::name).toList();
   }
 
-  /**
-   * Which kind a full topic name is under this prefix, or {@code null} when it is none of ours.
-   */
+  /** Which kind a full topic name is under this prefix, or {@code null} when it is none of ours. */
   public TopicKind kindOf(String topic) {
     for (TopicKind k : TopicKind.values()) {
       if (name(k).equals(topic)) {

@@ -20,8 +20,24 @@ class TaskTest {
   void listsAreCopiedSoTheRecordIsImmutable() {
     List<String> gold = new ArrayList<>(List.of("Paris"));
     Task t = TestTasks.direct();
-    Task copy = new Task(t.runId(), t.taskId(), t.itemId(), t.relation(), t.subject(), gold, t.variant(), t.family(),
-        t.templateId(), t.question(), t.answer(), t.text(), t.answerStart(), t.objectInSubject(), t.saeIds(), 0);
+    Task copy =
+        new Task(
+            t.runId(),
+            t.taskId(),
+            t.itemId(),
+            t.relation(),
+            t.subject(),
+            gold,
+            t.variant(),
+            t.family(),
+            t.templateId(),
+            t.question(),
+            t.answer(),
+            t.text(),
+            t.answerStart(),
+            t.objectInSubject(),
+            t.saeIds(),
+            0);
     gold.add("Lyon");
     assertEquals(List.of("Paris"), copy.goldObjects());
     assertThrows(UnsupportedOperationException.class, () -> copy.goldObjects().add("x"));
@@ -30,38 +46,127 @@ class TaskTest {
   @Test
   void answerMustSitAtAnswerStart() {
     Task t = TestTasks.direct();
-    var e = assertThrows(IllegalArgumentException.class, () -> new Task(t.runId(), t.taskId(), t.itemId(), t.relation(),
-        t.subject(), t.goldObjects(), t.variant(), null, t.templateId(), t.question(), t.answer(), t.text(),
-        t.answerStart() - 1, false, List.of(), 0));
-    assertTrue(e.getMessage().contains(t.taskId()) && e.getMessage().contains("answerStart"), e.getMessage());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Task(
+                    t.runId(),
+                    t.taskId(),
+                    t.itemId(),
+                    t.relation(),
+                    t.subject(),
+                    t.goldObjects(),
+                    t.variant(),
+                    null,
+                    t.templateId(),
+                    t.question(),
+                    t.answer(),
+                    t.text(),
+                    t.answerStart() - 1,
+                    false,
+                    List.of(),
+                    0));
+    assertTrue(
+        e.getMessage().contains(t.taskId()) && e.getMessage().contains("answerStart"),
+        e.getMessage());
   }
 
   @Test
   void familyOnlyForEvasive() {
     Task d = TestTasks.direct();
-    assertThrows(IllegalArgumentException.class, () -> new Task(d.runId(), d.taskId(), d.itemId(), d.relation(),
-        d.subject(), d.goldObjects(), d.variant(), "declines", d.templateId(), d.question(), d.answer(), d.text(),
-        d.answerStart(), false, List.of(), 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Task(
+                d.runId(),
+                d.taskId(),
+                d.itemId(),
+                d.relation(),
+                d.subject(),
+                d.goldObjects(),
+                d.variant(),
+                "declines",
+                d.templateId(),
+                d.question(),
+                d.answer(),
+                d.text(),
+                d.answerStart(),
+                false,
+                List.of(),
+                0));
     Task e = TestTasks.evasive();
-    assertThrows(IllegalArgumentException.class, () -> new Task(e.runId(), e.taskId(), e.itemId(), e.relation(),
-        e.subject(), e.goldObjects(), e.variant(), null, e.templateId(), e.question(), e.answer(), e.text(),
-        e.answerStart(), false, List.of(), 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Task(
+                e.runId(),
+                e.taskId(),
+                e.itemId(),
+                e.relation(),
+                e.subject(),
+                e.goldObjects(),
+                e.variant(),
+                null,
+                e.templateId(),
+                e.question(),
+                e.answer(),
+                e.text(),
+                e.answerStart(),
+                false,
+                List.of(),
+                0));
   }
 
   @Test
   void clozeHasNoAnswer() {
     Task c = TestTasks.cloze();
-    assertThrows(IllegalArgumentException.class, () -> new Task(c.runId(), c.taskId(), c.itemId(), c.relation(),
-        c.subject(), c.goldObjects(), c.variant(), null, c.templateId(), c.question(), "is", c.text(),
-        c.text().length() - 2, false, List.of(), 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Task(
+                c.runId(),
+                c.taskId(),
+                c.itemId(),
+                c.relation(),
+                c.subject(),
+                c.goldObjects(),
+                c.variant(),
+                null,
+                c.templateId(),
+                c.question(),
+                "is",
+                c.text(),
+                c.text().length() - 2,
+                false,
+                List.of(),
+                0));
   }
 
   @Test
   void blankIdsAreRejectedByName() {
     Task t = TestTasks.direct();
-    var e = assertThrows(IllegalArgumentException.class, () -> new Task(t.runId(), t.taskId(), " ", t.relation(),
-        t.subject(), t.goldObjects(), t.variant(), null, t.templateId(), t.question(), t.answer(), t.text(),
-        t.answerStart(), false, List.of(), 0));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Task(
+                    t.runId(),
+                    t.taskId(),
+                    " ",
+                    t.relation(),
+                    t.subject(),
+                    t.goldObjects(),
+                    t.variant(),
+                    null,
+                    t.templateId(),
+                    t.question(),
+                    t.answer(),
+                    t.text(),
+                    t.answerStart(),
+                    false,
+                    List.of(),
+                    0));
     assertTrue(e.getMessage().contains("itemId"), e.getMessage());
   }
 

@@ -23,17 +23,26 @@ import picocli.CommandLine.Spec;
       "The first start formats DIR; later starts on the same DIR keep every topic and message."
     })
 public final class BrokerCommand implements Callable<Integer> {
-  @Option(names = "--port", paramLabel = "P", defaultValue = "9092", description = "Client port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      paramLabel = "P",
+      defaultValue = "9092",
+      description = "Client port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
       defaultValue = "${env:SAESCOPE_KAFKA_DIR:-${sys:user.home}/.saescope/kafka}",
-      description = "Where the broker keeps its data (default: $SAESCOPE_KAFKA_DIR, else ~/.saescope/kafka).")
+      description =
+          "Where the broker keeps its data (default: $SAESCOPE_KAFKA_DIR, else ~/.saescope/kafka).")
   Path dataDir;
 
-  @Option(names = "--start-timeout", paramLabel = "SECONDS", defaultValue = "60", description = "How long to wait for the broker to serve (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--start-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description = "How long to wait for the broker to serve (default: ${DEFAULT-VALUE}).")
   int startTimeoutSeconds;
 
   @Spec CommandSpec spec;
@@ -43,28 +52,43 @@ public final class BrokerCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (port != 0 && !portFree(port)) {
-      err.println("saescope broker: port " + port + " on 127.0.0.1 is already in use"
-          + " (another broker running? pick one with --port, or --port 0 for any free port)");
+      err.println(
+          "saescope broker: port "
+              + port
+              + " on 127.0.0.1 is already in use"
+              + " (another broker running? pick one with --port, or --port 0 for any free port)");
       return 1;
     }
     EmbeddedBroker broker;
     try {
-      broker = EmbeddedBroker.start(new EmbeddedBroker.Config(dataDir, port, Duration.ofSeconds(startTimeoutSeconds), Map.of()));
+      broker =
+          EmbeddedBroker.start(
+              new EmbeddedBroker.Config(
+                  dataDir, port, Duration.ofSeconds(startTimeoutSeconds), Map.of()));
     } catch (BrokerStartException e) {
       err.println("saescope broker: " + e.getMessage());
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    // SIGINT/SIGTERM run shutdown hooks: stop Kafka cleanly (flushes logs, so the next start is fast).
-    Thread hook = new Thread(() -> {
-      err.println("saescope broker: stopping ...");
-      err.flush();
-      broker.close();
-      stopped.countDown();
-    }, "broker-shutdown");
+    // SIGINT/SIGTERM run shutdown hooks: stop Kafka cleanly (flushes logs, so the next start is
+    // fast).
+    Thread hook =
+        new Thread(
+            () -> {
+              err.println("saescope broker: stopping ...");
+              err.flush();
+              broker.close();
+              stopped.countDown();
+            },
+            "broker-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.println("Kafka broker ready at " + broker.bootstrapServers() + " (data " + broker.logDir()
-        + (broker.formattedNow() ? ", newly formatted" : ", existing data") + "). Ctrl-C stops it.");
+    out.println(
+        "Kafka broker ready at "
+            + broker.bootstrapServers()
+            + " (data "
+            + broker.logDir()
+            + (broker.formattedNow() ? ", newly formatted" : ", existing data")
+            + "). Ctrl-C stops it.");
     out.println("Use it with: --bootstrap-servers " + broker.bootstrapServers());
     out.flush();
     try {

@@ -45,7 +45,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     // class path (we log through SLF4J) Log4j prints a scary "could not find a logging
     // implementation" error. Its built-in simple context is enough for that one MBean.
     if (System.getProperty("log4j2.loggerContextFactory") == null) {
-      System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+      System.setProperty(
+          "log4j2.loggerContextFactory",
+          "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
     }
   }
 
@@ -57,7 +59,8 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param startTimeout how long to wait for the node to serve clients
    * @param overrides extra broker properties, applied last
    */
-  public record Config(Path dataDir, int port, Duration startTimeout, Map<String, String> overrides) {
+  public record Config(
+      Path dataDir, int port, Duration startTimeout, Map<String, String> overrides) {
     public Config {
       if (dataDir == null) {
         throw new IllegalArgumentException("broker data directory is null");
@@ -134,9 +137,19 @@ public final class EmbeddedBroker implements AutoCloseable {
         throw b;
       }
       throw new BrokerStartException(
-          "Kafka node on 127.0.0.1:" + port + " (data " + logDir + ") failed to start: " + e.getMessage(), e);
+          "Kafka node on 127.0.0.1:"
+              + port
+              + " (data "
+              + logDir
+              + ") failed to start: "
+              + e.getMessage(),
+          e);
     }
-    LOG.info("Kafka broker serving at {} (data {}{})", broker.bootstrapServers(), logDir, format ? ", formatted now" : "");
+    LOG.info(
+        "Kafka broker serving at {} (data {}{})",
+        broker.bootstrapServers(),
+        logDir,
+        format ? ", formatted now" : "");
     return broker;
   }
 
@@ -148,7 +161,16 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.setProperty("node.id", Integer.toString(NODE_ID));
     // Static voter list (kraft.version 0): the controller port may change between restarts.
     p.setProperty("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
-    p.setProperty("listeners", "PLAINTEXT://" + LOOPBACK + ":" + port + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
+    p.setProperty(
+        "listeners",
+        "PLAINTEXT://"
+            + LOOPBACK
+            + ":"
+            + port
+            + ",CONTROLLER://"
+            + LOOPBACK
+            + ":"
+            + controllerPort);
     p.setProperty("advertised.listeners", "PLAINTEXT://" + LOOPBACK + ":" + port);
     p.setProperty("controller.listener.names", "CONTROLLER");
     p.setProperty("inter.broker.listener.name", "PLAINTEXT");
@@ -171,9 +193,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.setProperty("group.initial.rebalance.delay.ms", "0");
     // saescope creates its topics explicitly (TopicAdmin): a typo must not silently create a topic.
     p.setProperty("auto.create.topics.enable", "false");
-    // The log cleaner (for the compacted latent-info topic) would reserve 128 MiB of heap by default.
+    // The log cleaner (for the compacted latent-info topic) would reserve 128 MiB of heap by
+    // default.
     p.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(16 << 20));
-    // Fewer threads than the defaults (8 I/O, 3 network): several brokers share a 2-core test machine.
+    // Fewer threads than the defaults (8 I/O, 3 network): several brokers share a 2-core test
+    // machine.
     p.setProperty("num.io.threads", "2");
     p.setProperty("num.network.threads", "2");
     return p;
@@ -193,24 +217,36 @@ public final class EmbeddedBroker implements AutoCloseable {
       formatter.run();
       LOG.info("formatted Kafka storage in {}", logDir);
     } catch (Exception e) {
-      throw new BrokerStartException("cannot format Kafka storage in " + logDir + ": " + e.getMessage(), e);
+      throw new BrokerStartException(
+          "cannot format Kafka storage in " + logDir + ": " + e.getMessage(), e);
     }
   }
 
   private void awaitServing(Duration timeout) throws BrokerStartException {
     Properties p = new Properties();
     p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
-    p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(timeout.toMillis(), 10_000)));
+    p.setProperty(
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
+    p.setProperty(
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+        Long.toString(Math.min(timeout.toMillis(), 10_000)));
     try (Admin admin = Admin.create(p)) {
-      // Listing topics needs metadata from an unfenced broker: a better "ready" test than an open port.
+      // Listing topics needs metadata from an unfenced broker: a better "ready" test than an open
+      // port.
       admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BrokerStartException("interrupted while waiting for the broker at " + bootstrapServers(), e);
+      throw new BrokerStartException(
+          "interrupted while waiting for the broker at " + bootstrapServers(), e);
     } catch (Exception e) {
       throw new BrokerStartException(
-          "Kafka node at " + bootstrapServers() + " did not serve clients within " + timeout.toSeconds() + " s: " + e, e);
+          "Kafka node at "
+              + bootstrapServers()
+              + " did not serve clients within "
+              + timeout.toSeconds()
+              + " s: "
+              + e,
+          e);
     }
   }
 
@@ -261,7 +297,8 @@ public final class EmbeddedBroker implements AutoCloseable {
       server.awaitShutdown();
       LOG.info("Kafka broker at {} stopped", bootstrapServers());
     } catch (RuntimeException e) {
-      LOG.warn("Kafka broker at {} did not shut down cleanly: {}", bootstrapServers(), e.toString());
+      LOG.warn(
+          "Kafka broker at {} did not shut down cleanly: {}", bootstrapServers(), e.toString());
     }
   }
 

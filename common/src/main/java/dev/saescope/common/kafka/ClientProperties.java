@@ -14,10 +14,10 @@ import java.util.Properties;
  * Reads Kafka client properties from {@code key=value} strings and Java-properties files, with
  * errors that name the option, file and line.
  *
- * <p>Files follow {@link Properties#load} syntax ({@code #}/{@code !} comments, {@code =} or
- * {@code :} separators, backslash continuation lines, escapes) with one stricter rule: a non-blank
- * line without a separator is an error rather than a key with an empty value, because in a Kafka
- * client file it is nearly always a typo.
+ * <p>Files follow {@link Properties#load} syntax ({@code #}/{@code !} comments, {@code =} or {@code
+ * :} separators, backslash continuation lines, escapes) with one stricter rule: a non-blank line
+ * without a separator is an error rather than a key with an empty value, because in a Kafka client
+ * file it is nearly always a typo.
  */
 public final class ClientProperties {
   private ClientProperties() {}
@@ -31,11 +31,14 @@ public final class ClientProperties {
     int eq = keyValue == null ? -1 : keyValue.indexOf('=');
     if (eq < 0) {
       throw new KafkaConfigException(
-          "--kafka-prop '" + keyValue + "' has no '=': expected KEY=VALUE, e.g. security.protocol=SSL");
+          "--kafka-prop '"
+              + keyValue
+              + "' has no '=': expected KEY=VALUE, e.g. security.protocol=SSL");
     }
     String key = keyValue.substring(0, eq).trim();
     if (key.isEmpty()) {
-      throw new KafkaConfigException("--kafka-prop '" + keyValue + "' has an empty key: expected KEY=VALUE");
+      throw new KafkaConfigException(
+          "--kafka-prop '" + keyValue + "' has an empty key: expected KEY=VALUE");
     }
     into.setProperty(key, keyValue.substring(eq + 1).trim());
   }
@@ -50,11 +53,13 @@ public final class ClientProperties {
     String text;
     try {
       if (Files.isDirectory(file)) {
-        throw new KafkaConfigException("--kafka-config " + file + " is a directory, expected a properties file");
+        throw new KafkaConfigException(
+            "--kafka-config " + file + " is a directory, expected a properties file");
       }
       byte[] bytes = Files.readAllBytes(file);
       try {
-        text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        text =
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
       } catch (MalformedInputException e) {
         // Java properties files were historically ISO-8859-1; accept that too.
         text = new String(bytes, StandardCharsets.ISO_8859_1);
@@ -102,7 +107,12 @@ public final class ClientProperties {
       throws KafkaConfigException {
     if (!hasSeparator(line)) {
       throw new KafkaConfigException(
-          source + " line " + lineNo + ": '" + abbreviate(line) + "' has no '=' or ':': expected key=value");
+          source
+              + " line "
+              + lineNo
+              + ": '"
+              + abbreviate(line)
+              + "' has no '=' or ':': expected key=value");
     }
     Properties one = new Properties();
     try {
@@ -113,13 +123,17 @@ public final class ClientProperties {
     }
     for (String k : one.stringPropertyNames()) {
       if (k.isBlank()) {
-        throw new KafkaConfigException(source + " line " + lineNo + ": empty key in '" + abbreviate(line) + "'");
+        throw new KafkaConfigException(
+            source + " line " + lineNo + ": empty key in '" + abbreviate(line) + "'");
       }
       out.setProperty(k, one.getProperty(k));
     }
   }
 
-  /** An unescaped '=' or ':' (or whitespace between key and value, which Properties also accepts) after a key. */
+  /**
+   * An unescaped '=' or ':' (or whitespace between key and value, which Properties also accepts)
+   * after a key.
+   */
   private static boolean hasSeparator(String line) {
     boolean escaped = false;
     for (int i = 0; i < line.length(); i++) {

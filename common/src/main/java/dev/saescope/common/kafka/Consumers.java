@@ -23,7 +23,8 @@ public final class Consumers {
    * Group consumer properties: the user's client properties, then ours where the user set none,
    * then {@code overrides} (a role's own choices, e.g. the worker's batch size).
    */
-  public static Properties groupSettings(KafkaSettings settings, String groupId, Properties overrides) {
+  public static Properties groupSettings(
+      KafkaSettings settings, String groupId, Properties overrides) {
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("consumer group id is blank");
     }
@@ -35,8 +36,11 @@ public final class Consumers {
     p.putIfAbsent(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     // The assignor below belongs to the classic group protocol (KIP-848 assigns on the broker).
     p.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
-    // A worker joining or leaving moves only the partitions that must move; the others keep working.
-    p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    // A worker joining or leaving moves only the partitions that must move; the others keep
+    // working.
+    p.putIfAbsent(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
     // A new group starts at the first task, not at tasks published after it joined.
     p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // A forward pass of a 2B model on CPU takes on the order of a second per task: small polls keep
@@ -54,11 +58,14 @@ public final class Consumers {
   public static <R> KafkaConsumer<String, Decoded<R>> create(
       KafkaSettings settings, String groupId, MessageCodec<R> codec, Properties overrides) {
     return new KafkaConsumer<>(
-        groupSettings(settings, groupId, overrides), new StringDeserializer(), new MessageDeserializer<>(codec));
+        groupSettings(settings, groupId, overrides),
+        new StringDeserializer(),
+        new MessageDeserializer<>(codec));
   }
 
   /** The workers' task consumer: {@link Task} records, validated on decode. */
-  public static KafkaConsumer<String, Decoded<Task>> tasks(KafkaSettings settings, String groupId, Properties overrides) {
+  public static KafkaConsumer<String, Decoded<Task>> tasks(
+      KafkaSettings settings, String groupId, Properties overrides) {
     return create(settings, groupId, Codecs.task(), overrides);
   }
 

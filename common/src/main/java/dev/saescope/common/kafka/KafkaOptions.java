@@ -30,7 +30,11 @@ public final class KafkaOptions {
       names = "--bootstrap-servers",
       paramLabel = "HOST:PORT[,...]",
       description =
-          "Kafka brokers to connect to (default: $" + BOOTSTRAP_ENV + ", else " + KafkaSettings.DEFAULT_BOOTSTRAP + ").")
+          "Kafka brokers to connect to (default: $"
+              + BOOTSTRAP_ENV
+              + ", else "
+              + KafkaSettings.DEFAULT_BOOTSTRAP
+              + ").")
   String bootstrapServers;
 
   @Option(
@@ -48,14 +52,20 @@ public final class KafkaOptions {
   @Option(
       names = "--topic-prefix",
       paramLabel = "PREFIX",
-      description = "Prefix of every saescope topic (default: $" + PREFIX_ENV + ", else '" + Topics.DEFAULT_PREFIX + "').")
+      description =
+          "Prefix of every saescope topic (default: $"
+              + PREFIX_ENV
+              + ", else '"
+              + Topics.DEFAULT_PREFIX
+              + "').")
   String topicPrefix;
 
   @Option(
       names = "--broker-timeout",
       paramLabel = "SECONDS",
       defaultValue = "10",
-      description = "How long to wait for a broker to answer before giving up (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long to wait for a broker to answer before giving up (default: ${DEFAULT-VALUE}).")
   int brokerTimeoutSeconds = 10;
 
   /** Options as if nothing was given on the command line. */
@@ -103,7 +113,8 @@ public final class KafkaOptions {
 
   /** As {@link #resolve()}, against the given environment (tests). */
   KafkaSettings resolve(Map<String, String> env) throws KafkaConfigException {
-    Properties props = kafkaConfig == null ? new Properties() : ClientProperties.readFile(kafkaConfig);
+    Properties props =
+        kafkaConfig == null ? new Properties() : ClientProperties.readFile(kafkaConfig);
     String fromEnv = env.get(BOOTSTRAP_ENV);
     if (fromEnv != null && !fromEnv.isBlank()) {
       props.setProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, fromEnv.trim());
@@ -114,10 +125,12 @@ public final class KafkaOptions {
     if (bootstrapServers != null) {
       props.setProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.trim());
     }
-    props.putIfAbsent(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, KafkaSettings.DEFAULT_BOOTSTRAP);
+    props.putIfAbsent(
+        CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, KafkaSettings.DEFAULT_BOOTSTRAP);
     checkBootstrap(props.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
 
-    String prefix = topicPrefix != null ? topicPrefix : env.getOrDefault(PREFIX_ENV, Topics.DEFAULT_PREFIX);
+    String prefix =
+        topicPrefix != null ? topicPrefix : env.getOrDefault(PREFIX_ENV, Topics.DEFAULT_PREFIX);
     Topics topics;
     try {
       topics = new Topics(prefix);
@@ -125,7 +138,8 @@ public final class KafkaOptions {
       throw new KafkaConfigException("--topic-prefix: " + e.getMessage(), e);
     }
     if (brokerTimeoutSeconds <= 0) {
-      throw new KafkaConfigException("--broker-timeout must be a positive number of seconds, got " + brokerTimeoutSeconds);
+      throw new KafkaConfigException(
+          "--broker-timeout must be a positive number of seconds, got " + brokerTimeoutSeconds);
     }
     return new KafkaSettings(props, topics, Duration.ofSeconds(brokerTimeoutSeconds));
   }
@@ -133,7 +147,8 @@ public final class KafkaOptions {
   /** Every entry must look like host:port, so a typo fails here rather than as a timeout. */
   private static void checkBootstrap(String servers) throws KafkaConfigException {
     if (servers.isBlank()) {
-      throw new KafkaConfigException("bootstrap servers are empty: expected HOST:PORT[,HOST:PORT...]");
+      throw new KafkaConfigException(
+          "bootstrap servers are empty: expected HOST:PORT[,HOST:PORT...]");
     }
     for (String s : servers.split(",")) {
       String entry = s.trim();
@@ -154,7 +169,11 @@ public final class KafkaOptions {
       }
       if (!ok) {
         throw new KafkaConfigException(
-            "bootstrap server '" + s.trim() + "' is not HOST:PORT (in bootstrap.servers '" + servers + "')");
+            "bootstrap server '"
+                + s.trim()
+                + "' is not HOST:PORT (in bootstrap.servers '"
+                + servers
+                + "')");
       }
     }
   }

@@ -21,7 +21,8 @@ public record KafkaSettings(Properties client, Topics topics, Duration brokerTim
   public static final Duration DEFAULT_BROKER_TIMEOUT = Duration.ofSeconds(10);
 
   public KafkaSettings {
-    if (client == null || client.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) == null) {
+    if (client == null
+        || client.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) == null) {
       throw new IllegalArgumentException("Kafka client properties need bootstrap.servers");
     }
     if (topics == null) {
@@ -33,7 +34,9 @@ public record KafkaSettings(Properties client, Topics topics, Duration brokerTim
     client = copy(client);
   }
 
-  /** Settings for a broker at {@code bootstrapServers}, default topics and timeout (tests, demo). */
+  /**
+   * Settings for a broker at {@code bootstrapServers}, default topics and timeout (tests, demo).
+   */
   public static KafkaSettings forBootstrap(String bootstrapServers) {
     Properties p = new Properties();
     p.setProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

@@ -18,8 +18,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Publishes {@link Task}s to the tasks topic, keyed by item id (so every variant of one item lands
  * in one partition and one aggregator), with an idempotent producer. Sends are asynchronous; the
- * first failed send is rethrown by the next {@link #publish} or {@link #flush}. Not thread-safe
- * for concurrent {@code publish} calls from several threads (the counters are, the order is not).
+ * first failed send is rethrown by the next {@link #publish} or {@link #flush}. Not thread-safe for
+ * concurrent {@code publish} calls from several threads (the counters are, the order is not).
  */
 public final class TaskPublisher implements AutoCloseable {
   private final Producer<String, byte[]> producer;
@@ -43,26 +43,33 @@ public final class TaskPublisher implements AutoCloseable {
   public static TaskPublisher open(KafkaSettings settings) throws KafkaConfigException {
     try {
       return new TaskPublisher(
-          new KafkaProducer<>(producerSettings(settings), new StringSerializer(), new ByteArraySerializer()),
+          new KafkaProducer<>(
+              producerSettings(settings), new StringSerializer(), new ByteArraySerializer()),
           settings.topics().tasks());
     } catch (KafkaException e) {
-      throw new KafkaConfigException("Kafka producer rejected the client properties: " + e.getMessage(), e);
+      throw new KafkaConfigException(
+          "Kafka producer rejected the client properties: " + e.getMessage(), e);
     }
   }
 
   /** The producer properties: the user's client properties plus ours where the user set none. */
   public static Properties producerSettings(KafkaSettings settings) {
     Properties p = settings.client();
-    // A task counts as sent only once every in-sync replica has it (default since 3.0; we rely on it).
+    // A task counts as sent only once every in-sync replica has it (default since 3.0; we rely on
+    // it).
     p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
-    // Retries after a lost ack must not duplicate or reorder tasks (default since 3.0; we rely on it).
+    // Retries after a lost ack must not duplicate or reorder tasks (default since 3.0; we rely on
+    // it).
     p.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    // Tasks come in bursts of thousands: wait a little longer than the 5 ms default to fill batches.
+    // Tasks come in bursts of thousands: wait a little longer than the 5 ms default to fill
+    // batches.
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "20");
     // Task texts repeat templates heavily; lz4 shrinks them for little CPU.
     p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    // send() may block on metadata: bound that by the broker timeout, so "no broker" is an error, not a 60 s hang.
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(settings.brokerTimeout().toMillis()));
+    // send() may block on metadata: bound that by the broker timeout, so "no broker" is an error,
+    // not a 60 s hang.
+    p.putIfAbsent(
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(settings.brokerTimeout().toMillis()));
     return p;
   }
 
@@ -93,7 +100,14 @@ public final class TaskPublisher implements AutoCloseable {
               failure.compareAndSet(
                   null,
                   new PublishException(
-                      "publishing task " + task.taskId() + " (item " + key + ") to topic " + topic + " failed: " + error,
+                      "publishing task "
+                          + task.taskId()
+                          + " (item "
+                          + key
+                          + ") to topic "
+                          + topic
+                          + " failed: "
+                          + error,
                       error));
             }
           });
@@ -114,7 +128,8 @@ public final class TaskPublisher implements AutoCloseable {
     try {
       producer.flush();
     } catch (KafkaException e) {
-      throw new PublishException("flushing tasks to topic " + topic + " failed: " + e.getMessage(), e);
+      throw new PublishException(
+          "flushing tasks to topic " + topic + " failed: " + e.getMessage(), e);
     }
     rethrowFailure();
     return stats();

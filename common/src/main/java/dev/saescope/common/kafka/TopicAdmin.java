@@ -1,6 +1,5 @@
 package dev.saescope.common.kafka;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -43,10 +42,11 @@ public final class TopicAdmin {
   }
 
   /**
-   * Creates each missing topic; existing topics are left as they are (a warning is logged when
-   * one has fewer partitions than asked, since that caps the worker group size).
+   * Creates each missing topic; existing topics are left as they are (a warning is logged when one
+   * has fewer partitions than asked, since that caps the worker group size).
    *
-   * @throws BrokerUnavailableException when no broker answers within {@code settings.brokerTimeout()}
+   * @throws BrokerUnavailableException when no broker answers within {@code
+   *     settings.brokerTimeout()}
    * @throws TopicAdminException when the broker refuses, naming the topic
    */
   public static EnsureResult ensureTopics(KafkaSettings settings, List<TopicSpec> specs)
@@ -57,9 +57,13 @@ public final class TopicAdmin {
       Set<String> present;
       try {
         present =
-            admin.listTopics(new ListTopicsOptions().timeoutMs((int) timeoutMs)).names().get(timeoutMs + 1000, TimeUnit.MILLISECONDS);
+            admin
+                .listTopics(new ListTopicsOptions().timeoutMs((int) timeoutMs))
+                .names()
+                .get(timeoutMs + 1000, TimeUnit.MILLISECONDS);
       } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-        throw new TopicAdminException("cannot list topics at " + settings.bootstrapServers() + ": " + cause(e), e);
+        throw new TopicAdminException(
+            "cannot list topics at " + settings.bootstrapServers() + ": " + cause(e), e);
       }
       List<NewTopic> toCreate = new ArrayList<>();
       List<String> existing = new ArrayList<>();
@@ -68,14 +72,20 @@ public final class TopicAdmin {
           existing.add(spec.name());
         } else {
           Optional<Short> rf =
-              spec.replicationFactor() == TopicSpec.BROKER_DEFAULT ? Optional.empty() : Optional.of(spec.replicationFactor());
-          toCreate.add(new NewTopic(spec.name(), Optional.of(spec.partitions()), rf).configs(spec.configs()));
+              spec.replicationFactor() == TopicSpec.BROKER_DEFAULT
+                  ? Optional.empty()
+                  : Optional.of(spec.replicationFactor());
+          toCreate.add(
+              new NewTopic(spec.name(), Optional.of(spec.partitions()), rf)
+                  .configs(spec.configs()));
         }
       }
       List<String> created = new ArrayList<>();
       if (!toCreate.isEmpty()) {
         Map<String, org.apache.kafka.common.KafkaFuture<Void>> futures =
-            admin.createTopics(toCreate, new CreateTopicsOptions().timeoutMs((int) timeoutMs)).values();
+            admin
+                .createTopics(toCreate, new CreateTopicsOptions().timeoutMs((int) timeoutMs))
+                .values();
         for (var entry : futures.entrySet()) {
           try {
             entry.getValue().get(timeoutMs + 1000, TimeUnit.MILLISECONDS);
@@ -85,11 +95,17 @@ public final class TopicAdmin {
             if (e.getCause() instanceof TopicExistsException) {
               existing.add(entry.getKey()); // another process created it meanwhile
             } else {
-              throw new TopicAdminException("cannot create topic " + entry.getKey() + ": " + cause(e), e);
+              throw new TopicAdminException(
+                  "cannot create topic " + entry.getKey() + ": " + cause(e), e);
             }
           } catch (java.util.concurrent.TimeoutException e) {
             throw new TopicAdminException(
-                "creating topic " + entry.getKey() + " did not finish within " + settings.brokerTimeout().toSeconds() + " s", e);
+                "creating topic "
+                    + entry.getKey()
+                    + " did not finish within "
+                    + settings.brokerTimeout().toSeconds()
+                    + " s",
+                e);
           }
         }
       }
@@ -111,7 +127,8 @@ public final class TopicAdmin {
       awaitBroker(admin, settings);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BrokerUnavailableException("interrupted while waiting for a broker at " + settings.bootstrapServers(), e);
+      throw new BrokerUnavailableException(
+          "interrupted while waiting for a broker at " + settings.bootstrapServers(), e);
     }
   }
 
@@ -144,16 +161,23 @@ public final class TopicAdmin {
       LOG.debug("{} broker(s) answered at {}", nodes.size(), settings.bootstrapServers());
     } catch (ExecutionException e) {
       if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-        throw new BrokerUnavailableException(settings.bootstrapServers(), settings.brokerTimeout(), e.getCause());
+        throw new BrokerUnavailableException(
+            settings.bootstrapServers(), settings.brokerTimeout(), e.getCause());
       }
       throw new BrokerUnavailableException(
-          "Kafka at " + settings.bootstrapServers() + " did not answer a cluster description: " + cause(e), e);
+          "Kafka at "
+              + settings.bootstrapServers()
+              + " did not answer a cluster description: "
+              + cause(e),
+          e);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new BrokerUnavailableException(settings.bootstrapServers(), settings.brokerTimeout(), e);
+      throw new BrokerUnavailableException(
+          settings.bootstrapServers(), settings.brokerTimeout(), e);
     }
   }
 
-  private static void warnOnFewerPartitions(Admin admin, List<TopicSpec> specs, List<String> existing, long timeoutMs)
+  private static void warnOnFewerPartitions(
+      Admin admin, List<TopicSpec> specs, List<String> existing, long timeoutMs)
       throws InterruptedException {
     if (existing.isEmpty()) {
       return;

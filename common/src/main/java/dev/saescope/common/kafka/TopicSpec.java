@@ -16,7 +16,8 @@ import org.apache.kafka.common.config.TopicConfig;
  *     {@code default.replication.factor}
  * @param configs topic-level configs, e.g. {@code cleanup.policy=compact}
  */
-public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+public record TopicSpec(
+    String name, int partitions, short replicationFactor, Map<String, String> configs) {
   /** Let the broker choose the replication factor. */
   public static final short BROKER_DEFAULT = -1;
 
@@ -25,7 +26,8 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
       throw new IllegalArgumentException("topic name is blank");
     }
     if (partitions < 1) {
-      throw new IllegalArgumentException("topic " + name + ": partitions must be >= 1, got " + partitions);
+      throw new IllegalArgumentException(
+          "topic " + name + ": partitions must be >= 1, got " + partitions);
     }
     if (replicationFactor < 1 && replicationFactor != BROKER_DEFAULT) {
       throw new IllegalArgumentException(
@@ -44,7 +46,8 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
     for (TopicKind kind : TopicKind.values()) {
       specs.add(
           switch (kind) {
-            case TASKS, RESULTS -> new TopicSpec(topics.name(kind), partitions, replicationFactor, Map.of());
+            case TASKS, RESULTS ->
+                new TopicSpec(topics.name(kind), partitions, replicationFactor, Map.of());
             // Compacted: a reader rebuilds the newest metadata per (SAE, chunk) key from the log.
             case LATENT_INFO ->
                 new TopicSpec(

@@ -30,7 +30,8 @@ public final class ProgressBar implements AutoCloseable {
    * @param enabled whether to draw at all
    * @param clock nanosecond clock (tests pass a fake one)
    */
-  public ProgressBar(String label, long total, PrintStream out, boolean enabled, LongSupplier clock) {
+  public ProgressBar(
+      String label, long total, PrintStream out, boolean enabled, LongSupplier clock) {
     this.label = label;
     this.total = total;
     this.out = out;
@@ -125,6 +126,8 @@ public final class ProgressBar implements AutoCloseable {
     long h = seconds / 3600;
     long m = (seconds % 3600) / 60;
     long s = seconds % 60;
-    return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
+    return h > 0
+        ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s)
+        : String.format(Locale.ROOT, "%d:%02d", m, s);
   }
 }

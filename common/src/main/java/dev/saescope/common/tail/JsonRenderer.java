@@ -24,7 +24,9 @@ public final class JsonRenderer {
 
   private final int maxInlineBytes;
 
-  /** @param maxInlineBytes bytes values up to this size print as base64; longer ones as a summary */
+  /**
+   * @param maxInlineBytes bytes values up to this size print as base64; longer ones as a summary
+   */
   public JsonRenderer(int maxInlineBytes) {
     this.maxInlineBytes = maxInlineBytes;
   }
@@ -47,7 +49,8 @@ public final class JsonRenderer {
         }
         yield o;
       }
-      case UNION -> render(schema.getTypes().get(GenericData.get().resolveUnion(schema, value)), value);
+      case UNION ->
+          render(schema.getTypes().get(GenericData.get().resolveUnion(schema, value)), value);
       case ARRAY -> {
         ArrayNode a = NODES.arrayNode();
         for (Object item : (Collection<?>) value) {

@@ -51,10 +51,15 @@ public final class TailCommand implements Callable<Integer> {
   @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to read.")
   String topic;
 
-  @Option(names = "--max", paramLabel = "N", description = "Stop after N messages (default: run until Ctrl-C).")
+  @Option(
+      names = "--max",
+      paramLabel = "N",
+      description = "Stop after N messages (default: run until Ctrl-C).")
   long max = -1;
 
-  @Option(names = "--from-beginning", description = "Start at the oldest message instead of only new ones.")
+  @Option(
+      names = "--from-beginning",
+      description = "Start at the oldest message instead of only new ones.")
   boolean fromBeginning;
 
   @Option(
@@ -67,7 +72,8 @@ public final class TailCommand implements Callable<Integer> {
       names = "--bytes-inline",
       paramLabel = "N",
       defaultValue = "64",
-      description = "Print bytes fields up to N bytes as base64, longer ones as a size (default: ${DEFAULT-VALUE}).")
+      description =
+          "Print bytes fields up to N bytes as base64, longer ones as a size (default: ${DEFAULT-VALUE}).")
   int bytesInline = 64;
 
   @Spec CommandSpec spec;
@@ -97,11 +103,18 @@ public final class TailCommand implements Callable<Integer> {
     try (KafkaConsumer<byte[], byte[]> consumer = Consumers.raw(settings)) {
       List<PartitionInfo> partitions = consumer.partitionsFor(name, settings.brokerTimeout());
       if (partitions == null || partitions.isEmpty()) {
-        err.println("saescope tail: topic " + name + " does not exist at " + settings.bootstrapServers()
-            + " (saescope topics here: " + settings.topics().all() + ")");
+        err.println(
+            "saescope tail: topic "
+                + name
+                + " does not exist at "
+                + settings.bootstrapServers()
+                + " (saescope topics here: "
+                + settings.topics().all()
+                + ")");
         return 1;
       }
-      List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(name, p.partition())).toList();
+      List<TopicPartition> tps =
+          partitions.stream().map(p -> new TopicPartition(name, p.partition())).toList();
       consumer.assign(tps);
       if (fromBeginning) {
         consumer.seekToBeginning(tps);
@@ -109,14 +122,17 @@ public final class TailCommand implements Callable<Integer> {
         consumer.seekToEnd(tps);
       }
       Thread main = Thread.currentThread();
-      Thread hook = new Thread(() -> {
-        consumer.wakeup();
-        try {
-          finished.await();
-        } catch (InterruptedException e) {
-          main.interrupt();
-        }
-      }, "tail-shutdown");
+      Thread hook =
+          new Thread(
+              () -> {
+                consumer.wakeup();
+                try {
+                  finished.await();
+                } catch (InterruptedException e) {
+                  main.interrupt();
+                }
+              },
+              "tail-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       long seen = 0;
       long lastMessage = System.nanoTime();
@@ -132,7 +148,8 @@ public final class TailCommand implements Callable<Integer> {
             }
           }
           out.flush();
-          if (idleExitSeconds >= 0 && System.nanoTime() - lastMessage > Duration.ofSeconds(idleExitSeconds).toNanos()) {
+          if (idleExitSeconds >= 0
+              && System.nanoTime() - lastMessage > Duration.ofSeconds(idleExitSeconds).toNanos()) {
             break;
           }
         }
@@ -148,7 +165,13 @@ public final class TailCommand implements Callable<Integer> {
       }
       return 0;
     } catch (KafkaException e) {
-      err.println("saescope tail: reading " + name + " at " + settings.bootstrapServers() + " failed: " + e.getMessage());
+      err.println(
+          "saescope tail: reading "
+              + name
+              + " at "
+              + settings.bootstrapServers()
+              + " failed: "
+              + e.getMessage());
       return 1;
     } finally {
       finished.countDown();
@@ -166,13 +189,27 @@ public final class TailCommand implements Callable<Integer> {
   }
 
   private static void print(
-      ConsumerRecord<byte[], byte[]> r, TopicKind kind, JsonRenderer renderer, ObjectMapper json, PrintWriter out, PrintWriter err) {
+      ConsumerRecord<byte[], byte[]> r,
+      TopicKind kind,
+      JsonRenderer renderer,
+      ObjectMapper json,
+      PrintWriter out,
+      PrintWriter err) {
     Optional<AvroFormat<? extends SpecificRecord>> format =
         kind != null ? Optional.of(Codecs.formatOf(kind)) : Codecs.formatOf(r.value());
     if (format.isEmpty()) {
-      err.println("saescope tail: " + new DecodeException(r.topic(), r.partition(), r.offset(), DecodeFailure.UNKNOWN_SCHEMA,
-          "not a saescope message (no single-object header with a known schema fingerprint; "
-              + (r.value() == null ? "null value" : r.value().length + " bytes") + ")", null).getMessage());
+      err.println(
+          "saescope tail: "
+              + new DecodeException(
+                      r.topic(),
+                      r.partition(),
+                      r.offset(),
+                      DecodeFailure.UNKNOWN_SCHEMA,
+                      "not a saescope message (no single-object header with a known schema fingerprint; "
+                          + (r.value() == null ? "null value" : r.value().length + " bytes")
+                          + ")",
+                      null)
+                  .getMessage());
       return;
     }
     try {
@@ -189,8 +226,15 @@ public final class TailCommand implements Callable<Integer> {
     } catch (DecodeException e) {
       err.println("saescope tail: " + e.getMessage());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      err.println("saescope tail: cannot print message at topic " + r.topic() + " partition " + r.partition()
-          + " offset " + r.offset() + ": " + e.getMessage());
+      err.println(
+          "saescope tail: cannot print message at topic "
+              + r.topic()
+              + " partition "
+              + r.partition()
+              + " offset "
+              + r.offset()
+              + ": "
+              + e.getMessage());
     }
   }
 

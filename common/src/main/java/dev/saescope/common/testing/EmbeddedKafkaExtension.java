@@ -20,8 +20,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * One real embedded Kafka broker per test class, in a fresh temporary directory deleted after the
  * class. Test methods, constructors and {@code @BeforeAll} methods may declare parameters of type
- * {@link EmbeddedBroker} or {@link KafkaSettings}; each {@code KafkaSettings} parameter gets its own
- * topic prefix ({@code t1.}, {@code t2.}, ...), so tests in one class never see each other's topics.
+ * {@link EmbeddedBroker} or {@link KafkaSettings}; each {@code KafkaSettings} parameter gets its
+ * own topic prefix ({@code t1.}, {@code t2.}, ...), so tests in one class never see each other's
+ * topics.
  *
  * <pre>{@code
  * @ExtendWith(EmbeddedKafkaExtension.class)
@@ -31,10 +32,13 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  */
 public final class EmbeddedKafkaExtension implements BeforeAllCallback, ParameterResolver {
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(EmbeddedKafkaExtension.class);
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(EmbeddedKafkaExtension.class);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
-  /** Broker plus its directory, closed (broker stopped, directory deleted) with the class's store. */
+  /**
+   * Broker plus its directory, closed (broker stopped, directory deleted) with the class's store.
+   */
   private record Running(EmbeddedBroker broker, Path dir) implements AutoCloseable {
     @Override
     public void close() throws IOException {
@@ -55,7 +59,11 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
         .getOrComputeIfAbsent(
             "broker",
             k -> {
-              Path dir = EmbeddedBroker.tempDataDir("saescope-kafka-" + classContext.getRequiredTestClass().getSimpleName() + "-");
+              Path dir =
+                  EmbeddedBroker.tempDataDir(
+                      "saescope-kafka-"
+                          + classContext.getRequiredTestClass().getSimpleName()
+                          + "-");
               try {
                 return new Running(EmbeddedBroker.start(EmbeddedBroker.Config.at(dir)), dir);
               } catch (BrokerStartException e) {
@@ -80,12 +88,14 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
   }
 
   @Override
-  public Object resolveParameter(ParameterContext p, ExtensionContext e) throws ParameterResolutionException {
+  public Object resolveParameter(ParameterContext p, ExtensionContext e)
+      throws ParameterResolutionException {
     EmbeddedBroker broker = running(e).broker();
     if (p.getParameter().getType() == EmbeddedBroker.class) {
       return broker;
     }
-    return KafkaSettings.forBootstrap(broker.bootstrapServers()).withTopics(new Topics("t" + PREFIXES.incrementAndGet() + "."));
+    return KafkaSettings.forBootstrap(broker.bootstrapServers())
+        .withTopics(new Topics("t" + PREFIXES.incrementAndGet() + "."));
   }
 
   static void deleteTree(Path root) throws IOException {
@@ -96,7 +106,8 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, Paramete
         root,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
             Files.deleteIfExists(file);
             return FileVisitResult.CONTINUE;
           }

@@ -20,13 +20,16 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 
 /**
- * The same publish path against Kafka in a container, for machines with a Docker engine. Where
- * none is reachable it skips itself and says so; {@link EmbeddedBrokerTest} and the other
- * embedded-broker tests carry the coverage there. (The condition is ours rather than
- * {@code disabledWithoutDocker = true} so that the skip is logged with its reason.)
+ * The same publish path against Kafka in a container, for machines with a Docker engine. Where none
+ * is reachable it skips itself and says so; {@link EmbeddedBrokerTest} and the other
+ * embedded-broker tests carry the coverage there. (The condition is ours rather than {@code
+ * disabledWithoutDocker = true} so that the skip is logged with its reason.)
  */
 @Testcontainers
-@EnabledIf(value = "dockerAvailable", disabledReason = "no Docker engine reachable: Testcontainers Kafka test skipped, the embedded broker carries the coverage")
+@EnabledIf(
+    value = "dockerAvailable",
+    disabledReason =
+        "no Docker engine reachable: Testcontainers Kafka test skipped, the embedded broker carries the coverage")
 class TestcontainersKafkaTest {
   private static final Logger LOG = LoggerFactory.getLogger(TestcontainersKafkaTest.class);
 
@@ -38,7 +41,8 @@ class TestcontainersKafkaTest {
       available = false;
     }
     if (!available) {
-      LOG.warn("no Docker engine reachable: skipping the Testcontainers Kafka test (the embedded broker carries the coverage)");
+      LOG.warn(
+          "no Docker engine reachable: skipping the Testcontainers Kafka test (the embedded broker carries the coverage)");
     }
     return available;
   }
@@ -50,8 +54,24 @@ class TestcontainersKafkaTest {
     KafkaSettings kafka = KafkaSettings.forBootstrap(KAFKA.getBootstrapServers());
     TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 1, (short) 1));
     String text = "Question: Capital of France?\nAnswer: Paris";
-    Task t = new Task("r", "t", "i", "P36", "France", List.of("Paris"), Variant.DIRECT, null, "q", "Capital of France?",
-        "Paris", text, text.length() - 5, false, List.of(), 0);
+    Task t =
+        new Task(
+            "r",
+            "t",
+            "i",
+            "P36",
+            "France",
+            List.of("Paris"),
+            Variant.DIRECT,
+            null,
+            "q",
+            "Capital of France?",
+            "Paris",
+            text,
+            text.length() - 5,
+            false,
+            List.of(),
+            0);
     try (TaskPublisher p = TaskPublisher.open(kafka)) {
       p.publish(t);
       PublishStats s = p.flush();

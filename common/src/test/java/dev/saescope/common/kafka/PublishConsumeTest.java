@@ -37,15 +37,24 @@ class PublishConsumeTest {
   void ensureTopicsCreatesOnceWithCompactedLatentInfo(KafkaSettings kafka) throws Exception {
     var specs = TopicSpec.standard(kafka.topics(), 3, (short) 1);
     TopicAdmin.EnsureResult first = TopicAdmin.ensureTopics(kafka, specs);
-    assertEquals(kafka.topics().all().stream().sorted().toList(), first.created().stream().sorted().toList());
+    assertEquals(
+        kafka.topics().all().stream().sorted().toList(),
+        first.created().stream().sorted().toList());
     TopicAdmin.EnsureResult second = TopicAdmin.ensureTopics(kafka, specs);
     assertEquals(List.of(), second.created());
     assertEquals(4, second.existing().size());
     try (Admin admin = Admin.create(kafka.client())) {
       var resource = new ConfigResource(ConfigResource.Type.TOPIC, kafka.topics().latentInfo());
-      var config = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
-      assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
-      var tasks = admin.describeTopics(List.of(kafka.topics().tasks())).allTopicNames().get(10, TimeUnit.SECONDS);
+      var config =
+          admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
+      assertEquals(
+          TopicConfig.CLEANUP_POLICY_COMPACT,
+          config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+      var tasks =
+          admin
+              .describeTopics(List.of(kafka.topics().tasks()))
+              .allTopicNames()
+              .get(10, TimeUnit.SECONDS);
       assertEquals(3, tasks.get(kafka.topics().tasks()).partitions().size());
     }
   }
@@ -68,16 +77,20 @@ class PublishConsumeTest {
     assertEquals(50, stats.acknowledged());
     assertTrue(stats.bytes() > 50 * 100, "bytes " + stats.bytes());
 
-    // One poison message after the tasks: it must arrive as data with its offset, not stop the stream.
+    // One poison message after the tasks: it must arrive as data with its offset, not stop the
+    // stream.
     byte[] garbage = {0x7b, 0x22, 0x7d};
-    try (var raw = new KafkaProducer<>(kafka.client(), new StringSerializer(), new ByteArraySerializer())) {
-      raw.send(new ProducerRecord<>(kafka.topics().tasks(), "item-0", garbage)).get(10, TimeUnit.SECONDS);
+    try (var raw =
+        new KafkaProducer<>(kafka.client(), new StringSerializer(), new ByteArraySerializer())) {
+      raw.send(new ProducerRecord<>(kafka.topics().tasks(), "item-0", garbage))
+          .get(10, TimeUnit.SECONDS);
     }
 
     Map<String, Task> received = new HashMap<>();
     Map<String, List<Integer>> partitionsByItem = new HashMap<>();
     List<DecodeException> failures = new ArrayList<>();
-    try (KafkaConsumer<String, Decoded<Task>> consumer = Consumers.tasks(kafka, "test-workers", new Properties())) {
+    try (KafkaConsumer<String, Decoded<Task>> consumer =
+        Consumers.tasks(kafka, "test-workers", new Properties())) {
       consumer.subscribe(List.of(kafka.topics().tasks()));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (received.size() + failures.size() < 51 && System.nanoTime() < deadline) {
@@ -100,11 +113,21 @@ class PublishConsumeTest {
     for (Task t : sent) {
       assertEquals(t, received.get(t.taskId()), "every field survives the round trip");
     }
-    partitionsByItem.forEach((item, parts) -> assertEquals(1, parts.stream().distinct().count(), item + " in one partition"));
+    partitionsByItem.forEach(
+        (item, parts) ->
+            assertEquals(1, parts.stream().distinct().count(), item + " in one partition"));
     assertEquals(1, failures.size());
     DecodeException e = failures.get(0);
     assertEquals(DecodeFailure.BAD_HEADER, e.failure());
-    assertTrue(e.getMessage().contains("topic " + kafka.topics().tasks() + " partition " + e.partition() + " offset " + e.offset()),
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "topic "
+                    + kafka.topics().tasks()
+                    + " partition "
+                    + e.partition()
+                    + " offset "
+                    + e.offset()),
         e.getMessage());
     assertTrue(e.offset() >= 0);
   }
@@ -114,10 +137,13 @@ class PublishConsumeTest {
     Properties p = Consumers.groupSettings(kafka, "g", new Properties());
     assertEquals("read_committed", p.getProperty("isolation.level"));
     assertEquals("false", p.getProperty("enable.auto.commit"));
-    assertEquals("org.apache.kafka.clients.consumer.CooperativeStickyAssignor", p.getProperty("partition.assignment.strategy"));
+    assertEquals(
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        p.getProperty("partition.assignment.strategy"));
     Properties overrides = new Properties();
     overrides.setProperty("max.poll.records", "4");
-    assertEquals("4", Consumers.groupSettings(kafka, "g", overrides).getProperty("max.poll.records"));
+    assertEquals(
+        "4", Consumers.groupSettings(kafka, "g", overrides).getProperty("max.poll.records"));
     assertThrows(IllegalArgumentException.class, () -> Consumers.groupSettings(kafka, " ", null));
     Properties producer = TaskPublisher.producerSettings(kafka);
     assertEquals("all", producer.getProperty("acks"));

@@ -12,7 +12,22 @@ final class TestTask {
     String q = "What is the capital of country " + n + "?";
     String a = "City" + n;
     String text = "Question: " + q + "\nAnswer: " + a;
-    return new Task("run-t", itemId + ":direct:" + n, itemId, "P36", "Country" + n, List.of(a, a + " City"),
-        Variant.DIRECT, null, "q0/a0", q, a, text, text.length() - a.length(), n % 5 == 0, List.of(), 1000L + n);
+    return new Task(
+        "run-t",
+        itemId + ":direct:" + n,
+        itemId,
+        "P36",
+        "Country" + n,
+        List.of(a, a + " City"),
+        Variant.DIRECT,
+        null,
+        "q0/a0",
+        q,
+        a,
+        text,
+        text.length() - a.length(),
+        n % 5 == 0,
+        List.of(),
+        1000L + n);
   }
 }

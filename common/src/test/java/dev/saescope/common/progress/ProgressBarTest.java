@@ -37,7 +37,8 @@ class ProgressBarTest {
   @Test
   void unknownTotalHasNoEta() {
     AtomicLong now = new AtomicLong(0);
-    ProgressBar bar = new ProgressBar("items", -1, new PrintStream(new ByteArrayOutputStream()), true, now::get);
+    ProgressBar bar =
+        new ProgressBar("items", -1, new PrintStream(new ByteArrayOutputStream()), true, now::get);
     now.set(1_000_000_000L);
     bar.advance(10);
     assertEquals("10 items  10.0/s  0:01", bar.render());

@@ -16,8 +16,8 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Avro single-object encoding of one generated message class: writes the current schema, reads
- * any released version (the schema store holds them all). Thread-safe: Avro's message encoder and
+ * Avro single-object encoding of one generated message class: writes the current schema, reads any
+ * released version (the schema store holds them all). Thread-safe: Avro's message encoder and
  * decoder keep per-thread buffers.
  *
  * <p>Wire format (Avro spec, "Single-object encoding"): {@code C3 01}, the 8-byte little-endian
@@ -118,7 +118,12 @@ public final class AvroFormat<A extends SpecificRecord> {
   public A decode(byte[] bytes, String topic, int partition, long offset) throws DecodeException {
     if (bytes == null) {
       throw new DecodeException(
-          topic, partition, offset, DecodeFailure.BAD_HEADER, "null value (tombstone), expected a " + name + " message", null);
+          topic,
+          partition,
+          offset,
+          DecodeFailure.BAD_HEADER,
+          "null value (tombstone), expected a " + name + " message",
+          null);
     }
     if (bytes.length < HEADER_LENGTH || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
       throw new DecodeException(
@@ -150,11 +155,18 @@ public final class AvroFormat<A extends SpecificRecord> {
               + " released "
               + name
               + " versions"
-              + KnownSchemas.describe(fp).map(s -> " (it is " + s + ")").orElse(" (written by a newer saescope?)"),
+              + KnownSchemas.describe(fp)
+                  .map(s -> " (it is " + s + ")")
+                  .orElse(" (written by a newer saescope?)"),
           e);
     } catch (BadHeaderException e) {
       throw new DecodeException(
-          topic, partition, offset, DecodeFailure.BAD_HEADER, "bad header while reading " + name + ": " + e.getMessage(), e);
+          topic,
+          partition,
+          offset,
+          DecodeFailure.BAD_HEADER,
+          "bad header while reading " + name + ": " + e.getMessage(),
+          e);
     } catch (IOException | RuntimeException e) {
       // Avro's reader reports corrupt input with assorted exceptions (EOF, AvroRuntimeException,
       // index and cast errors): each is a bad message, never a crash.

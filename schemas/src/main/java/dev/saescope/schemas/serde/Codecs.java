@@ -53,7 +53,10 @@ public final class Codecs {
    * that are not saescope's).
    */
   public static java.util.Optional<AvroFormat<? extends SpecificRecord>> formatOf(byte[] bytes) {
-    if (bytes == null || bytes.length < AvroFormat.HEADER_LENGTH || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
+    if (bytes == null
+        || bytes.length < AvroFormat.HEADER_LENGTH
+        || bytes[0] != (byte) 0xC3
+        || bytes[1] != 0x01) {
       return java.util.Optional.empty();
     }
     return KnownSchemas.nameOf(AvroFormat.fingerprint(bytes))
@@ -64,7 +67,8 @@ public final class Codecs {
                   case "TaskResult" -> Holder.TASK_RESULT;
                   case "LatentInfo" -> Holder.LATENT_INFO;
                   case "DeadLetter" -> Holder.DEAD_LETTER;
-                  default -> throw new IllegalStateException("no format for released schema " + name);
+                  default ->
+                      throw new IllegalStateException("no format for released schema " + name);
                 });
   }
 

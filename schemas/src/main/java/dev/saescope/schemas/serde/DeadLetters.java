@@ -20,11 +20,24 @@ public final class DeadLetters {
    * @param failedAtMs wall-clock time, epoch milliseconds
    */
   public static <R> DeadLetter forRecord(
-      ConsumerRecord<String, Decoded<R>> record, DecodeException error, String role, String instanceId, long failedAtMs) {
+      ConsumerRecord<String, Decoded<R>> record,
+      DecodeException error,
+      String role,
+      String instanceId,
+      long failedAtMs) {
     byte[] value = record.value() instanceof Decoded.Failed<R> f ? f.bytes() : null;
     byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
-    return of(error.failure().deadLetterReason(), error.getMessage(), record.topic(), record.partition(), record.offset(),
-        key, value, role, instanceId, failedAtMs);
+    return of(
+        error.failure().deadLetterReason(),
+        error.getMessage(),
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        key,
+        value,
+        role,
+        instanceId,
+        failedAtMs);
   }
 
   /** A dead letter for any other reason (empty text, too long, unknown SAE ...). */

@@ -17,7 +17,12 @@ public final class DecodeException extends Exception {
   private final String detail;
 
   public DecodeException(
-      String topic, int partition, long offset, DecodeFailure failure, String detail, Throwable cause) {
+      String topic,
+      int partition,
+      long offset,
+      DecodeFailure failure,
+      String detail,
+      Throwable cause) {
     super(
         "cannot decode message at topic "
             + topic

@@ -7,8 +7,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * deserializer that throws stalls {@code poll()} on the poison record; this keeps the stream
  * flowing and lets the caller send the bytes to the dead-letter topic.
  *
- * <p>Kafka's deserializer API does not see partition and offset, so a {@link Failed} becomes a
- * full {@link DecodeException} through {@link #get(ConsumerRecord)}.
+ * <p>Kafka's deserializer API does not see partition and offset, so a {@link Failed} becomes a full
+ * {@link DecodeException} through {@link #get(ConsumerRecord)}.
  *
  * @param <R> the decoded record type
  */
@@ -25,7 +25,8 @@ public sealed interface Decoded<R> {
    * @param bytes the original value, kept whole for the dead-letter topic (may be null)
    * @param cause the underlying exception, if any
    */
-  record Failed<R>(String topic, DecodeFailure failure, String detail, byte[] bytes, Throwable cause)
+  record Failed<R>(
+      String topic, DecodeFailure failure, String detail, byte[] bytes, Throwable cause)
       implements Decoded<R> {
     /** The full exception, now that the consumer record supplies partition and offset. */
     public DecodeException at(int partition, long offset) {
@@ -42,7 +43,12 @@ public sealed interface Decoded<R> {
       // Our deserializer never returns null; a null here means a tombstone on a non-compacted
       // topic or a consumer configured with someone else's deserializer.
       throw new DecodeException(
-          record.topic(), record.partition(), record.offset(), DecodeFailure.BAD_HEADER, "null value", null);
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          DecodeFailure.BAD_HEADER,
+          "null value",
+          null);
     }
     return switch (d) {
       case Ok<R> ok -> ok.value();

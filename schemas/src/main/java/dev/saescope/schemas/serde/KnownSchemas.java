@@ -7,8 +7,8 @@ import java.util.Optional;
 import org.apache.avro.Schema;
 
 /**
- * Fingerprint → "name vN" over every released schema, so an error can say "this is a TaskResult
- * on the tasks topic" instead of just "unknown".
+ * Fingerprint → "name vN" over every released schema, so an error can say "this is a TaskResult on
+ * the tasks topic" instead of just "unknown".
  */
 final class KnownSchemas {
   /** The message schemas saescope releases (resource folder names). */

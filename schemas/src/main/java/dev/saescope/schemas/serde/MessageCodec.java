@@ -1,8 +1,8 @@
 package dev.saescope.schemas.serde;
 
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Bytes ↔ one of our message records {@code R}, through an Avro class {@code A} at the edge. When

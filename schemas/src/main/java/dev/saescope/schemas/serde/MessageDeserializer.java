@@ -16,7 +16,8 @@ public final class MessageDeserializer<R> implements Deserializer<Decoded<R>> {
   @Override
   public Decoded<R> deserialize(String topic, byte[] data) {
     try {
-      return new Decoded.Ok<>(codec.decode(data, topic, DecodeException.UNKNOWN, DecodeException.UNKNOWN));
+      return new Decoded.Ok<>(
+          codec.decode(data, topic, DecodeException.UNKNOWN, DecodeException.UNKNOWN));
     } catch (DecodeException e) {
       return new Decoded.Failed<>(topic, e.failure(), e.detail(), data, e.getCause());
     }

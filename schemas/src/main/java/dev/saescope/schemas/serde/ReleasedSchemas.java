@@ -30,8 +30,8 @@ public final class ReleasedSchemas {
   /**
    * All released versions of {@code name}, oldest first.
    *
-   * @throws IllegalStateException when no version is released or a file does not parse (a
-   *     packaging bug, not bad input)
+   * @throws IllegalStateException when no version is released or a file does not parse (a packaging
+   *     bug, not bad input)
    */
   public static List<Schema> load(String name) {
     return load(ReleasedSchemas.class.getClassLoader(), ROOT, name);
@@ -46,24 +46,31 @@ public final class ReleasedSchemas {
         if (in == null) {
           break;
         }
-        versions.add(new Schema.Parser().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        versions.add(
+            new Schema.Parser().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read released schema " + path, e);
       } catch (SchemaParseException e) {
-        throw new IllegalStateException("released schema " + path + " does not parse: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "released schema " + path + " does not parse: " + e.getMessage(), e);
       }
     }
     if (versions.isEmpty()) {
       throw new IllegalStateException(
-          "no released schema for " + name + " on the class path (expected " + root + name + "/v1.avsc)");
+          "no released schema for "
+              + name
+              + " on the class path (expected "
+              + root
+              + name
+              + "/v1.avsc)");
     }
     return List.copyOf(versions);
   }
 
   /**
    * Why {@code candidate} cannot replace the {@code released} versions, or an empty list when it
-   * can: it must read what every released version wrote (backward) and every released version
-   * must read what it writes (forward), per Avro's {@link SchemaCompatibility}.
+   * can: it must read what every released version wrote (backward) and every released version must
+   * read what it writes (forward), per Avro's {@link SchemaCompatibility}.
    */
   public static List<String> compatibilityProblems(Schema candidate, List<Schema> released) {
     List<String> problems = new ArrayList<>();
@@ -72,11 +79,18 @@ public final class ReleasedSchemas {
       String version = old.getName() + " v" + (i + 1);
       var backward = SchemaCompatibility.checkReaderWriterCompatibility(candidate, old);
       if (backward.getType() != SchemaCompatibilityType.COMPATIBLE) {
-        problems.add("cannot read messages written with " + version + ": " + backward.getResult().getIncompatibilities());
+        problems.add(
+            "cannot read messages written with "
+                + version
+                + ": "
+                + backward.getResult().getIncompatibilities());
       }
       var forward = SchemaCompatibility.checkReaderWriterCompatibility(old, candidate);
       if (forward.getType() != SchemaCompatibilityType.COMPATIBLE) {
-        problems.add(version + " readers cannot read its messages: " + forward.getResult().getIncompatibilities());
+        problems.add(
+            version
+                + " readers cannot read its messages: "
+                + forward.getResult().getIncompatibilities());
       }
     }
     return problems;

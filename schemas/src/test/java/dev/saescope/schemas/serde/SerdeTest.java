@@ -41,15 +41,22 @@ class SerdeTest {
     PromptTask current = TaskCodec.toAvro(TestTasks.direct());
     for (Schema.Field f : v0.getFields()) {
       Object value = current.get(f.name());
-      old.put(f.name(), f.name().equals("variant") ? new GenericData.EnumSymbol(f.schema(), value.toString()) : value);
+      old.put(
+          f.name(),
+          f.name().equals("variant")
+              ? new GenericData.EnumSymbol(f.schema(), value.toString())
+              : value);
     }
-    byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v0).encode(old).array();
+    byte[] bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v0).encode(old).array();
 
     // Our released store does not know this imagined v0: a clear "unknown schema" error.
-    DecodeException unknown = assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "tasks", 3, 42));
+    DecodeException unknown =
+        assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "tasks", 3, 42));
     assertEquals(DecodeFailure.UNKNOWN_SCHEMA, unknown.failure());
     assertTrue(unknown.getMessage().contains("unknown schema"), unknown.getMessage());
-    assertTrue(unknown.getMessage().contains("topic tasks partition 3 offset 42"), unknown.getMessage());
+    assertTrue(
+        unknown.getMessage().contains("topic tasks partition 3 offset 42"), unknown.getMessage());
     assertEquals(DeadLetterReason.UNKNOWN_SCHEMA, unknown.failure().deadLetterReason());
 
     // A store that holds v0 resolves it: the fields v0 lacks take their defaults.
@@ -72,10 +79,15 @@ class SerdeTest {
         newer.put("priority", 7);
       } else {
         Object value = current.get(f.name());
-        newer.put(f.name(), f.name().equals("variant") ? new GenericData.EnumSymbol(f.schema(), value.toString()) : value);
+        newer.put(
+            f.name(),
+            f.name().equals("variant")
+                ? new GenericData.EnumSymbol(f.schema(), value.toString())
+                : value);
       }
     }
-    byte[] newBytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(newer).array();
+    byte[] newBytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(newer).array();
     AvroFormat<PromptTask> knowsV2 =
         AvroFormat.of(PromptTask.class, List.of(ReleasedSchemas.load("PromptTask").get(0), v2));
     assertEquals(current, knowsV2.decode(newBytes, "tasks", 0, 0), "the unknown field is skipped");
@@ -84,7 +96,8 @@ class SerdeTest {
     byte[] currentBytes = Codecs.promptTask().encode(current);
     SchemaStore.Cache store = new SchemaStore.Cache();
     ReleasedSchemas.load("PromptTask").forEach(store::addSchema);
-    GenericRecord asV2 = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v2, store).decode(currentBytes);
+    GenericRecord asV2 =
+        new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v2, store).decode(currentBytes);
     assertEquals(0, asV2.get("priority"));
     assertEquals(current.getText(), asV2.get("text").toString());
   }
@@ -92,20 +105,26 @@ class SerdeTest {
   @Test
   void garbageBytesNameTopicPartitionOffset() {
     byte[] garbage = "{\"not\": \"avro\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    DecodeException e = assertThrows(DecodeException.class, () -> Codecs.task().decode(garbage, "saescope.tasks", 2, 1234));
+    DecodeException e =
+        assertThrows(
+            DecodeException.class, () -> Codecs.task().decode(garbage, "saescope.tasks", 2, 1234));
     assertEquals(DecodeFailure.BAD_HEADER, e.failure());
     assertEquals("saescope.tasks", e.topic());
     assertEquals(2, e.partition());
     assertEquals(1234, e.offset());
-    assertTrue(e.getMessage().contains("topic saescope.tasks partition 2 offset 1234"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("topic saescope.tasks partition 2 offset 1234"), e.getMessage());
     assertTrue(e.getMessage().contains("not an Avro single-object message"), e.getMessage());
   }
 
   @Test
   void emptyAndNullValuesAreErrorsNotCrashes() {
-    assertEquals(DecodeFailure.BAD_HEADER,
-        assertThrows(DecodeException.class, () -> Codecs.task().decode(new byte[0], "t", 0, 0)).failure());
-    assertEquals(DecodeFailure.BAD_HEADER,
+    assertEquals(
+        DecodeFailure.BAD_HEADER,
+        assertThrows(DecodeException.class, () -> Codecs.task().decode(new byte[0], "t", 0, 0))
+            .failure());
+    assertEquals(
+        DecodeFailure.BAD_HEADER,
         assertThrows(DecodeException.class, () -> Codecs.task().decode(null, "t", 0, 0)).failure());
   }
 
@@ -116,10 +135,15 @@ class SerdeTest {
     for (int cut = 10; cut < good.length; cut += 7) {
       byte[] truncated = java.util.Arrays.copyOf(good, cut);
       long offset = cut;
-      DecodeException e = assertThrows(DecodeException.class, () -> Codecs.task().decode(truncated, "t", 0, offset));
-      assertTrue(e.failure() == DecodeFailure.MALFORMED || e.failure() == DecodeFailure.INVALID, e.getMessage());
+      DecodeException e =
+          assertThrows(
+              DecodeException.class, () -> Codecs.task().decode(truncated, "t", 0, offset));
+      assertTrue(
+          e.failure() == DecodeFailure.MALFORMED || e.failure() == DecodeFailure.INVALID,
+          e.getMessage());
     }
-    // Random bodies behind a valid header: never anything but a DecodeException (or, by luck, a value).
+    // Random bodies behind a valid header: never anything but a DecodeException (or, by luck, a
+    // value).
     for (int i = 0; i < 500; i++) {
       byte[] corrupt = good.clone();
       for (int j = 10; j < corrupt.length; j++) {
@@ -143,7 +167,8 @@ class SerdeTest {
     // zig-zag varint of ~2^31: the run_id string "length"
     b.put(new byte[] {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F});
     byte[] bytes = java.util.Arrays.copyOf(b.array(), b.position());
-    DecodeException e = assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "t", 0, 9));
+    DecodeException e =
+        assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "t", 0, 9));
     assertEquals(DecodeFailure.MALFORMED, e.failure());
   }
 
@@ -154,7 +179,9 @@ class SerdeTest {
     fingerprintOfResult[1] = 0x01;
     long fp = AvroFormat.fingerprint(ReleasedSchemas.load("TaskResult").get(0));
     ByteBuffer.wrap(fingerprintOfResult, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(fp);
-    DecodeException e = assertThrows(DecodeException.class, () -> Codecs.task().decode(fingerprintOfResult, "t", 0, 0));
+    DecodeException e =
+        assertThrows(
+            DecodeException.class, () -> Codecs.task().decode(fingerprintOfResult, "t", 0, 0));
     assertEquals(DecodeFailure.UNKNOWN_SCHEMA, e.failure());
     assertTrue(e.getMessage().contains("TaskResult v1"), e.getMessage());
   }
@@ -164,7 +191,8 @@ class SerdeTest {
     PromptTask p = TaskCodec.toAvro(TestTasks.direct());
     p.setAnswerStart(0); // the answer is not at the start of the text
     byte[] bytes = Codecs.promptTask().encode(p);
-    DecodeException e = assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "tasks", 1, 5));
+    DecodeException e =
+        assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "tasks", 1, 5));
     assertEquals(DecodeFailure.INVALID, e.failure());
     assertEquals(DeadLetterReason.INVALID, e.failure().deadLetterReason());
     assertTrue(e.getMessage().contains("answerStart"), e.getMessage());
@@ -192,16 +220,24 @@ class SerdeTest {
     var deserializer = new MessageDeserializer<>(Codecs.task());
     byte[] garbage = {9, 9, 9, 9};
     ConsumerRecord<String, Decoded<Task>> record =
-        new ConsumerRecord<>("saescope.tasks", 2, 31L, "item-1", deserializer.deserialize("saescope.tasks", garbage));
+        new ConsumerRecord<>(
+            "saescope.tasks",
+            2,
+            31L,
+            "item-1",
+            deserializer.deserialize("saescope.tasks", garbage));
     DecodeException e = assertThrows(DecodeException.class, () -> Decoded.get(record));
     var letter = DeadLetters.forRecord(record, e, "worker", "w-1", 123L);
-    var back = Codecs.deadLetter().decode(Codecs.deadLetter().encode(letter), "saescope.dead-letter", 0, 0);
+    var back =
+        Codecs.deadLetter()
+            .decode(Codecs.deadLetter().encode(letter), "saescope.dead-letter", 0, 0);
     assertEquals(DeadLetterReason.UNDECODABLE, back.getReason());
     assertEquals("saescope.tasks", back.getTopic());
     assertEquals(2, back.getPartition());
     assertEquals(31L, back.getOffset());
     assertEquals(ByteBuffer.wrap(garbage), back.getValue());
-    assertEquals(ByteBuffer.wrap("item-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)), back.getKey());
+    assertEquals(
+        ByteBuffer.wrap("item-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)), back.getKey());
     assertTrue(back.getDetail().contains("offset 31"), back.getDetail());
   }
 }
