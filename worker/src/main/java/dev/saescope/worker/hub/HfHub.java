@@ -1,0 +1,541 @@
+package dev.saescope.worker.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.saescope.worker.hub.HubException.Kind;
+import dev.saescope.worker.weights.WeightsException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets files of Hugging Face hub repositories through the standard cache ({@link HfCache}),
+ * downloading what is missing the way {@code huggingface_hub.hf_hub_download} does.
+ *
+ * <p>Protocol ({@code huggingface_hub/file_download.py}, {@code get_hf_file_metadata}): {@code
+ * HEAD {endpoint}/{repo}/resolve/{revision}/{file}} with {@code Accept-Encoding: identity},
+ * following only redirects that stay on the hub host; the response carries {@code X-Repo-Commit}
+ * (the commit the revision resolves to), {@code X-Linked-Etag} or {@code ETag} (the blob name; the
+ * sha256 for LFS files), {@code X-Linked-Size} or {@code Content-Length}, and for LFS files a 302
+ * to a CDN. The token goes only to the hub host, never to the CDN. Errors carry {@code
+ * X-Error-Code} (RepoNotFound, EntryNotFound, RevisionNotFound, GatedRepo). A blob is written to
+ * {@code blobs/<etag>.incomplete} (resumed with a Range request if a previous run was cut off),
+ * checked against the size and, for sha256 ETags, the hash, then moved into place and linked from
+ * {@code snapshots/<commit>/<file>}.
+ *
+ * <p>When offline, or when the hub cannot be reached, cached files are used as they are.
+ */
+public final class HfHub {
+  private static final Logger LOG = LoggerFactory.getLogger(HfHub.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final int MAX_REDIRECTS = 10;
+
+  /**
+   * Where and how to reach the hub.
+   *
+   * @param cacheDir the hub cache ({@link HfCache#defaultRoot()})
+   * @param endpoint {@code HF_ENDPOINT}, default https://huggingface.co
+   * @param token {@code HF_TOKEN} (or the token file huggingface-cli login writes), may be empty
+   * @param offline never touch the network ({@code --offline}, {@code HF_HUB_OFFLINE=1})
+   * @param timeout connect and metadata timeout
+   */
+  public record Settings(
+      Path cacheDir, URI endpoint, Optional<String> token, boolean offline, Duration timeout) {
+
+    /** Settings from the environment; {@code offlineFlag} forces offline mode. */
+    public static Settings fromEnvironment(boolean offlineFlag) {
+      return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")), offlineFlag);
+    }
+
+    public static Settings fromEnvironment(
+        Map<String, String> env, Path userHome, boolean offlineFlag) {
+      String endpoint = env.getOrDefault("HF_ENDPOINT", "https://huggingface.co");
+      while (endpoint.endsWith("/")) {
+        endpoint = endpoint.substring(0, endpoint.length() - 1);
+      }
+      boolean offline =
+          offlineFlag || truthy(env.get("HF_HUB_OFFLINE")) || truthy(env.get("TRANSFORMERS_OFFLINE"));
+      return new Settings(
+          HfCache.defaultRoot(env, userHome),
+          URI.create(endpoint),
+          token(env, userHome),
+          offline,
+          Duration.ofSeconds(10));
+    }
+
+    private static boolean truthy(String v) {
+      return v != null && Set.of("1", "on", "yes", "true").contains(v.trim().toLowerCase(Locale.ROOT));
+    }
+
+    private static Optional<String> token(Map<String, String> env, Path userHome) {
+      for (String key : new String[] {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"}) {
+        String v = env.get(key);
+        if (v != null && !v.isBlank()) {
+          return Optional.of(v.trim());
+        }
+      }
+      String pathEnv = env.get("HF_TOKEN_PATH");
+      Path file =
+          pathEnv != null && !pathEnv.isBlank()
+              ? Path.of(pathEnv)
+              : HfCache.hfHome(env, userHome).resolve("token");
+      try {
+        if (Files.isRegularFile(file)) {
+          String t = Files.readString(file).trim();
+          return t.isEmpty() ? Optional.empty() : Optional.of(t);
+        }
+      } catch (IOException e) {
+        LOG.warn("cannot read the Hugging Face token file {}: {}", file, e.toString());
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** What the hub says about one file. */
+  private record Meta(String commit, String etag, long size, URI downloadUrl) {}
+
+  private final Settings settings;
+  private final HfCache cache;
+  private final HttpClient http;
+  private final PrintStream progress; // may be null: progress goes to the log
+
+  /**
+   * @param settings endpoint, token, cache, offline
+   * @param progress where download progress is printed (a command's stdout), or null for the log
+   */
+  public HfHub(Settings settings, PrintStream progress) {
+    this.settings = settings;
+    this.cache = new HfCache(settings.cacheDir());
+    this.progress = progress;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(settings.timeout())
+            // redirects are followed by hand: only hub-internal ones keep the token
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+
+  /**
+   * Resolves an {@code hf:owner/name[@revision][/subpath]} spec to a local file or model folder with
+   * the environment's settings, downloading what is missing unless offline.
+   *
+   * @param progress where download progress goes, or null for the log
+   * @throws WeightsException naming the spec and saying why it cannot be had
+   */
+  public static Path localPath(String spec, boolean offline, PrintStream progress)
+      throws WeightsException {
+    HfSpec parsed;
+    try {
+      parsed = HfSpec.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw new WeightsException(Path.of(spec), e.getMessage(), e);
+    }
+    try {
+      return new HfHub(Settings.fromEnvironment(offline), progress).resolve(parsed);
+    } catch (HubException e) {
+      throw new WeightsException(Path.of(spec), e.getMessage(), e);
+    }
+  }
+
+  public HfCache cache() {
+    return cache;
+  }
+
+  /**
+   * A spec's local path: a file spec ({@code .../x.gguf}) gives that file, a folder spec the
+   * snapshot folder holding the model files ({@link #modelFolder}).
+   */
+  public Path resolve(HfSpec spec) throws HubException {
+    String last = spec.subpath().substring(spec.subpath().lastIndexOf('/') + 1);
+    if (last.contains(".") && !spec.subpath().isEmpty()) {
+      return file(spec.repoId(), spec.revision(), spec.subpath());
+    }
+    return modelFolder(spec);
+  }
+
+  /**
+   * Makes a Hugging Face model folder available: {@code config.json}, {@code tokenizer.json},
+   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the
+   * shards listed by {@code model.safetensors.index.json}, else {@code model.safetensors}). All
+   * files come from the one commit the revision resolves to first.
+   *
+   * @return {@code snapshots/<commit>/<subpath>}
+   */
+  public Path modelFolder(HfSpec spec) throws HubException {
+    Path config = file(spec.repoId(), spec.revision(), spec.inRepo("config.json"));
+    // pin the rest to the commit config.json came from
+    Path snapshot = snapshotOf(spec.repoId(), config, spec.inRepo("config.json"));
+    String rev = snapshot.getFileName().toString();
+    file(spec.repoId(), rev, spec.inRepo("tokenizer.json"));
+    optionalFile(spec.repoId(), rev, spec.inRepo("tokenizer_config.json"));
+    Optional<Path> index =
+        optionalFile(spec.repoId(), rev, spec.inRepo("model.safetensors.index.json"));
+    if (index.isPresent()) {
+      for (String shard : shards(index.get())) {
+        file(spec.repoId(), rev, spec.inRepo(shard));
+      }
+    } else {
+      file(spec.repoId(), rev, spec.inRepo("model.safetensors"));
+    }
+    LOG.debug("{} -> {}", spec, snapshot);
+    return spec.subpath().isEmpty() ? snapshot : snapshot.resolve(spec.subpath());
+  }
+
+  private Path snapshotOf(String repoId, Path pointer, String file) {
+    Path p = pointer;
+    for (int i = 0; i < file.split("/").length; i++) {
+      p = p.getParent();
+    }
+    return p;
+  }
+
+  private static List<String> shards(Path index) throws HubException {
+    try {
+      JsonNode map = JSON.readTree(index.toFile()).path("weight_map");
+      Set<String> files = new LinkedHashSet<>();
+      map.fields().forEachRemaining(e -> files.add(e.getValue().asText()));
+      if (files.isEmpty()) {
+        throw new HubException(Kind.FAILED, index + ": no weight_map in the safetensors index");
+      }
+      return new ArrayList<>(files);
+    } catch (IOException e) {
+      if (e instanceof HubException he) {
+        throw he;
+      }
+      throw new HubException(Kind.FAILED, index + ": cannot read the safetensors index: " + e, e);
+    }
+  }
+
+  /** Like {@link #file} but empty when the repository has no such file. */
+  public Optional<Path> optionalFile(String repoId, String revision, String file)
+      throws HubException {
+    try {
+      return Optional.of(file(repoId, revision, file));
+    } catch (HubException e) {
+      if (e.kind() == Kind.ENTRY_NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * One file of a repository at a revision: from the cache if present, else downloaded into it.
+   *
+   * @throws HubException saying whether the file, repository or revision is missing, access is
+   *     refused, or the file is not cached while offline
+   */
+  public Path file(String repoId, String revision, String file) throws HubException {
+    String what = repoId + "@" + revision + ": " + file;
+    try {
+      if (HfSpec.isCommit(revision)) {
+        Path pointer = cache.pointerPath(repoId, revision, file);
+        if (Files.exists(pointer)) {
+          return pointer;
+        }
+      }
+      if (settings.offline()) {
+        return fromCache(repoId, revision, file)
+            .orElseThrow(
+                () ->
+                    new HubException(
+                        Kind.NOT_CACHED_OFFLINE,
+                        what + " is not in the Hugging Face cache " + cache.root()
+                            + " and saescope is offline (--offline or HF_HUB_OFFLINE=1); run once"
+                            + " online or download it with huggingface_hub"));
+      }
+      Meta meta;
+      try {
+        meta = head(repoId, revision, file);
+      } catch (ConnectException | HttpTimeoutException e) {
+        Optional<Path> cached = fromCache(repoId, revision, file);
+        if (cached.isPresent()) {
+          LOG.warn("cannot reach {} ({}); using the cached {}", settings.endpoint(), e, what);
+          return cached.get();
+        }
+        throw new HubException(
+            Kind.UNREACHABLE,
+            "cannot reach " + settings.endpoint() + " (" + e + ") and " + what
+                + " is not in the Hugging Face cache " + cache.root(),
+            e);
+      }
+      Path pointer = cache.pointerPath(repoId, meta.commit(), file);
+      cache.writeRef(repoId, revision, meta.commit());
+      if (Files.exists(pointer)) {
+        return pointer;
+      }
+      Path blob = cache.blobPath(repoId, meta.etag());
+      if (!Files.exists(blob)) {
+        Files.createDirectories(blob.getParent());
+        download(meta, blob, what);
+      }
+      cache.link(blob, pointer);
+      return pointer;
+    } catch (HubException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new HubException(Kind.FAILED, what + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubException(Kind.FAILED, what + ": interrupted", e);
+    }
+  }
+
+  private Optional<Path> fromCache(String repoId, String revision, String file)
+      throws IOException, HubException {
+    Optional<Path> cached = cache.cachedFile(repoId, revision, file);
+    if (cached.isEmpty() && cache.knownMissing(repoId, revision, file)) {
+      throw new HubException(
+          Kind.ENTRY_NOT_FOUND, repoId + "@" + revision + ": " + file + " does not exist (cached)");
+    }
+    return cached;
+  }
+
+  private URI resolveUrl(String repoId, String revision, String file) {
+    StringBuilder path = new StringBuilder();
+    for (String seg : file.split("/")) {
+      path.append('/').append(encode(seg));
+    }
+    return URI.create(
+        settings.endpoint() + "/" + repoId + "/resolve/" + encode(revision) + path);
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private boolean isHubHost(URI u) {
+    URI e = settings.endpoint();
+    return u.getHost() != null
+        && u.getHost().equalsIgnoreCase(e.getHost())
+        && u.getPort() == e.getPort()
+        && u.getScheme().equalsIgnoreCase(e.getScheme());
+  }
+
+  private HttpRequest.Builder request(URI url) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(url).header("User-Agent", "saescope/0.1 (java)");
+    if (isHubHost(url)) {
+      settings.token().ifPresent(t -> b.header("Authorization", "Bearer " + t));
+    }
+    return b;
+  }
+
+  private Meta head(String repoId, String revision, String file)
+      throws IOException, InterruptedException {
+    URI url = resolveUrl(repoId, revision, file);
+    for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
+      HttpRequest req =
+          request(url)
+              .method("HEAD", HttpRequest.BodyPublishers.noBody())
+              .header("Accept-Encoding", "identity") // the real size, not a compressed one
+              .timeout(settings.timeout())
+              .build();
+      HttpResponse<Void> resp = http.send(req, HttpResponse.BodyHandlers.discarding());
+      int status = resp.statusCode();
+      if (status >= 400) {
+        throw httpError(resp, repoId, revision, file);
+      }
+      Optional<String> location = resp.headers().firstValue("Location");
+      URI next = location.map(url::resolve).orElse(null);
+      if (status >= 300 && next != null && isHubHost(next)) {
+        url = next; // e.g. a renamed repository: stays on the hub, keeps the token
+        continue;
+      }
+      String what = repoId + "@" + revision + ": " + file;
+      String commit =
+          resp.headers()
+              .firstValue("X-Repo-Commit")
+              .orElseThrow(
+                  () ->
+                      new HubException(
+                          Kind.FAILED,
+                          what + ": the response from " + settings.endpoint() + " has no"
+                              + " X-Repo-Commit header; is HF_ENDPOINT a Hugging Face hub?"));
+      String etag =
+          resp.headers()
+              .firstValue("X-Linked-Etag")
+              .or(() -> resp.headers().firstValue("ETag"))
+              .map(HfHub::normalizeEtag)
+              .orElseThrow(() -> new HubException(Kind.FAILED, what + ": no ETag in the response"));
+      if (etag.isEmpty() || etag.contains("/") || etag.contains("..")) {
+        throw new HubException(Kind.FAILED, what + ": unusable ETag '" + etag + "'");
+      }
+      long size =
+          resp.headers()
+              .firstValue("X-Linked-Size")
+              .or(() -> status >= 300 ? Optional.empty() : resp.headers().firstValue("Content-Length"))
+              .map(Long::parseLong)
+              .orElse(-1L);
+      return new Meta(commit, etag, size, status >= 300 && next != null ? next : url);
+    }
+    throw new HubException(Kind.FAILED, "too many redirects resolving " + repoId + ": " + file);
+  }
+
+  /** {@code W/"abc"} and {@code "abc"} become {@code abc} (huggingface_hub {@code _normalize_etag}). */
+  static String normalizeEtag(String etag) {
+    String e = etag.trim();
+    if (e.startsWith("W/")) {
+      e = e.substring(2);
+    }
+    return e.replace("\"", "");
+  }
+
+  private HubException httpError(
+      HttpResponse<?> resp, String repoId, String revision, String file) throws IOException {
+    int status = resp.statusCode();
+    String code = resp.headers().firstValue("X-Error-Code").orElse("");
+    String message = resp.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
+    String what = repoId + "@" + revision + ": " + file;
+    if (code.equals("EntryNotFound") || (status == 404 && code.isEmpty())) {
+      Optional<String> commit = resp.headers().firstValue("X-Repo-Commit");
+      if (commit.isPresent()) {
+        cache.markMissing(repoId, commit.get(), file);
+        cache.writeRef(repoId, revision, commit.get());
+      }
+      return new HubException(Kind.ENTRY_NOT_FOUND, what + " does not exist (HTTP " + status + ")");
+    }
+    if (code.equals("RevisionNotFound")) {
+      return new HubException(
+          Kind.REVISION_NOT_FOUND,
+          "revision '" + revision + "' of " + repoId + " does not exist (HTTP " + status + ")"
+              + message);
+    }
+    if (code.equals("GatedRepo")) {
+      return new HubException(
+          Kind.GATED,
+          repoId + " is gated (HTTP " + status + "): accept its terms on " + settings.endpoint()
+              + "/" + repoId + " and set HF_TOKEN to a token of that account" + message);
+    }
+    if (code.equals("RepoNotFound") || status == 401) {
+      String auth =
+          settings.token().isPresent()
+              ? "the token in HF_TOKEN was sent; check it can read this repository"
+              : "no token was sent; set HF_TOKEN if the repository is private or gated";
+      return new HubException(
+          code.equals("RepoNotFound") ? Kind.REPO_NOT_FOUND : Kind.UNAUTHORIZED,
+          "repository " + repoId + " not found or not accessible (HTTP " + status + "): " + auth
+              + message);
+    }
+    return new HubException(Kind.FAILED, what + ": HTTP " + status + message);
+  }
+
+  private void download(Meta meta, Path blob, String what)
+      throws IOException, InterruptedException {
+    Path incomplete = blob.resolveSibling(blob.getFileName() + ".incomplete");
+    long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
+    if (meta.size() >= 0 && have > meta.size()) {
+      Files.delete(incomplete);
+      have = 0;
+    }
+    URI url = meta.downloadUrl();
+    HttpResponse<InputStream> resp = null;
+    for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
+      HttpRequest.Builder b = request(url).GET();
+      if (have > 0) {
+        b.header("Range", "bytes=" + have + "-");
+      }
+      resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      Optional<String> location = resp.headers().firstValue("Location");
+      if (resp.statusCode() >= 300 && resp.statusCode() < 400 && location.isPresent()) {
+        resp.body().close();
+        url = url.resolve(location.get());
+        continue;
+      }
+      break;
+    }
+    int status = resp.statusCode();
+    if (status == 416 && have == meta.size()) {
+      resp.body().close(); // already complete from an earlier run
+    } else if (status == 200 || status == 206) {
+      boolean append = status == 206 && have > 0;
+      if (!append) {
+        have = 0;
+      }
+      long total = meta.size() >= 0 ? meta.size() : resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+      say(
+          "downloading " + what + (total >= 0 ? " (" + mb(total) + ")" : "")
+              + (append ? ", resuming at " + mb(have) : ""));
+      try (InputStream in = resp.body();
+          OutputStream out =
+              Files.newOutputStream(
+                  incomplete,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+        byte[] buf = new byte[1 << 16];
+        long done = have;
+        long nextReport = reportStep(total, done);
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          out.write(buf, 0, n);
+          done += n;
+          if (done >= nextReport && total > 0) {
+            say(String.format("  %3d%%  %s of %s", done * 100 / total, mb(done), mb(total)));
+            nextReport = reportStep(total, done);
+          }
+        }
+      }
+    } else {
+      resp.body().close();
+      throw new HubException(Kind.FAILED, what + ": download from " + url + " failed: HTTP " + status);
+    }
+    long size = Files.size(incomplete);
+    if (meta.size() >= 0 && size != meta.size()) {
+      throw new HubException(
+          Kind.FAILED,
+          what + ": got " + size + " bytes, the hub announced " + meta.size()
+              + " (partial file kept for resuming: " + incomplete + ")");
+    }
+    if (SHA256.matcher(meta.etag()).matches()) {
+      String sha = Provisioner.sha256(incomplete);
+      if (!sha.equals(meta.etag())) {
+        Files.delete(incomplete);
+        throw new HubException(
+            Kind.FAILED, what + ": SHA-256 " + sha + " does not match the hub's " + meta.etag());
+      }
+    }
+    HfCache.moveAtomically(incomplete, blob);
+    say("  done: " + what + " -> " + blob);
+  }
+
+  private static long reportStep(long total, long done) {
+    return total <= 0 ? Long.MAX_VALUE : done + Math.max(total / 10, 1);
+  }
+
+  private void say(String line) {
+    if (progress != null) {
+      progress.println(line);
+    } else {
+      LOG.info(line);
+    }
+  }
+
+  private static String mb(long bytes) {
+    return String.format("%.1f MB", bytes / 1e6);
+  }
+}
