@@ -130,6 +130,9 @@ def write(out):
 
 def verify(sae_dir, x_file, z_file):
     sae = SAE.load_from_disk(sae_dir).to(torch.float64)
+    # attn_z SAEs are saved with reshape_activations="hook_z" (SAELens then expects
+    # [..., n_heads, d_head] from HookedTransformer); our vectors are already flattened head-major.
+    sae.turn_off_forward_pass_hook_z_reshaping()
     x = torch.from_numpy(np.load(x_file)).double()
     z_java = torch.from_numpy(np.load(z_file)).double()
     with torch.no_grad():

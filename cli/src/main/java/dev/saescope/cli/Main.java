@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       dev.saescope.common.tail.TailCommand.class,
       dev.saescope.producer.cli.ProduceCommand.class,
       dev.saescope.worker.hub.FetchModelCommand.class,
+      dev.saescope.worker.sae.cli.SaeEncodeCommand.class,
     },
     footer = {
       "",

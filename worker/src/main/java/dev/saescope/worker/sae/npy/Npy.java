@@ -225,10 +225,23 @@ public final class Npy {
 
   /** Writes a float32 C-order {@code .npy} (version 1.0) to a stream. */
   public static void write(OutputStream out, long[] shape, float[] data) throws IOException {
+    writeHeader(out, shape);
+    writeData(out, data, 0, data.length);
+  }
+
+  /**
+   * Writes only the header; follow with {@link #writeData} calls that add up to the shape, to
+   * stream an array larger than memory.
+   */
+  public static void writeHeader(OutputStream out, long[] shape) throws IOException {
     out.write(headerBytes(shape));
+  }
+
+  /** Appends {@code data[from, from+count)} as little-endian float32. */
+  public static void writeData(OutputStream out, float[] data, int from, int count) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-    for (int at = 0; at < data.length; ) {
-      int n = Math.min(CHUNK / 4, data.length - at);
+    for (int at = from; at < from + count; ) {
+      int n = Math.min(CHUNK / 4, from + count - at);
       buf.clear();
       buf.asFloatBuffer().put(data, at, n);
       out.write(buf.array(), 0, n * 4);
