@@ -2,6 +2,7 @@ package dev.saescope.worker.service;
 
 import dev.saescope.avro.DeadLetter;
 import dev.saescope.avro.DeadLetterReason;
+import dev.saescope.avro.PromptTask;
 import dev.saescope.avro.TaskResult;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
@@ -9,6 +10,7 @@ import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Topics;
 import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.schemas.serde.DecodeException;
+import dev.saescope.schemas.serde.DecodeFailure;
 import dev.saescope.schemas.serde.MessageCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +76,7 @@ public final class WorkerLoop implements Runnable {
   private final TaskProcessor processor;
   private final WorkerMetrics metrics;
   private final MessageCodec<Task> taskCodec = Codecs.task();
+  private final MessageCodec<PromptTask> promptCodec = Codecs.promptTask();
   private final MessageCodec<DeadLetter> deadLetterCodec = Codecs.deadLetter();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch finished = new CountDownLatch(1);
@@ -193,9 +196,24 @@ public final class WorkerLoop implements Runnable {
     try {
       task = taskCodec.decode(record);
     } catch (DecodeException e) {
-      return new TaskProcessor.Rejected(e.failure().deadLetterReason(), e.getMessage());
+      return new TaskProcessor.Rejected(reasonOf(e, record), e.getMessage());
     }
     return processor.check(task);
+  }
+
+  /** An invalid task whose text is empty is reported as such: the most common poison. */
+  private DeadLetterReason reasonOf(DecodeException e, ConsumerRecord<String, byte[]> record) {
+    if (e.failure() == DecodeFailure.INVALID) {
+      try {
+        PromptTask raw = promptCodec.decode(record);
+        if (raw.getText() == null || raw.getText().isBlank()) {
+          return DeadLetterReason.EMPTY_TEXT;
+        }
+      } catch (DecodeException again) {
+        // not even a raw PromptTask: keep the first reason
+      }
+    }
+    return e.failure().deadLetterReason();
   }
 
   /** Takes tasks while their tokens fit the budget; poison rides along at no cost. */
