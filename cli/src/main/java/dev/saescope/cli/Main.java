@@ -15,7 +15,11 @@ import picocli.CommandLine.Command;
       dev.saescope.common.broker.BrokerCommand.class,
       dev.saescope.common.tail.TailCommand.class,
       dev.saescope.producer.cli.ProduceCommand.class,
+      dev.saescope.worker.service.WorkerCommand.class,
       dev.saescope.worker.hub.FetchModelCommand.class,
+      dev.saescope.worker.cli.InspectModelCommand.class,
+      dev.saescope.worker.cli.MakeRandomModelCommand.class,
+      dev.saescope.worker.cli.BenchCommand.class,
       dev.saescope.worker.sae.cli.SaeEncodeCommand.class,
     },
     footer = {

@@ -173,6 +173,11 @@ public final class GemmaTokenizer implements AutoCloseable {
     return new Tokens(ids, pieces, start, end);
   }
 
+  /** Whether {@code id} is in this tokenizer's vocabulary. */
+  public boolean knows(int id) {
+    return vocab.piece(id) != null;
+  }
+
   /** The vocabulary piece of {@code id}, e.g. {@code ▁Paris}. */
   public String piece(int id) {
     String p = vocab.piece(id);

@@ -1,5 +1,7 @@
 package dev.saescope.worker.weights;
 
+import dev.saescope.worker.hub.KnownModel;
+import dev.saescope.worker.hub.SaescopeHome;
 import dev.saescope.worker.weights.gguf.GgufWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +47,8 @@ public sealed interface ModelSpec {
   Pattern HUB = Pattern.compile("hf:([^@]+)(?:@(.+))?");
 
   /**
-   * Parses {@code text}: {@code hf:owner/name[@rev]}, the alias {@code gemma-3-270m} (unless a
-   * file of that name exists), a path ending in {@code .gguf}, or any other path as a folder.
+   * Parses {@code text}: {@code hf:owner/name[@rev]}, an alias of {@link KnownModel} such as {@code
+   * gemma-3-270m} (unless a file of that name exists), a path ending in {@code .gguf}, or any other path as a folder.
    */
   static ModelSpec parse(String text) {
     String t = text.strip();
@@ -58,8 +60,8 @@ public sealed interface ModelSpec {
       return new Hub(m.group(1), m.group(2) == null ? "main" : m.group(2));
     }
     Path p = Path.of(t);
-    if (t.equalsIgnoreCase(GEMMA_3_270M) && !Files.exists(p)) {
-      return new Alias(GEMMA_3_270M);
+    if (KnownModel.byAlias(t).isPresent() && !Files.exists(p)) {
+      return new Alias(t);
     }
     if (t.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
       return new Gguf(p);
@@ -99,9 +101,12 @@ public sealed interface ModelSpec {
       case Hub h ->
           throw new WeightsException(
               Path.of("hf:" + h.repo()), "hub repositories are not supported yet by this build");
-      case Alias a ->
-          throw new WeightsException(
-              Path.of(a.name()), "the alias is not supported yet by this build");
+      case Alias a -> {
+        KnownModel known =
+            KnownModel.byAlias(a.name())
+                .orElseThrow(() -> new WeightsException(Path.of(a.name()), "unknown model alias"));
+        yield GgufWeights.open(known.requireWeights(SaescopeHome.resolve()), options.tokenizer());
+      }
     };
   }
 }

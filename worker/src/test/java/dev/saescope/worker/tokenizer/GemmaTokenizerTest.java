@@ -18,29 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GemmaTokenizerTest {
   @TempDir Path tmp;
 
-  /** A word-level tokenizer with Gemma's special ids (pad 0, eos 1, bos 2). */
-  private static final String TINY =
-      """
-      {"version": "1.0", "truncation": null, "padding": null,
-       "added_tokens": [
-         {"id": 0, "content": "<pad>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-         {"id": 1, "content": "<eos>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-         {"id": 2, "content": "<bos>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}],
-       "normalizer": null, "pre_tokenizer": {"type": "Whitespace"},
-       "post_processor": {"type": "TemplateProcessing",
-         "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
-         "pair": [{"SpecialToken": {"id": "<bos>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
-         "special_tokens": {"<bos>": {"id": "<bos>", "ids": [2], "tokens": ["<bos>"]}}},
-       "decoder": null,
-       "model": {"type": "WordLevel", "unk_token": "<unk>",
-         "vocab": {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "The": 4, "capital": 5,
-                   "café": 6, "😀": 7, "Paris": 8, ".": 9, "<b>": 10}}}
-      """;
-
   private Path tiny() throws Exception {
-    Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TINY);
-    return f;
+    return TinyTokenizer.write(tmp.resolve("tokenizer.json"));
   }
 
   private static ModelConfig modelWithVocab(int vocab) {
@@ -104,7 +83,7 @@ class GemmaTokenizerTest {
   @Test
   void wrongBosIdOrMissingFile() throws Exception {
     Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TINY.replace("\"content\": \"<bos>\"", "\"content\": \"<s>\""));
+    Files.writeString(f, TinyTokenizer.JSON.replace("\"content\": \"<bos>\"", "\"content\": \"<s>\""));
     var e = assertThrows(WeightsException.class, () -> GemmaTokenizer.load(f, modelWithVocab(11), tmp));
     assertTrue(e.getMessage().contains("expected '<bos>'"), e.getMessage());
     e =

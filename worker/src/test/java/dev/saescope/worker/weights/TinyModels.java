@@ -16,24 +16,33 @@ import java.util.List;
 import java.util.Map;
 
 /** Tiny Gemma configurations and a raw safetensors writer for building bad files in tests. */
-final class TinyModels {
+public final class TinyModels {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private TinyModels() {}
 
   /** Gemma 2 shape family: dModel 8, 2 heads of 4, 1 kv head, MLP 16, vocab 32, 2 layers. */
-  static ModelConfig gemma2() {
+  public static ModelConfig gemma2() {
     return new ModelConfig(
         "gemma2", 32, 8, 16, 2, 2, 1, 4, 1e-6, 4, 50.0, 30.0, 3,
         List.of(AttentionKind.SLIDING, AttentionKind.FULL), 10000.0, 10000.0, false, 64, 2, 1, 0);
   }
 
   /** Gemma 3 shape family with q/k norms, 3 layers, pattern 3. */
-  static ModelConfig gemma3() {
+  public static ModelConfig gemma3() {
     return new ModelConfig(
         "gemma3_text", 32, 8, 16, 3, 2, 1, 4, 1e-6, 4, 0.0, 0.0, 3,
         List.of(AttentionKind.SLIDING, AttentionKind.SLIDING, AttentionKind.FULL),
         1_000_000.0, 10000.0, true, 64, 2, 1, 0);
+  }
+
+  /** {@code c} with another vocabulary size. */
+  public static ModelConfig withVocab(ModelConfig c, int vocab) {
+    return new ModelConfig(
+        c.architecture(), vocab, c.dModel(), c.dMlp(), c.nLayers(), c.nHeads(), c.nKvHeads(),
+        c.headDim(), c.rmsNormEps(), c.queryPreAttnScalar(), c.attnLogitSoftcap(),
+        c.finalLogitSoftcap(), c.slidingWindow(), c.layerKinds(), c.ropeThetaGlobal(),
+        c.ropeThetaLocal(), c.qkNorm(), c.maxPositions(), c.bosId(), c.eosId(), c.padId());
   }
 
   /** One raw tensor for {@link #writeSafetensors}. */
