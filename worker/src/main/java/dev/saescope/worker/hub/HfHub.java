@@ -523,8 +523,9 @@ public final class HfHub {
     say("  done: " + what + " -> " + blob);
   }
 
+  /** Next byte count to report at: every 10% of files of 8 MB or more, never for small ones. */
   private static long reportStep(long total, long done) {
-    return total <= 0 ? Long.MAX_VALUE : done + Math.max(total / 10, 1);
+    return total < (8 << 20) ? Long.MAX_VALUE : done + total / 10;
   }
 
   private void say(String line) {

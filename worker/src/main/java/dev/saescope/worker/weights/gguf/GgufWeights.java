@@ -72,6 +72,7 @@ public final class GgufWeights implements ModelWeights {
       if (lmHead != null) {
         check(file, "lm_head.weight", lmHead, new long[] {config.vocabSize(), config.dModel()});
       }
+      warnIfVocabDiffers(gguf, config);
       LOG.info(
           "{}: {} {} layers, d_model {}, vocab {}, {} tensors",
           file,
@@ -85,6 +86,27 @@ public final class GgufWeights implements ModelWeights {
       gguf.close();
       throw e;
     }
+  }
+
+  /**
+   * Gemma 3 conversions truncate token_embd to the tokenizer's size (GEMMA-NOTES.md §4, §6); if
+   * the embedded vocabulary still differs, ids at or above the row count cannot be embedded. The
+   * tokenizer check at load decides; this only says so early.
+   */
+  private static void warnIfVocabDiffers(GgufFile gguf, ModelConfig config) {
+    gguf.value("tokenizer.ggml.tokens")
+        .filter(v -> v.type() == GgufValue.Type.ARRAY)
+        .map(GgufValue::length)
+        .filter(n -> n != config.vocabSize())
+        .ifPresent(
+            n ->
+                LOG.warn(
+                    "{}: tokenizer.ggml.tokens has {} entries but token_embd has {} rows; token ids"
+                        + " >= {} cannot be embedded",
+                    gguf.file(),
+                    n,
+                    config.vocabSize(),
+                    config.vocabSize()));
   }
 
   private static void check(Path file, String hfName, GgufTensorInfo t, long[] expected)
