@@ -126,7 +126,19 @@ public final class EmbeddedBroker implements AutoCloseable {
     if (format) {
       formatStorage(logDir);
     }
-    KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
+    KafkaRaftServer server;
+    try {
+      // The constructor already reads meta.properties and the metadata log directory.
+      server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
+    } catch (RuntimeException e) {
+      throw new BrokerStartException(
+          "cannot open Kafka data in "
+              + logDir
+              + ": "
+              + e.getMessage()
+              + " (a directory written by another Kafka, or damaged? start with an empty --data-dir)",
+          e);
+    }
     EmbeddedBroker broker = new EmbeddedBroker(server, port, logDir, format);
     try {
       server.startup();

@@ -240,4 +240,22 @@ class SerdeTest {
         ByteBuffer.wrap("item-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)), back.getKey());
     assertTrue(back.getDetail().contains("offset 31"), back.getDetail());
   }
+
+  @Test
+  void hugeArrayCountHitsTheCollectionLimit() throws Exception {
+    byte[] header = java.util.Arrays.copyOf(Codecs.task().encode(TestTasks.direct()), 10);
+    var out = new java.io.ByteArrayOutputStream();
+    out.write(header);
+    var enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    for (String s : List.of("run", "task", "item", "P36", "France")) {
+      enc.writeString(s);
+    }
+    enc.writeLong(100_000_000L); // gold_objects block count: far above the 16 M item limit
+    enc.flush();
+    byte[] bytes = out.toByteArray();
+    DecodeException e =
+        assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "t", 0, 1));
+    assertEquals(DecodeFailure.MALFORMED, e.failure());
+    assertInstanceOf(org.apache.avro.SystemLimitException.class, e.getCause(), e.getMessage());
+  }
 }
