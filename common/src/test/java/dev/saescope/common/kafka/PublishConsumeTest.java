@@ -149,4 +149,33 @@ class PublishConsumeTest {
     assertEquals("all", producer.getProperty("acks"));
     assertEquals("true", producer.getProperty("enable.idempotence"));
   }
+
+  @Test
+  void transactionsWorkOnTheOneNodeBroker(KafkaSettings kafka) throws Exception {
+    String topic = kafka.topics().results();
+    TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 1, (short) 1));
+    Properties p = kafka.client();
+    p.setProperty("transactional.id", "tx-test");
+    try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, "k", "aborted"));
+      producer.abortTransaction();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, "k", "committed"));
+      producer.commitTransaction();
+    }
+    List<String> seen = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
+      var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (seen.isEmpty() && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200))
+            .forEach(r -> seen.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
+      }
+    }
+    assertEquals(List.of("committed"), seen, "read_committed skips the aborted record");
+  }
 }
