@@ -16,7 +16,7 @@ With --synthetic it instead writes a tiny GGUF with gguf.GGUFWriter (all-types.g
 tensor of every type saescope decodes, filled with random blocks whose f16 scales are sane, and
 one metadata key of every value type) and all-types.json with the values gguf.quants.dequantize
 gives for it. That covers the types the real file does not hold (F16, BF16, Q4_0, Q4_1, Q5_1,
-Q5_K) against llama.cpp's reference, with no model needed.
+Q5_K, Q2_K, Q3_K, IQ4_NL, IQ4_XS) against llama.cpp's reference, with no model needed.
 
 Not run by CI. Usage (venv with gguf installed; the model provisioned by fetch-model):
     tools/.venv/bin/python tools/gguf_golden.py [--gguf PATH] [--out PATH]
@@ -72,6 +72,7 @@ def dequant_rows(t, first, count):
 SCALE_FIELDS = {
     "Q4_0": [0], "Q4_1": [0, 2], "Q5_0": [0], "Q5_1": [0, 2], "Q8_0": [0],
     "Q4_K": [0, 2], "Q5_K": [0, 2], "Q6_K": [208],
+    "Q2_K": [80, 82], "Q3_K": [108], "IQ4_NL": [0], "IQ4_XS": [0],
 }
 SYNTH_DIR = ROOT / "worker/src/test/resources/golden/gguf"
 
@@ -104,7 +105,8 @@ def synthetic():
 
     tensors = {}
     rows, cols = 3, 512
-    for type_name in ["F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K"]:
+    for type_name in ["F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K",
+                      "Q2_K", "Q3_K", "IQ4_NL", "IQ4_XS"]:
         qt = gguf.GGMLQuantizationType[type_name]
         name = "t_" + type_name.lower() + ".weight"
         if type_name in ("F32", "F16"):

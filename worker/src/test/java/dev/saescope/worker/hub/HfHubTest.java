@@ -87,7 +87,8 @@ class HfHubTest {
     assertEquals(Path.of("../../blobs/" + gitSha), Files.readSymbolicLink(config));
     String sha = HubServer.sha256(files.get("model.safetensors"));
     assertEquals(Path.of("../../blobs/" + sha), Files.readSymbolicLink(weights));
-    assertEquals(Path.of("../../../../blobs/" + HubServer.sha256(files.get("sub/dir/params.npz"))),
+    assertEquals(
+        Path.of("../../../../blobs/" + HubServer.sha256(files.get("sub/dir/params.npz"))),
         Files.readSymbolicLink(deep));
     assertArrayEquals(files.get("model.safetensors"), Files.readAllBytes(weights));
     assertArrayEquals(files.get("config.json"), Files.readAllBytes(config));
@@ -96,8 +97,11 @@ class HfHubTest {
     }
 
     // the token goes to the hub host, never to the CDN host
-    assertTrue(server.log.stream().anyMatch(l -> l.startsWith("HEAD") && l.endsWith("auth=Bearer secret")));
-    assertTrue(server.log.stream().filter(l -> l.contains("/cdn/")).allMatch(l -> l.endsWith("auth=")),
+    assertTrue(
+        server.log.stream()
+            .anyMatch(l -> l.startsWith("HEAD") && l.endsWith("auth=Bearer secret")));
+    assertTrue(
+        server.log.stream().filter(l -> l.contains("/cdn/")).allMatch(l -> l.endsWith("auth=")),
         server.log.toString());
     assertTrue(progress.toString().contains("downloading " + REPO + "@main: model.safetensors"));
   }
@@ -114,10 +118,14 @@ class HfHubTest {
     assertEquals(first, hub(Optional.empty(), true).file(REPO, "main", "model.safetensors"));
     assertEquals(first, hub(Optional.empty(), true).file(REPO, COMMIT, "model.safetensors"));
     server.close();
-    assertEquals(first, hub(Optional.empty(), false).file(REPO, "main", "model.safetensors"),
+    assertEquals(
+        first,
+        hub(Optional.empty(), false).file(REPO, "main", "model.safetensors"),
         "hub unreachable: falls back to the cache");
     HubException e =
-        assertThrows(HubException.class, () -> hub(Optional.empty(), false).file(REPO, "main", "other.json"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), false).file(REPO, "main", "other.json"));
     assertEquals(Kind.UNREACHABLE, e.kind());
     assertTrue(e.getMessage().contains("cannot reach " + server.endpoint()), e.getMessage());
   }
@@ -125,9 +133,12 @@ class HfHubTest {
   @Test
   void offlineWithAMissingFileSaysSo() throws Exception {
     HubException e =
-        assertThrows(HubException.class, () -> hub(Optional.empty(), true).file(REPO, "main", "config.json"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), true).file(REPO, "main", "config.json"));
     assertEquals(Kind.NOT_CACHED_OFFLINE, e.kind());
-    assertTrue(e.getMessage().contains(REPO + "@main: config.json is not in the Hugging Face cache"),
+    assertTrue(
+        e.getMessage().contains(REPO + "@main: config.json is not in the Hugging Face cache"),
         e.getMessage());
     assertTrue(e.getMessage().contains("HF_HUB_OFFLINE=1"), e.getMessage());
     assertTrue(server.log.isEmpty(), "offline sends nothing: " + server.log);
@@ -137,12 +148,16 @@ class HfHubTest {
   void privateRepoWithoutTokenGives401WithAClearMessage() throws Exception {
     server.add(REPO, new HubServer.Repo(COMMIT, simpleFiles(), "right", false));
     HubException e =
-        assertThrows(HubException.class, () -> hub(Optional.empty(), false).file(REPO, "main", "config.json"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), false).file(REPO, "main", "config.json"));
     assertEquals(Kind.REPO_NOT_FOUND, e.kind());
     assertTrue(e.getMessage().contains("HTTP 401"), e.getMessage());
     assertTrue(e.getMessage().contains("set HF_TOKEN"), e.getMessage());
     HubException wrong =
-        assertThrows(HubException.class, () -> hub(Optional.of("wrong"), false).file(REPO, "main", "config.json"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.of("wrong"), false).file(REPO, "main", "config.json"));
     assertTrue(wrong.getMessage().contains("the token in HF_TOKEN was sent"), wrong.getMessage());
     assertTrue(Files.exists(hub(Optional.of("right"), false).file(REPO, "main", "config.json")));
   }
@@ -151,11 +166,14 @@ class HfHubTest {
   void gatedRepoAndUnknownRevisionAreExplained() throws Exception {
     server.add(REPO, new HubServer.Repo(COMMIT, simpleFiles(), null, true));
     HubException gated =
-        assertThrows(HubException.class, () -> hub(Optional.empty(), false).file(REPO, "main", "config.json"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), false).file(REPO, "main", "config.json"));
     assertEquals(Kind.GATED, gated.kind());
     assertTrue(gated.getMessage().contains("accept its terms"), gated.getMessage());
     HubException rev =
-        assertThrows(HubException.class, () -> hub(Optional.of("t"), false).file(REPO, "v9", "config.json"));
+        assertThrows(
+            HubException.class, () -> hub(Optional.of("t"), false).file(REPO, "v9", "config.json"));
     assertEquals(Kind.REVISION_NOT_FOUND, rev.kind());
     assertTrue(rev.getMessage().contains("revision 'v9' of " + REPO), rev.getMessage());
   }
@@ -167,8 +185,12 @@ class HfHubTest {
     HubException e = assertThrows(HubException.class, () -> hub.file(REPO, "main", "nope.json"));
     assertEquals(Kind.ENTRY_NOT_FOUND, e.kind());
     assertTrue(e.getMessage().contains(REPO + "@main: nope.json does not exist (HTTP 404)"));
-    assertTrue(Files.exists(cacheDir.resolve("models--acme--tiny-gemma/.no_exist/" + COMMIT + "/nope.json")));
-    assertEquals(Optional.empty(), hub(Optional.empty(), true).optionalFile(REPO, "main", "nope.json"),
+    assertTrue(
+        Files.exists(
+            cacheDir.resolve("models--acme--tiny-gemma/.no_exist/" + COMMIT + "/nope.json")));
+    assertEquals(
+        Optional.empty(),
+        hub(Optional.empty(), true).optionalFile(REPO, "main", "nope.json"),
         "offline, the .no_exist marker answers");
   }
 
@@ -187,7 +209,9 @@ class HfHubTest {
     server.add(REPO, new HubServer.Repo(COMMIT, files, null, false));
     server.cutAfter = 100_000;
     HubException e =
-        assertThrows(HubException.class, () -> hub(Optional.empty(), false).file(REPO, "main", "model.safetensors"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), false).file(REPO, "main", "model.safetensors"));
     assertEquals(Kind.FAILED, e.kind());
     String sha = HubServer.sha256(files.get("model.safetensors"));
     Path incomplete = cacheDir.resolve("models--acme--tiny-gemma/blobs/" + sha + ".incomplete");
@@ -205,21 +229,49 @@ class HfHubTest {
     server.add(REPO, new HubServer.Repo(COMMIT, simpleFiles(), null, false));
     server.corrupt = true;
     HubException e =
-        assertThrows(HubException.class, () -> hub(Optional.empty(), false).file(REPO, "main", "model.safetensors"));
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), false).file(REPO, "main", "model.safetensors"));
     assertTrue(e.getMessage().contains("does not match the hub's"), e.getMessage());
-    assertFalse(Files.exists(cacheDir.resolve("models--acme--tiny-gemma/snapshots/" + COMMIT + "/model.safetensors")));
+    assertFalse(
+        Files.exists(
+            cacheDir.resolve(
+                "models--acme--tiny-gemma/snapshots/" + COMMIT + "/model.safetensors")));
   }
 
   /** A real (random, tiny, sharded) Gemma 2 folder served by the hub opens as HF weights. */
   @Test
   void aShardedModelFolderDownloadsAndOpens() throws Exception {
     ModelConfig c =
-        new ModelConfig("gemma2", 16, 8, 16, 2, 2, 1, 4, 1e-6, 4, 50, 30, 4,
-            List.of(AttentionKind.SLIDING, AttentionKind.FULL), 10000, 10000, false, 64, 2, 1, 0);
+        new ModelConfig(
+            "gemma2",
+            16,
+            8,
+            16,
+            2,
+            2,
+            1,
+            4,
+            1e-6,
+            4,
+            50,
+            30,
+            4,
+            List.of(AttentionKind.SLIDING, AttentionKind.FULL),
+            10000,
+            10000,
+            false,
+            64,
+            2,
+            1,
+            0);
     Path folder = tmp.resolve("src");
     RandomModelWriter.write(
-        c, folder, new RandomModelWriter.Options(7, 0.02, 600, RandomModelWriter.StoredType.F32),
-        null, n -> {});
+        c,
+        folder,
+        new RandomModelWriter.Options(7, 0.02, 600, RandomModelWriter.StoredType.F32),
+        null,
+        n -> {});
     Files.writeString(folder.resolve("tokenizer.json"), "{}");
     Map<String, byte[]> files = new HashMap<>();
     try (Stream<Path> s = Files.list(folder)) {
@@ -227,17 +279,23 @@ class HfHubTest {
         files.put("layer_x/" + p.getFileName(), Files.readAllBytes(p));
       }
     }
-    assertTrue(files.containsKey("layer_x/model.safetensors.index.json"), files.keySet().toString());
+    assertTrue(
+        files.containsKey("layer_x/model.safetensors.index.json"), files.keySet().toString());
     server.add(REPO, new HubServer.Repo(COMMIT, files, null, false));
 
     Path dir = hub(Optional.empty(), false).resolve(HfSpec.parse("hf:" + REPO + "/layer_x"));
-    assertEquals(cacheDir.resolve("models--acme--tiny-gemma/snapshots/" + COMMIT + "/layer_x"), dir);
+    assertEquals(
+        cacheDir.resolve("models--acme--tiny-gemma/snapshots/" + COMMIT + "/layer_x"), dir);
     try (HfFolderWeights w = HfFolderWeights.open(dir)) {
       assertEquals(c.dModel(), w.config().dModel());
       assertEquals(c.nLayers(), w.config().nLayers());
     }
-    assertTrue(Files.exists(cacheDir.resolve(
-        "models--acme--tiny-gemma/.no_exist/" + COMMIT + "/layer_x/tokenizer_config.json")));
+    assertTrue(
+        Files.exists(
+            cacheDir.resolve(
+                "models--acme--tiny-gemma/.no_exist/"
+                    + COMMIT
+                    + "/layer_x/tokenizer_config.json")));
     // and again offline, from the cache only
     assertEquals(dir, hub(Optional.empty(), true).resolve(HfSpec.parse("hf:" + REPO + "/layer_x")));
   }

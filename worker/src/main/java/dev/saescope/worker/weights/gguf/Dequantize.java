@@ -3,11 +3,11 @@ package dev.saescope.worker.weights.gguf;
 /**
  * Decodes ggml blocks into fp32, one tight loop per type over a {@code byte[]}.
  *
- * <p>Layouts: llama.cpp {@code ggml/src/ggml-common.h} (block structs) and {@code
- * ggml-quants.c} ({@code dequantize_row_*}); the order of float operations follows {@code
- * gguf-py/gguf/quants.py} ({@code dequantize_blocks}) so results are bit-identical to it (Java
- * float arithmetic is IEEE single precision without contraction, like numpy's float32). Summary
- * with formulas in GEMMA-NOTES.md §4.
+ * <p>Layouts: llama.cpp {@code ggml/src/ggml-common.h} (block structs) and {@code ggml-quants.c}
+ * ({@code dequantize_row_*}); the order of float operations follows {@code gguf-py/gguf/quants.py}
+ * ({@code dequantize_blocks}) so results are bit-identical to it (Java float arithmetic is IEEE
+ * single precision without contraction, like numpy's float32). Summary with formulas in
+ * GEMMA-NOTES.md §4.
  */
 final class Dequantize {
   /** f16 bit pattern to float: a table is faster than converting each value. */
@@ -41,8 +41,12 @@ final class Dequantize {
       case Q4_K -> q4_k(src, srcOff, nBlocks, dst, dstOff);
       case Q5_K -> q5_k(src, srcOff, nBlocks, dst, dstOff);
       case Q6_K -> q6_k(src, srcOff, nBlocks, dst, dstOff);
-      case Q8_1, Q2_K, Q3_K, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ4_NL, IQ3_S, IQ2_S, IQ4_XS,
-          I8, I16, I32, I64, IQ1_M, TQ1_0, TQ2_0, MXFP4 ->
+      case Q2_K -> q2_k(src, srcOff, nBlocks, dst, dstOff);
+      case Q3_K -> q3_k(src, srcOff, nBlocks, dst, dstOff);
+      case IQ4_NL -> iq4_nl(src, srcOff, nBlocks, dst, dstOff);
+      case IQ4_XS -> iq4_xs(src, srcOff, nBlocks, dst, dstOff);
+      case Q8_1, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ3_S, IQ2_S, I8, I16, I32, I64, IQ1_M,
+          TQ1_0, TQ2_0, MXFP4 ->
           throw new IllegalArgumentException("no fp32 decoder for ggml type " + type);
     }
   }
@@ -56,7 +60,10 @@ final class Dequantize {
   }
 
   private static int i32(byte[] b, int i) {
-    return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (b[i + 3] & 0xff) << 24;
+    return (b[i] & 0xff)
+        | (b[i + 1] & 0xff) << 8
+        | (b[i + 2] & 0xff) << 16
+        | (b[i + 3] & 0xff) << 24;
   }
 
   private static void f32(byte[] s, int p, int n, float[] d, int o) {
@@ -220,8 +227,8 @@ final class Dequantize {
   }
 
   /**
-   * block_q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}: two halves of 128; element 128h +
-   * 32k + l takes a nibble of ql and two bits of qh; w = (d*scales[e/16]) * (q - 32).
+   * block_q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}: two halves of 128; element 128h + 32k
+   * + l takes a nibble of ql and two bits of qh; w = (d*scales[e/16]) * (q - 32).
    */
   private static void q6_k(byte[] s, int p, int n, float[] d, int o) {
     float[] ds = new float[16];
@@ -248,6 +255,104 @@ final class Dequantize {
           d[out + 32 + l] = ds[is + 2] * q1;
           d[out + 64 + l] = ds[is + 4] * q2;
           d[out + 96 + l] = ds[is + 6] * q3;
+        }
+      }
+    }
+  }
+
+  /**
+   * block_q2_K {u8 scales[16]; u8 qs[64]; f16 d, dmin}: element 128h + 32k + l is bits 2k..2k+1 of
+   * qs[32h + l]; sub-block e/16 has scale d*(sc&15) and min dmin*(sc>>4).
+   */
+  private static void q2_k(byte[] s, int p, int n, float[] d, int o) {
+    float[] dl = new float[16];
+    float[] ml = new float[16];
+    for (int b = 0; b < n; b++, p += 84, o += 256) {
+      float dd = f16(s, p + 80);
+      float dmin = f16(s, p + 82);
+      for (int i = 0; i < 16; i++) {
+        int sc = s[p + i] & 0xff;
+        dl[i] = dd * (sc & 15);
+        ml[i] = dmin * (sc >> 4);
+      }
+      for (int h = 0; h < 2; h++) {
+        for (int k = 0; k < 4; k++) {
+          int out = o + 128 * h + 32 * k;
+          int is = 8 * h + 2 * k;
+          for (int l = 0; l < 32; l++) {
+            int q = ((s[p + 16 + 32 * h + l] & 0xff) >> (2 * k)) & 3;
+            int i = is + l / 16;
+            d[out + l] = dl[i] * q - ml[i];
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * block_q3_K {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}: 2 low bits as in Q2_K, the third
+   * bit (inverted: 0 means subtract 4) is bit 4h+k of hmask[l]; 16 six-bit signed scales.
+   */
+  private static void q3_k(byte[] s, int p, int n, float[] d, int o) {
+    float[] dl = new float[16];
+    for (int b = 0; b < n; b++, p += 110, o += 256) {
+      float dd = f16(s, p + 108);
+      int sp = p + 96;
+      for (int i = 0; i < 16; i++) {
+        int lo = i < 8 ? s[sp + i] & 0xF : (s[sp + i - 8] & 0xff) >> 4;
+        int hi = ((s[sp + 8 + i % 4] & 0xff) >> (2 * (i / 4))) & 3;
+        dl[i] = dd * ((lo | hi << 4) - 32);
+      }
+      for (int h = 0; h < 2; h++) {
+        for (int k = 0; k < 4; k++) {
+          int out = o + 128 * h + 32 * k;
+          int is = 8 * h + 2 * k;
+          int bit = 4 * h + k;
+          for (int l = 0; l < 32; l++) {
+            int q = ((s[p + 32 + 32 * h + l] & 0xff) >> (2 * k)) & 3;
+            int high = ((s[p + l] & 0xff) >> bit) & 1;
+            d[out + l] = dl[is + l / 16] * (q - (high == 0 ? 4 : 0));
+          }
+        }
+      }
+    }
+  }
+
+  /** The 16 non-linear 4-bit levels of IQ4_NL / IQ4_XS (ggml-common.h {@code kvalues_iq4nl}). */
+  private static final int[] KVALUES_IQ4NL = {
+    -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
+  };
+
+  /** block_iq4_nl {f16 d; u8 qs[16]}: w = d * kvalues[nibble], low nibbles first. */
+  private static void iq4_nl(byte[] s, int p, int n, float[] d, int o) {
+    for (int b = 0; b < n; b++, p += 18, o += 32) {
+      float scale = f16(s, p);
+      for (int j = 0; j < 16; j++) {
+        int q = s[p + 2 + j] & 0xff;
+        d[o + j] = scale * KVALUES_IQ4NL[q & 15];
+        d[o + j + 16] = scale * KVALUES_IQ4NL[q >> 4];
+      }
+    }
+  }
+
+  /**
+   * block_iq4_xs {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}: 8 sub-blocks of 32 with
+   * six-bit signed scales; values as IQ4_NL.
+   */
+  private static void iq4_xs(byte[] s, int p, int n, float[] d, int o) {
+    for (int b = 0; b < n; b++, p += 136, o += 256) {
+      float dd = f16(s, p);
+      int scalesH = u16(s, p + 2);
+      for (int ib = 0; ib < 8; ib++) {
+        int lo = ((s[p + 4 + ib / 2] & 0xff) >> (4 * (ib % 2))) & 0xF;
+        int hi = (scalesH >> (2 * ib)) & 3;
+        float dl = dd * ((lo | hi << 4) - 32);
+        int qs = p + 8 + 16 * ib;
+        int out = o + 32 * ib;
+        for (int j = 0; j < 16; j++) {
+          int q = s[qs + j] & 0xff;
+          d[out + j] = dl * KVALUES_IQ4NL[q & 15];
+          d[out + j + 16] = dl * KVALUES_IQ4NL[q >> 4];
         }
       }
     }

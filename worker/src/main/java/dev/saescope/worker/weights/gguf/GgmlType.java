@@ -5,8 +5,8 @@ package dev.saescope.worker.weights.gguf;
  * llama.cpp writes is listed, so any GGUF opens and its sizes are checked; {@link #dequantizable()}
  * says which ones saescope can turn into fp32.
  *
- * <p>Ids and (block elements, block bytes): llama.cpp {@code gguf-py/gguf/constants.py}
- * {@code GGMLQuantizationType} and {@code GGML_QUANT_SIZES} (checked against gguf 0.19.0).
+ * <p>Ids and (block elements, block bytes): llama.cpp {@code gguf-py/gguf/constants.py} {@code
+ * GGMLQuantizationType} and {@code GGML_QUANT_SIZES} (checked against gguf 0.19.0).
  */
 public enum GgmlType {
   F32(0, 1, 4),
@@ -75,12 +75,25 @@ public enum GgmlType {
     return elements / blockSize * typeSize;
   }
 
+  /** The decodable types, for messages. */
+  public static String supportedList() {
+    StringBuilder b = new StringBuilder();
+    for (GgmlType t : values()) {
+      if (t.dequantizable()) {
+        b.append(b.isEmpty() ? "" : ", ").append(t);
+      }
+    }
+    return b.toString();
+  }
+
   /** Whether {@link Dequantize} can turn this type into fp32. */
   public boolean dequantizable() {
     return switch (this) {
-      case F32, F16, BF16, F64, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K -> true;
-      case Q8_1, Q2_K, Q3_K, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ4_NL, IQ3_S, IQ2_S, IQ4_XS,
-          I8, I16, I32, I64, IQ1_M, TQ1_0, TQ2_0, MXFP4 ->
+      case F32, F16, BF16, F64, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL,
+          IQ4_XS ->
+          true;
+      case Q8_1, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ3_S, IQ2_S, I8, I16, I32, I64, IQ1_M,
+          TQ1_0, TQ2_0, MXFP4 ->
           false;
     };
   }

@@ -172,8 +172,12 @@ public final class GgufFile implements AutoCloseable {
         throw new WeightsException(
             file,
             name,
-            "row length ne[0] = " + ne[0] + " is not a multiple of the " + type
-                + " block size " + type.blockSize);
+            "row length ne[0] = "
+                + ne[0]
+                + " is not a multiple of the "
+                + type
+                + " block size "
+                + type.blockSize);
       }
       if (relOffset < 0 || relOffset % alignment != 0) {
         throw new WeightsException(
@@ -195,8 +199,11 @@ public final class GgufFile implements AutoCloseable {
         throw new WeightsException(
             file,
             r.name(),
-            "truncated file: the tensor's data ends at byte " + (begin + bytes)
-                + " but the file has " + fileSize + " bytes");
+            "truncated file: the tensor's data ends at byte "
+                + (begin + bytes)
+                + " but the file has "
+                + fileSize
+                + " bytes");
       }
       GgufTensorInfo info = new GgufTensorInfo(r.name(), r.ne(), r.type(), begin, bytes);
       if (tensors.put(r.name(), info) != null) {
@@ -308,8 +315,8 @@ public final class GgufFile implements AutoCloseable {
   /**
    * Dequantizes a whole tensor to fp32 in ggml order (row-major over the reversed {@code ne}).
    *
-   * @throws WeightsException naming the tensor if its type cannot be decoded, it has more than
-   *     2^31 elements, or reading fails
+   * @throws WeightsException naming the tensor if its type cannot be decoded, it has more than 2^31
+   *     elements, or reading fails
    */
   public float[] dequantize(GgufTensorInfo t) throws WeightsException {
     return dequantizeRows(t, 0, Math.toIntExact(Math.min(t.rows(), Integer.MAX_VALUE)));
@@ -321,8 +328,11 @@ public final class GgufFile implements AutoCloseable {
       throw new WeightsException(
           file,
           t.name(),
-          "ggml type " + t.type() + " is not supported (saescope decodes F32, F16, BF16, F64,"
-              + " Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)");
+          "ggml type "
+              + t.type()
+              + " is not supported (saescope decodes "
+              + GgmlType.supportedList()
+              + ")");
     }
     if (first < 0 || count < 0 || first + count > t.rows()) {
       throw new WeightsException(
@@ -412,8 +422,13 @@ public final class GgufFile implements AutoCloseable {
       long pos = position();
       if (pos + n > fileSize) {
         throw new WeightsException(
-            file, "truncated in the header: " + what + " needs bytes up to " + (pos + n)
-                + " but the file has " + fileSize);
+            file,
+            "truncated in the header: "
+                + what
+                + " needs bytes up to "
+                + (pos + n)
+                + " but the file has "
+                + fileSize);
       }
       buf.compact();
       bufStart = pos; // after compact, buf[0] is the byte at pos
@@ -456,8 +471,14 @@ public final class GgufFile implements AutoCloseable {
       if (len < 0 || position() + len > fileSize) {
         throw new WeightsException(
             file,
-            "truncated or corrupt header: " + what + " claims " + len + " bytes at position "
-                + position() + " of " + fileSize);
+            "truncated or corrupt header: "
+                + what
+                + " claims "
+                + len
+                + " bytes at position "
+                + position()
+                + " of "
+                + fileSize);
       }
       byte[] b = new byte[(int) len];
       int done = 0;

@@ -10,8 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What llama.cpp's Gemma 2 / Gemma 3 GGUF files mean in Hugging Face terms: the {@link
- * ModelConfig} from metadata and the tensor-name mapping (GEMMA-NOTES.md §4).
+ * What llama.cpp's Gemma 2 / Gemma 3 GGUF files mean in Hugging Face terms: the {@link ModelConfig}
+ * from metadata and the tensor-name mapping (GEMMA-NOTES.md §4).
  *
  * <p>Facts that GGUF does not store are llama.cpp's hard-coded values ({@code src/llama-model.cpp},
  * {@code load_hparams}): gemma3 sliding-window pattern 6 (layer i slides iff i % 6 &lt; 5), local
@@ -57,7 +57,8 @@ public final class GgufGemma {
             () ->
                 new WeightsException(
                     gguf.file(),
-                    "unsupported architecture '" + name
+                    "unsupported architecture '"
+                        + name
                         + "' (general.architecture); saescope runs gemma2 and gemma3"));
   }
 
@@ -151,14 +152,19 @@ public final class GgufGemma {
     if ((type.isPresent() && !type.get().equals("none")) && factor != 1.0) {
       throw new WeightsException(
           gguf.file(),
-          "rope scaling " + type.get() + " x" + factor + " is not supported (" + a
+          "rope scaling "
+              + type.get()
+              + " x"
+              + factor
+              + " is not supported ("
+              + a
               + ".rope.scaling.type)");
     }
   }
 
   /**
-   * The Hugging Face name of a GGUF tensor, or empty for tensors saescope does not use.
-   * (llama.cpp {@code gguf-py/gguf/constants.py} TENSOR_NAMES and {@code tensor_mapping.py}.)
+   * The Hugging Face name of a GGUF tensor, or empty for tensors saescope does not use. (llama.cpp
+   * {@code gguf-py/gguf/constants.py} TENSOR_NAMES and {@code tensor_mapping.py}.)
    */
   public static Optional<String> hfName(String ggufName) {
     switch (ggufName) {

@@ -9,9 +9,8 @@ import java.util.Objects;
  *
  * <p>Representation of {@link #value()} by {@link #type()}: every integer type as {@link Long}
  * (UINT64 above 2^63 wraps, as in C), FLOAT32/FLOAT64 as {@link Double} (exact), BOOL as {@link
- * Boolean}, STRING as {@link String}; ARRAY by element type: integers {@code long[]}, floats
- * {@code double[]}, bools {@code boolean[]}, strings {@code String[]}, nested arrays {@code
- * GgufValue[]}.
+ * Boolean}, STRING as {@link String}; ARRAY by element type: integers {@code long[]}, floats {@code
+ * double[]}, bools {@code boolean[]}, strings {@code String[]}, nested arrays {@code GgufValue[]}.
  *
  * @param type the value type in the file
  * @param elementType for arrays, the element type; otherwise null

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * on {@link #tensor}. Norm weights are returned as stored, since the converter already stored
  * {@code 1 + w} (GEMMA-NOTES.md §4).
  *
- * <p>{@link #open} validates everything the forward pass will ask for (architecture, every
- * expected tensor present with the expected shape and a decodable type) so a bad file fails at
- * load time, not mid-run.
+ * <p>{@link #open} validates everything the forward pass will ask for (architecture, every expected
+ * tensor present with the expected shape and a decodable type) so a bad file fails at load time,
+ * not mid-run.
  */
 public final class GgufWeights implements ModelWeights {
   private static final Logger LOG = LoggerFactory.getLogger(GgufWeights.class);
@@ -89,8 +89,8 @@ public final class GgufWeights implements ModelWeights {
   }
 
   /**
-   * Gemma 3 conversions truncate token_embd to the tokenizer's size (GEMMA-NOTES.md §4, §6); if
-   * the embedded vocabulary still differs, ids at or above the row count cannot be embedded. The
+   * Gemma 3 conversions truncate token_embd to the tokenizer's size (GEMMA-NOTES.md §4, §6); if the
+   * embedded vocabulary still differs, ids at or above the row count cannot be embedded. The
    * tokenizer check at load decides; this only says so early.
    */
   private static void warnIfVocabDiffers(GgufFile gguf, ModelConfig config) {
@@ -115,16 +115,25 @@ public final class GgufWeights implements ModelWeights {
       throw new WeightsException(
           file,
           t.name(),
-          "shape " + Arrays.toString(t.shape()) + " (ne " + Arrays.toString(t.ne())
-              + ") but " + hfName + " needs " + Arrays.toString(expected)
+          "shape "
+              + Arrays.toString(t.shape())
+              + " (ne "
+              + Arrays.toString(t.ne())
+              + ") but "
+              + hfName
+              + " needs "
+              + Arrays.toString(expected)
               + " for this model's metadata");
     }
     if (!t.type().dequantizable()) {
       throw new WeightsException(
           file,
           t.name(),
-          "ggml type " + t.type() + " is not supported (saescope decodes F32, F16, BF16, F64,"
-              + " Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)");
+          "ggml type "
+              + t.type()
+              + " is not supported (saescope decodes "
+              + GgmlType.supportedList()
+              + ")");
     }
   }
 
@@ -184,7 +193,9 @@ public final class GgufWeights implements ModelWeights {
     if (!Files.isRegularFile(beside)) {
       throw new WeightsException(
           gguf.file(),
-          "no tokenizer: " + beside + " does not exist; put tokenizer.json next to the GGUF file"
+          "no tokenizer: "
+              + beside
+              + " does not exist; put tokenizer.json next to the GGUF file"
               + " or pass --tokenizer FILE");
     }
     return beside;

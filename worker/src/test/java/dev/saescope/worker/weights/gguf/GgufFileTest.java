@@ -54,7 +54,7 @@ class GgufFileTest {
         assertArrayEquals(Arrays.copyOfRange(expected, 512, 1024), row1, 0f, t.name());
         checked++;
       }
-      assertEquals(11, checked);
+      assertEquals(15, checked);
     }
   }
 
@@ -169,11 +169,15 @@ class GgufFileTest {
   @Test
   void unsupportedAndBigEndianVersionsAreRejected() throws Exception {
     Path v1 = new GgufBuilder().version(1).write(tmp.resolve("v1.gguf"));
-    assertTrue(assertThrows(WeightsException.class, () -> GgufFile.open(v1))
-        .getMessage().contains("unsupported GGUF version 1"));
+    assertTrue(
+        assertThrows(WeightsException.class, () -> GgufFile.open(v1))
+            .getMessage()
+            .contains("unsupported GGUF version 1"));
     Path be = new GgufBuilder().version(Integer.reverseBytes(3)).write(tmp.resolve("be.gguf"));
-    assertTrue(assertThrows(WeightsException.class, () -> GgufFile.open(be))
-        .getMessage().contains("big-endian"));
+    assertTrue(
+        assertThrows(WeightsException.class, () -> GgufFile.open(be))
+            .getMessage()
+            .contains("big-endian"));
   }
 
   @Test
@@ -236,45 +240,60 @@ class GgufFileTest {
         new GgufBuilder()
             .tensor("r.weight", new long[] {40}, GgmlType.Q8_0, new byte[68])
             .write(tmp.resolve("rows.gguf"));
-    assertTrue(assertThrows(WeightsException.class, () -> GgufFile.open(rows))
-        .getMessage().contains("not a multiple of the Q8_0 block size 32"));
+    assertTrue(
+        assertThrows(WeightsException.class, () -> GgufFile.open(rows))
+            .getMessage()
+            .contains("not a multiple of the Q8_0 block size 32"));
     Path dims =
         new GgufBuilder()
             .tensor("d.weight", new long[] {1, 1, 1, 1, 1}, GgmlType.F32, new byte[4])
             .write(tmp.resolve("dims.gguf"));
-    assertTrue(assertThrows(WeightsException.class, () -> GgufFile.open(dims))
-        .getMessage().contains("'d.weight': has 5 dimensions"));
+    assertTrue(
+        assertThrows(WeightsException.class, () -> GgufFile.open(dims))
+            .getMessage()
+            .contains("'d.weight': has 5 dimensions"));
   }
 
   @Test
   void unknownValueTypeAndMissingKeysAreReportedByKey() throws Exception {
     Path file = new GgufBuilder().rawKv("weird.key", 77, new byte[4]).write(tmp.resolve("k.gguf"));
-    assertTrue(assertThrows(WeightsException.class, () -> GgufFile.open(file))
-        .getMessage().contains("'weird.key': unknown value type 77"));
+    assertTrue(
+        assertThrows(WeightsException.class, () -> GgufFile.open(file))
+            .getMessage()
+            .contains("'weird.key': unknown value type 77"));
     Path ok = new GgufBuilder().u32("a.b", 3).write(tmp.resolve("ok.gguf"));
     try (GgufFile f = GgufFile.open(ok)) {
       assertEquals(3, f.integer("a.b"));
-      assertTrue(assertThrows(WeightsException.class, () -> f.integer("c.d"))
-          .getMessage().contains("'c.d' is missing"));
-      assertTrue(assertThrows(WeightsException.class, () -> f.string("a.b"))
-          .getMessage().contains("should be a string"));
-      assertTrue(assertThrows(WeightsException.class, () -> f.tensor("nope.weight"))
-          .getMessage().contains("'nope.weight': not in this GGUF file"));
+      assertTrue(
+          assertThrows(WeightsException.class, () -> f.integer("c.d"))
+              .getMessage()
+              .contains("'c.d' is missing"));
+      assertTrue(
+          assertThrows(WeightsException.class, () -> f.string("a.b"))
+              .getMessage()
+              .contains("should be a string"));
+      assertTrue(
+          assertThrows(WeightsException.class, () -> f.tensor("nope.weight"))
+              .getMessage()
+              .contains("'nope.weight': not in this GGUF file"));
     }
   }
 
   @Test
   void emptyAndMissingFilesFailClearly() throws Exception {
     Path empty = Files.write(tmp.resolve("empty.gguf"), new byte[0]);
-    assertTrue(assertThrows(WeightsException.class, () -> GgufFile.open(empty))
-        .getMessage().contains("empty.gguf: not a GGUF file"));
+    assertTrue(
+        assertThrows(WeightsException.class, () -> GgufFile.open(empty))
+            .getMessage()
+            .contains("empty.gguf: not a GGUF file"));
     WeightsException e =
         assertThrows(WeightsException.class, () -> GgufFile.open(tmp.resolve("absent.gguf")));
     assertTrue(e.getMessage().contains("absent.gguf"), e.getMessage());
   }
 
   static float[] floats(String base64) {
-    ByteBuffer bb = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bb =
+        ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
     float[] out = new float[bb.remaining() / 4];
     bb.asFloatBuffer().get(out);
     return out;

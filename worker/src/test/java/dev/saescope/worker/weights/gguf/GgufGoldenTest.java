@@ -187,7 +187,8 @@ class GgufGoldenTest {
             c.layerKinds().get(i),
             "layer " + i);
       }
-      assertEquals(KnownModel.GEMMA_3_270M.tokenizerPath(SaescopeHome.resolve()), w.tokenizerJson());
+      assertEquals(
+          KnownModel.GEMMA_3_270M.tokenizerPath(SaescopeHome.resolve()), w.tokenizerJson());
       // norms are stored as 1 + w by the converter: the effective scales are near 1 or above
       HostTensor norm = w.tensor("model.layers.0.self_attn.q_norm.weight");
       assertArrayEquals(new long[] {256}, norm.shape());

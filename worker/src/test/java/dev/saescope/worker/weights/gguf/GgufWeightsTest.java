@@ -25,6 +25,7 @@ class GgufWeightsTest {
 
   /** Dimensions of the tiny models: ne[0] of every quantizable tensor is one Q8_0 block. */
   private static final int D = 32;
+
   private static final int HEADS = 2;
   private static final int KV = 1;
   private static final int HEAD_DIM = 16;
@@ -160,7 +161,8 @@ class GgufWeightsTest {
       HostTensor down = w.tensor("model.layers.0.mlp.down_proj.weight");
       assertArrayEquals(new long[] {D, MLP}, down.shape());
       // ffn_norm is the PRE-feedforward norm in Gemma files; it is the 11th tensor written (seed
-      // 10: embd, output_norm, attn_norm, q, k, v, o, q_norm, k_norm, post_attention_norm, ffn_norm)
+      // 10: embd, output_norm, attn_norm, q, k, v, o, q_norm, k_norm, post_attention_norm,
+      // ffn_norm)
       HostTensor pre = w.tensor("model.layers.0.pre_feedforward_layernorm.weight");
       assertEquals(10f, pre.data().get(0), "ffn_norm -> pre_feedforward_layernorm, as stored");
       HostTensor embed = w.tensor("model.embed_tokens.weight");
@@ -183,8 +185,10 @@ class GgufWeightsTest {
       assertEquals(explicit, w.tokenizerJson());
     }
     try (GgufWeights w = GgufWeights.open(file, tmp.resolve("missing.json"))) {
-      assertTrue(assertThrows(WeightsException.class, w::tokenizerJson)
-          .getMessage().contains("missing.json"));
+      assertTrue(
+          assertThrows(WeightsException.class, w::tokenizerJson)
+              .getMessage()
+              .contains("missing.json"));
     }
   }
 
@@ -236,16 +240,17 @@ class GgufWeightsTest {
             b2.tensor(
                 "blk.0.attn_q.weight",
                 new long[] {D, HEADS * HEAD_DIM},
-                GgmlType.IQ4_NL,
-                new byte[HEADS * HEAD_DIM * 18]));
+                GgmlType.Q8_1,
+                new byte[HEADS * HEAD_DIM * 40]));
     WeightsException e = assertThrows(WeightsException.class, () -> GgufWeights.open(file2, null));
     assertTrue(e.getMessage().contains("'blk.0.attn_q.weight'"), e.getMessage());
-    assertTrue(e.getMessage().contains("IQ4_NL is not supported"), e.getMessage());
+    assertTrue(e.getMessage().contains("Q8_1 is not supported"), e.getMessage());
   }
 
   @Test
   void otherArchitecturesAreRefusedByName() throws Exception {
-    Path file = new GgufBuilder().string("general.architecture", "llama").write(tmp.resolve("l.gguf"));
+    Path file =
+        new GgufBuilder().string("general.architecture", "llama").write(tmp.resolve("l.gguf"));
     WeightsException e = assertThrows(WeightsException.class, () -> GgufWeights.open(file, null));
     assertTrue(e.getMessage().contains("unsupported architecture 'llama'"), e.getMessage());
   }
