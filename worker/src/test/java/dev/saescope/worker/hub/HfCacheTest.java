@@ -144,7 +144,7 @@ class HfCacheTest {
 
   @Test
   void etagsAreNormalizedLikeHuggingfaceHub() {
-    assertEquals("abc", HfHub.normalizeEtag("\"abc\""));
-    assertEquals("abc", HfHub.normalizeEtag("W/\"abc\""));
+    assertEquals("abc", HubHttp.normalizeEtag("\"abc\""));
+    assertEquals("abc", HubHttp.normalizeEtag("W/\"abc\""));
   }
 }

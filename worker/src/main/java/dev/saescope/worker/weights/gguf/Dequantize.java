@@ -45,8 +45,22 @@ final class Dequantize {
       case Q3_K -> q3_k(src, srcOff, nBlocks, dst, dstOff);
       case IQ4_NL -> iq4_nl(src, srcOff, nBlocks, dst, dstOff);
       case IQ4_XS -> iq4_xs(src, srcOff, nBlocks, dst, dstOff);
-      case Q8_1, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ3_S, IQ2_S, I8, I16, I32, I64, IQ1_M,
-          TQ1_0, TQ2_0, MXFP4 ->
+      case Q8_1,
+          Q8_K,
+          IQ2_XXS,
+          IQ2_XS,
+          IQ3_XXS,
+          IQ1_S,
+          IQ3_S,
+          IQ2_S,
+          I8,
+          I16,
+          I32,
+          I64,
+          IQ1_M,
+          TQ1_0,
+          TQ2_0,
+          MXFP4 ->
           throw new IllegalArgumentException("no fp32 decoder for ggml type " + type);
     }
   }
@@ -336,8 +350,8 @@ final class Dequantize {
   }
 
   /**
-   * block_iq4_xs {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}: 8 sub-blocks of 32 with
-   * six-bit signed scales; values as IQ4_NL.
+   * block_iq4_xs {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}: 8 sub-blocks of 32 with six-bit
+   * signed scales; values as IQ4_NL.
    */
   private static void iq4_xs(byte[] s, int p, int n, float[] d, int o) {
     for (int b = 0; b < n; b++, p += 136, o += 256) {

@@ -89,11 +89,39 @@ public enum GgmlType {
   /** Whether {@link Dequantize} can turn this type into fp32. */
   public boolean dequantizable() {
     return switch (this) {
-      case F32, F16, BF16, F64, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL,
+      case F32,
+          F16,
+          BF16,
+          F64,
+          Q4_0,
+          Q4_1,
+          Q5_0,
+          Q5_1,
+          Q8_0,
+          Q2_K,
+          Q3_K,
+          Q4_K,
+          Q5_K,
+          Q6_K,
+          IQ4_NL,
           IQ4_XS ->
           true;
-      case Q8_1, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ3_S, IQ2_S, I8, I16, I32, I64, IQ1_M,
-          TQ1_0, TQ2_0, MXFP4 ->
+      case Q8_1,
+          Q8_K,
+          IQ2_XXS,
+          IQ2_XS,
+          IQ3_XXS,
+          IQ1_S,
+          IQ3_S,
+          IQ2_S,
+          I8,
+          I16,
+          I32,
+          I64,
+          IQ1_M,
+          TQ1_0,
+          TQ2_0,
+          MXFP4 ->
           false;
     };
   }
