@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.saescope.worker.weights.GemmaTensors;
 import dev.saescope.worker.weights.HostTensor;
@@ -19,7 +21,7 @@ final class DeviceWeights {
   /**
    * Largest block uploaded at once. DJL copies a heap buffer through a direct ByteBuffer, which
    * cannot exceed 2 GiB; the gemma-2-2b fp32 embedding is 2.36 GB, so big tensors go up in row
-   * blocks and are concatenated on the engine.
+   * blocks.
    */
   static final long MAX_BLOCK_BYTES = 256L << 20;
 
@@ -91,26 +93,34 @@ final class DeviceWeights {
 
   /** Creates an fp32 array from host data, in row blocks of at most {@link #MAX_BLOCK_BYTES}. */
   static NDArray create(NDManager manager, FloatBuffer data, long... shape) {
+    return createInBlocks(manager, data, MAX_BLOCK_BYTES, shape);
+  }
+
+  /**
+   * Creates an fp32 array from host data. Above {@code maxBlockBytes} the rows go up block by block
+   * into one preallocated array (in-place slice assignment), so the peak is one copy of the tensor
+   * plus one block, not two copies as with a concatenation.
+   */
+  static NDArray createInBlocks(NDManager manager, FloatBuffer data, long maxBlockBytes, long... shape) {
+    FloatBuffer src = data.slice(); // position 0, capacity = the tensor
     long rowFloats = 1;
     for (int i = 1; i < shape.length; i++) {
       rowFloats *= shape[i];
     }
-    long total = rowFloats * shape[0];
-    if (total * 4 <= MAX_BLOCK_BYTES || shape.length < 2) {
-      return manager.create(data.slice(), new Shape(shape));
+    if (shape.length < 2 || rowFloats * shape[0] * 4 <= maxBlockBytes) {
+      return manager.create(src, new Shape(shape));
     }
-    long rowsPerBlock = Math.max(1, MAX_BLOCK_BYTES / 4 / rowFloats);
-    NDList blocks = new NDList();
-    FloatBuffer src = data.slice(); // position 0, capacity = the tensor
+    long rowsPerBlock = Math.max(1, maxBlockBytes / 4 / rowFloats);
+    NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
     for (long row = 0; row < shape[0]; row += rowsPerBlock) {
       long rows = Math.min(rowsPerBlock, shape[0] - row);
       FloatBuffer slice = src.slice((int) (row * rowFloats), (int) (rows * rowFloats));
       long[] blockShape = shape.clone();
       blockShape[0] = rows;
-      blocks.add(manager.create(slice, new Shape(blockShape)));
+      try (NDArray block = manager.create(slice, new Shape(blockShape))) {
+        out.set(new NDIndex(row + ":" + (row + rows)), block);
+      }
     }
-    NDArray out = NDArrays.concat(blocks, 0);
-    blocks.close();
     return out;
   }
 
