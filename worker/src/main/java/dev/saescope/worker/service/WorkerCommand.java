@@ -194,7 +194,7 @@ public final class WorkerCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     GemmaModel gemma;
     GemmaTokenizer tok;
-    try (ModelWeights weights = ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, off))) {
+    try (ModelWeights weights = ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, off, System.err))) {
       gemma = GemmaModel.load(weights);
       tok = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
     }
