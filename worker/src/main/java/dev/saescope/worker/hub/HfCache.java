@@ -1,12 +1,14 @@
 package dev.saescope.worker.hub;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -119,6 +121,16 @@ public final class HfCache {
     return commit.isPresent()
         && Files.isRegularFile(
             repoDir(repoId).resolve(".no_exist").resolve(commit.get()).resolve(file));
+  }
+
+  /**
+   * Opens (creating) {@code .locks/models--owner--name/<etag>.lock}, huggingface_hub's lock path.
+   */
+  FileChannel openLock(String repoId, String etag) throws IOException {
+    Path lock =
+        root.resolve(".locks").resolve(repoDir(repoId).getFileName()).resolve(etag + ".lock");
+    Files.createDirectories(lock.getParent());
+    return FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
   }
 
   /** Records that the hub has no such file at this commit. */

@@ -9,6 +9,8 @@ import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +114,8 @@ public final class HfHub {
 
   private final Settings settings;
   private final HfCache cache;
+  private static final Map<Path, ReentrantLock> BLOB_LOCKS = new ConcurrentHashMap<>();
+
   private final HubHttp net;
 
   /**
@@ -282,7 +288,7 @@ public final class HfHub {
       Path blob = cache.blobPath(repoId, meta.etag());
       if (!Files.exists(blob)) {
         Files.createDirectories(blob.getParent());
-        net.download(meta, blob, what);
+        downloadOnce(meta, blob, what, repoId);
       }
       cache.link(blob, pointer);
       return pointer;
@@ -293,6 +299,26 @@ public final class HfHub {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HubException(Kind.FAILED, what + ": interrupted", e);
+    }
+  }
+
+  /**
+   * Downloads a blob unless another thread or process does it first: a JVM-wide lock per blob
+   * (FileChannel locks are per process and throw on overlap within one), then a file lock where
+   * huggingface_hub puts its own ({@code .locks/<repo>/<etag>.lock}).
+   */
+  private void downloadOnce(HubHttp.Meta meta, Path blob, String what, String repoId)
+      throws IOException, InterruptedException {
+    ReentrantLock inJvm =
+        BLOB_LOCKS.computeIfAbsent(blob.toAbsolutePath(), p -> new ReentrantLock());
+    inJvm.lockInterruptibly();
+    try (FileChannel lockFile = cache.openLock(repoId, meta.etag());
+        FileLock lock = lockFile.lock()) {
+      if (!Files.exists(blob)) { // someone may have finished it while we waited
+        net.download(meta, blob, what);
+      }
+    } finally {
+      inJvm.unlock();
     }
   }
 

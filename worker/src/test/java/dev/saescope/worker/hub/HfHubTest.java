@@ -239,6 +239,27 @@ class HfHubTest {
                 "models--acme--tiny-gemma/snapshots/" + COMMIT + "/model.safetensors")));
   }
 
+  @Test
+  void concurrentRequestsForOneBlobDownloadItOnce() throws Exception {
+    Map<String, byte[]> files = simpleFiles();
+    server.add(REPO, new HubServer.Repo(COMMIT, files, null, false));
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Path>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        results.add(
+            pool.submit(
+                () -> hub(Optional.empty(), false).file(REPO, "main", "model.safetensors")));
+      }
+      for (var f : results) {
+        assertArrayEquals(files.get("model.safetensors"), Files.readAllBytes(f.get()));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, server.cdnRequests.get(), "one download for four callers");
+  }
+
   /** A real (random, tiny, sharded) Gemma 2 folder served by the hub opens as HF weights. */
   @Test
   void aShardedModelFolderDownloadsAndOpens() throws Exception {
