@@ -82,6 +82,7 @@ public final class WorkerLoop implements Runnable {
   private final CountDownLatch finished = new CountDownLatch(1);
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile KafkaConsumer<String, byte[]> consumer;
+  private AutoCloseable clientMetrics;
 
   /** A polled record, checked once: accepted, rejected as poison, or undecodable. */
   private record Pending(ConsumerRecord<String, byte[]> record, TaskProcessor.Checked checked) {
@@ -142,6 +143,7 @@ public final class WorkerLoop implements Runnable {
         KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
       consumer = c;
+      clientMetrics = metrics.bindClients(c, producer);
       producer.initTransactions();
       c.subscribe(List.of(topics.tasks()), new DropPendingOnRevoke());
       LOG.info("worker {} joined group {} on {} ({})", settings.workerId(), settings.groupId(), topics.tasks(), processor.describe());
@@ -179,6 +181,7 @@ public final class WorkerLoop implements Runnable {
       LOG.info("worker {} stopping: no batch in flight", settings.workerId());
     } finally {
       consumer = null;
+      closeQuietly(clientMetrics);
       finished.countDown();
     }
   }
@@ -366,6 +369,17 @@ public final class WorkerLoop implements Runnable {
             c.seek(tp, offset);
           }
         });
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.debug("unbinding Kafka client metrics: {}", e.toString());
+    }
   }
 
   private static void abortQuietly(KafkaProducer<String, byte[]> producer) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The worker's meters. Names are the contract with {@code monitoring/}: the Grafana dashboard's
@@ -32,8 +35,10 @@ public final class WorkerMetrics {
   private final Timer computeLatency;
   private final Timer taskLatency;
   private final AtomicInteger pending = new AtomicInteger();
+  private final MeterRegistry registry;
 
   public WorkerMetrics(MeterRegistry registry, String workerId) {
+    this.registry = registry;
     Tags tags = Tags.of("role", "worker", "worker", workerId);
     tasks = Counter.builder("saescope.worker.tasks").description("Tasks computed").tags(tags).register(registry);
     tokens = Counter.builder("saescope.worker.tokens").description("Tokens run through the model").tags(tags).register(registry);
@@ -85,6 +90,22 @@ public final class WorkerMetrics {
         .maximumExpectedValue(Duration.ofMinutes(5))
         .tags(tags)
         .register(registry);
+  }
+
+  /**
+   * Exports the Kafka clients' own metrics (consumer lag as {@code
+   * kafka_consumer_fetch_manager_records_lag_max}, request rates, ...) until the returned handle is
+   * closed.
+   */
+  AutoCloseable bindClients(Consumer<?, ?> consumer, Producer<?, ?> producer) {
+    KafkaClientMetrics c = new KafkaClientMetrics(consumer);
+    KafkaClientMetrics p = new KafkaClientMetrics(producer);
+    c.bindTo(registry);
+    p.bindTo(registry);
+    return () -> {
+      c.close();
+      p.close();
+    };
   }
 
   void batch(int taskCount, int tokenCount, Duration total, Duration compute) {
