@@ -10,6 +10,7 @@ import dev.saescope.worker.hub.KnownModel;
 import dev.saescope.worker.hub.SaescopeHome;
 import dev.saescope.worker.model.ModelConfig;
 import dev.saescope.worker.model.ModelConfig.AttentionKind;
+import dev.saescope.worker.weights.GemmaPresets;
 import dev.saescope.worker.weights.HostTensor;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -189,6 +190,8 @@ class GgufGoldenTest {
       }
       assertEquals(
           KnownModel.GEMMA_3_270M.tokenizerPath(SaescopeHome.resolve()), w.tokenizerJson());
+      // the same model described by its config.json facts (GEMMA-NOTES.md §2) gives the same record
+      assertEquals(GemmaPresets.GEMMA_3_270M.config(), c);
       // norms are stored as 1 + w by the converter: the effective scales are near 1 or above
       HostTensor norm = w.tensor("model.layers.0.self_attn.q_norm.weight");
       assertArrayEquals(new long[] {256}, norm.shape());
