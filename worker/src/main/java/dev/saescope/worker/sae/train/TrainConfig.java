@@ -1,0 +1,104 @@
+package dev.saescope.worker.sae.train;
+
+import dev.saescope.worker.model.HookPoint;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Hyper-parameters of a TopK SAE run. Defaults follow Gao et al. 2024 (arXiv 2406.04093) §2 and
+ * Appendix A where they fit a small CPU budget.
+ *
+ * @param dIn input width
+ * @param dSae latents
+ * @param k active latents per position
+ * @param auxK latents the AuxK loss may use ({@code dIn / 2} in the paper)
+ * @param auxCoeff weight of the AuxK loss (1/32 in the paper)
+ * @param deadAfterTokens a latent that has not fired for this many tokens is dead (the paper uses
+ *     10M tokens; short runs need a shorter window)
+ * @param lr Adam learning rate
+ * @param beta1 Adam beta1
+ * @param beta2 Adam beta2
+ * @param eps Adam epsilon (6.25e-10 in the paper)
+ * @param batchSize tokens per step
+ * @param totalTokens stop after this many tokens (or when the source ends)
+ * @param seed initialisation seed
+ * @param checkpointEvery steps between checkpoints (0 = only at the end)
+ * @param modelId recorded in the saved SAE
+ * @param hook recorded in the saved SAE
+ */
+public record TrainConfig(
+    int dIn,
+    int dSae,
+    int k,
+    int auxK,
+    double auxCoeff,
+    long deadAfterTokens,
+    double lr,
+    double beta1,
+    double beta2,
+    double eps,
+    int batchSize,
+    long totalTokens,
+    long seed,
+    int checkpointEvery,
+    String modelId,
+    Optional<HookPoint> hook) {
+  public TrainConfig {
+    Objects.requireNonNull(modelId, "modelId");
+    Objects.requireNonNull(hook, "hook");
+    if (dIn <= 0 || dSae <= 0 || k <= 0 || k > dSae || auxK <= 0 || batchSize <= 0 || totalTokens <= 0) {
+      throw new IllegalArgumentException(
+          "need positive d_in, d_sae, k <= d_sae, aux_k, batch size and token budget; got " + this);
+    }
+    if (!(lr > 0) || auxCoeff < 0 || deadAfterTokens <= 0) {
+      throw new IllegalArgumentException("need lr > 0, aux_coeff >= 0, dead_after_tokens > 0");
+    }
+  }
+
+  /** Paper defaults for the rest. */
+  public static TrainConfig of(int dIn, int dSae, int k, long totalTokens, long seed) {
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        Math.max(1, dIn / 2),
+        1.0 / 32,
+        Math.max(1, Math.min(10_000_000L, totalTokens / 10)),
+        // Gao et al. A.4: lr ~ 2e-4 scaled as 1/sqrt(n_latents / 2^14); short CPU runs also
+        // benefit from the larger end, so floor at 2e-4.
+        Math.max(2e-4, 2e-4 / Math.sqrt(dSae / 16384.0)),
+        0.9,
+        0.999,
+        6.25e-10,
+        4096,
+        totalTokens,
+        seed,
+        100,
+        "",
+        Optional.empty());
+  }
+
+  public TrainConfig withBatchSize(int b) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, b, totalTokens, seed, checkpointEvery, modelId, hook);
+  }
+
+  public TrainConfig withLr(double l) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, l, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook);
+  }
+
+  public TrainConfig withDeadAfterTokens(long t) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, t, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook);
+  }
+
+  public TrainConfig withCheckpointEvery(int steps) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, steps, modelId, hook);
+  }
+
+  public TrainConfig withTotalTokens(long t) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, t, seed, checkpointEvery, modelId, hook);
+  }
+
+  public TrainConfig withTarget(String model, Optional<HookPoint> h) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, model, h);
+  }
+}
