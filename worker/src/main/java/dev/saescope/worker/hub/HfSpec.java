@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 public record HfSpec(String repoId, String revision, String subpath) {
   public static final String PREFIX = "hf:";
   private static final Pattern SPEC =
-      Pattern.compile("hf:([A-Za-z0-9][\\w.-]*)/([\\w.-]+)(?:@([\\w.%-]+))?(?:/(.*))?");
+      Pattern.compile("hf:([A-Za-z0-9][\\w.-]*)/([\\w.-]+)(?:@([\\w.-]+))?(?:/(.*))?");
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 
   public HfSpec {
