@@ -389,6 +389,16 @@ public final class ExperimentProcessor implements TaskProcessor {
     return lensNanos;
   }
 
+  /** The attached SAEs. */
+  public List<AttachedSae> saes() {
+    return saes;
+  }
+
+  /** The model's id as results carry it. */
+  public String modelId() {
+    return modelId;
+  }
+
   @Override
   public String describe() {
     List<String> ids = saes.stream().map(a -> a.id() + "@" + a.hook()).toList();

@@ -11,6 +11,9 @@ import dev.saescope.common.metrics.MetricsServer;
 import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.model.HookPoint;
 import dev.saescope.worker.model.Site;
+import dev.saescope.worker.hub.SaescopeHome;
+import dev.saescope.worker.sae.LatentLogits;
+import dev.saescope.worker.sae.LogitEffects;
 import dev.saescope.worker.sae.Sae;
 import dev.saescope.worker.sae.io.SaeLoader;
 import dev.saescope.worker.tokenizer.GemmaTokenizer;
@@ -27,7 +30,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +63,9 @@ import picocli.CommandLine.Spec;
     })
 public final class WorkerCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+
+  /** Tokens kept per latent and sign: what Neuronpedia's logit lists show. */
+  private static final int TOP_TOKENS = 10;
 
   @Spec CommandSpec spec;
 
@@ -146,6 +155,7 @@ public final class WorkerCommand implements Callable<Integer> {
     try (loaded;
         MetricsServer metricsServer = metricsPort < 0 ? null : MetricsServer.start(registry, metricsHost, metricsPort, () -> health(id, loaded))) {
       TopicAdmin.ensureTopics(kafkaSettings, TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+      publishLatentInfo(kafkaSettings, loaded, err);
       WorkerLoop loop = new WorkerLoop(kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
       Thread hook = new Thread(() -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -159,6 +169,33 @@ public final class WorkerCommand implements Callable<Integer> {
     } catch (BrokerUnavailableException | TopicAdminException | WorkerFatalException e) {
       err.println("worker: " + e.getMessage());
       return 3;
+    } catch (IOException e) {
+      err.println("worker: cannot compute latent logit effects: " + e.getMessage());
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 3;
+    } catch (ExecutionException | TimeoutException e) {
+      err.println("worker: cannot publish latent metadata to Kafka: " + e.getMessage());
+      return 3;
+    }
+  }
+
+  /** Logit effects of each SAE, computed once (cached on disk) and published once per SAE version. */
+  private static void publishLatentInfo(KafkaSettings kafka, Loaded loaded, PrintWriter err)
+      throws IOException, InterruptedException, ExecutionException, TimeoutException {
+    Set<String> already = LatentInfoPublisher.published(kafka, kafka.brokerTimeout());
+    Path cache = SaescopeHome.resolve().resolve("latent-logits");
+    String modelId = loaded.processor().modelId();
+    for (ExperimentProcessor.AttachedSae a : loaded.processor().saes()) {
+      if (already.contains(a.id())) {
+        continue;
+      }
+      err.println("worker: computing logit effects of " + a.id() + " (" + a.sae().dSae() + " latents, cached after the first time)");
+      err.flush();
+      List<LatentLogits> effects =
+          LogitEffects.cached(a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().embedding().transpose());
+      LatentInfoPublisher.publish(kafka, a, modelId, effects, loaded.tokenizer());
     }
   }
 

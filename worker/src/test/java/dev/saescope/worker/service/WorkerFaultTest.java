@@ -103,6 +103,10 @@ class WorkerFaultTest {
       tasksWithResults.add(e.getKey().substring(0, e.getKey().indexOf('/')));
     }
     assertEquals(TASKS, tasksWithResults.size(), "every task has results");
+    List<dev.saescope.avro.LatentInfo> info =
+        WorkerServiceTest.readAll(kafka, kafka.topics().latentInfo(), 1, Codecs.latentInfo()::decode);
+    assertEquals(256, info.stream().mapToInt(i -> i.getLatents().size()).sum(), "every latent's logit effects, published once");
+    assertEquals(10, info.get(0).getLatents().get(0).getTopTokens().size());
     assertEquals(TASKS * TinyWorld.LAYERS, counts.size(), "every task has one result per layer");
   }
 
