@@ -9,10 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.saescope.worker.weights.ModelWeights;
 import dev.saescope.worker.weights.WeightsException;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,16 +32,15 @@ public final class GemmaModel implements AutoCloseable {
   private final ModelConfig config;
   private final NDManager manager;
   private final DeviceWeights weights;
+  private final Decoder decoder;
   private final float eps;
-  private final float scaling;
 
   private GemmaModel(ModelConfig config, NDManager manager, DeviceWeights weights) {
     this.config = config;
     this.manager = manager;
     this.weights = weights;
+    this.decoder = new Decoder(config, weights);
     this.eps = (float) config.rmsNormEps();
-    // transformers: scaling = query_pre_attn_scalar ** -0.5 (a Python float), applied to fp32 scores.
-    this.scaling = (float) Math.pow(config.queryPreAttnScalar(), -0.5);
   }
 
   /**
@@ -87,126 +83,88 @@ public final class GemmaModel implements AutoCloseable {
    * @throws IllegalArgumentException naming the sequence, position, id, or hook that is invalid
    */
   public ForwardResult forward(List<int[]> sequences, CaptureSpec spec) {
-    validate(sequences, spec);
+    return forward(sequences, spec, null);
+  }
+
+  /**
+   * As {@link #forward(List, CaptureSpec)}, with the activation at {@code patch.hook()} replaced at
+   * the patch's positions before the pass continues (captures at that hook are the clean values).
+   *
+   * @param patch what to replace, or null for a clean pass
+   */
+  public ForwardResult forward(List<int[]> sequences, CaptureSpec spec, Patch patch) {
+    validate(sequences, spec, patch);
     int layersToRun = spec.layersToRun(config.nLayers());
-    Map<Integer, List<Site>> sitesByLayer = new LinkedHashMap<>();
-    for (HookPoint h : spec.hooks()) {
-      sitesByLayer.computeIfAbsent(h.layer(), k -> new ArrayList<>()).add(h.site());
-    }
-    Map<HookPoint, float[]> copied = new LinkedHashMap<>();
     try (NDManager batchManager = manager.newSubManager()) {
       BatchInputs in = new BatchInputs(sequences, config, layersToRun, batchManager);
-      RowSelection captureRows = RowSelection.of(spec.positions(), in);
-      RowSelection logitRows = RowSelection.of(spec.logits(), in);
-      NDArray captureIndex = captureRows.index(batchManager);
+      PassState pass = new PassState(config, spec, patch, in, batchManager);
       // h0 = embed_tokens(ids) * fp32(sqrt(dModel))
       NDArray x = weights.embed.get(batchManager, new NDIndex("{}", in.ids)); // [batch*seq, dModel]
       x.muli(config.embedScale());
       for (int l = 0; l < layersToRun; l++) {
-        List<Site> sites = sitesByLayer.getOrDefault(l, List.of());
+        // Each layer's intermediates live in their own manager and are freed when the layer ends;
+        // only its output moves up to the batch.
         try (NDManager layerManager = batchManager.newSubManager()) {
           x.attach(layerManager);
-          Map<Site, NDArray> taps = new EnumMap<>(Site.class);
-          NDArray out = layer(l, x, in, sites, taps);
-          for (Map.Entry<Site, NDArray> tap : taps.entrySet()) {
-            copied.put(new HookPoint(l, tap.getKey()), gatherToJava(tap.getValue(), captureIndex));
-          }
+          NDArray out = decoder.layer(l, x, in, pass);
           out.attach(batchManager);
           x = out;
         }
       }
       List<Rows> logits = List.of();
       if (spec.wantsLogits()) {
-        NDArray selected = x.get(new NDIndex("{}", logitRows.index(batchManager)));
-        logits = logitRows.split(unembed(selected).toFloatArray(), config.vocabSize());
+        RowSelection rows = RowSelection.of(spec.logits(), in);
+        logits = rows.split(finalLogits(x, rows.flat(), batchManager), config.vocabSize());
       }
-      Map<HookPoint, List<Rows>> captures = new LinkedHashMap<>();
-      for (Map.Entry<HookPoint, float[]> e : copied.entrySet()) {
-        captures.put(e.getKey(), captureRows.split(e.getValue(), e.getKey().site().width(config)));
+      List<Rows> logprobs = List.of();
+      if (spec.wantsNextTokenLogprobs()) {
+        RowSelection rows = RowSelection.of(spec.nextTokenLogprobs(), in, 1);
+        long[] flat = rows.flat();
+        long[] targets = new long[flat.length];
+        for (int i = 0; i < flat.length; i++) {
+          int b = (int) (flat[i] / in.seq);
+          targets[i] = sequences.get(b)[(int) (flat[i] % in.seq) + 1];
+        }
+        logprobs = rows.split(targetLogprobs(x, flat, targets, batchManager), 1);
       }
-      return new ForwardResult(captures, logits);
+      return new ForwardResult(pass.captures(), logits, logprobs);
     }
   }
 
-  /**
-   * One decoder layer (Gemma2DecoderLayer.forward / Gemma3DecoderLayer.forward). x: [batch*seq,
-   * dModel] → [batch*seq, dModel]; the asked-for sites are put in {@code taps}.
-   */
-  private NDArray layer(int l, NDArray x, BatchInputs in, List<Site> sites, Map<Site, NDArray> taps) {
-    LayerTensors w = weights.layers.get(l);
-    if (sites.contains(Site.RESID_PRE)) {
-      taps.put(Site.RESID_PRE, x);
-    }
-    NDArray z = attention(l, Ops.rmsNorm(x, w.inputNorm(), eps), in); // [batch*seq, H*D]
-    if (sites.contains(Site.ATTN_Z)) {
-      taps.put(Site.ATTN_Z, z);
-    }
-    NDArray attnOut = Ops.rmsNorm(Ops.linear(z, w.o()), w.postAttnNorm(), eps);
-    NDArray mid = x.add(attnOut); // resid_mid
-    NDArray gateUp = Ops.linear(Ops.rmsNorm(mid, w.preMlpNorm(), eps), w.gateUp()); // [*, 2 dMlp]
-    NDList parts = gateUp.split(2, 1);
-    NDArray act = Ops.geluTanh(parts.get(0));
-    act.muli(parts.get(1));
-    NDArray mlpOut = Ops.rmsNorm(Ops.linear(act, w.down()), w.postMlpNorm(), eps);
-    if (sites.contains(Site.MLP_OUT)) {
-      taps.put(Site.MLP_OUT, mlpOut);
-    }
-    NDArray out = mid.add(mlpOut);
-    if (sites.contains(Site.RESID_POST)) {
-      taps.put(Site.RESID_POST, out);
+  /** Final logits of rows {@code flat} of x ([batch*seq, dModel]), in chunks: [rows, vocab] floats. */
+  private float[] finalLogits(NDArray x, long[] flat, NDManager m) {
+    float[] out = new float[flat.length * config.vocabSize()];
+    for (int start = 0; start < flat.length; start += LENS_CHUNK_ROWS) {
+      int n = Math.min(LENS_CHUNK_ROWS, flat.length - start);
+      try (NDManager chunk = m.newSubManager()) {
+        NDArray idx = chunk.create(java.util.Arrays.copyOfRange(flat, start, start + n));
+        float[] part = unembed(x.get(chunk, new NDIndex("{}", idx))).toFloatArray();
+        System.arraycopy(part, 0, out, start * config.vocabSize(), part.length);
+      }
     }
     return out;
   }
 
-  /**
-   * Grouped-query self-attention up to (not including) o_proj. h: [batch*seq, dModel] → z:
-   * [batch*seq, H*D], head-major. Query heads h = g*G .. g*G+G-1 share kv head g (repeat_kv), so q is
-   * viewed as [batch, KV, G*seq, D] and multiplied by k once per kv head: no copies of k or v.
-   */
-  private NDArray attention(int l, NDArray h, BatchInputs in) {
-    LayerTensors w = weights.layers.get(l);
-    ModelConfig.AttentionKind kind = config.layerKinds().get(l);
-    int b = in.batch;
-    int s = in.seq;
-    int nh = config.nHeads();
-    int kvh = config.nKvHeads();
-    int d = config.headDim();
-    int g = nh / kvh;
-    NDArray qkv = Ops.linear(h, w.qkv()); // [b*s, (H + 2 KV) D]
-    NDList parts = qkv.split(new long[] {(long) nh * d, (long) (nh + kvh) * d}, 1);
-    NDArray q = parts.get(0).reshape(b, s, nh, d);
-    NDArray k = parts.get(1).reshape(b, s, kvh, d);
-    NDArray v = parts.get(2).reshape(b, s, kvh, d);
-    if (config.qkNorm()) {
-      q = Ops.rmsNorm(q, w.qNorm(), eps);
-      k = Ops.rmsNorm(k, w.kNorm(), eps);
+  /** log_softmax(final logits)[row, target] for rows {@code flat} of x, in chunks. */
+  private float[] targetLogprobs(NDArray x, long[] flat, long[] targets, NDManager m) {
+    float[] out = new float[flat.length];
+    for (int start = 0; start < flat.length; start += LENS_CHUNK_ROWS) {
+      int n = Math.min(LENS_CHUNK_ROWS, flat.length - start);
+      try (NDManager chunk = m.newSubManager()) {
+        NDArray idx = chunk.create(java.util.Arrays.copyOfRange(flat, start, start + n));
+        NDArray t = chunk.create(java.util.Arrays.copyOfRange(targets, start, start + n)).reshape(n, 1);
+        NDArray lp = unembed(x.get(chunk, new NDIndex("{}", idx))).logSoftmax(1); // [n, vocab]
+        float[] part = lp.gather(t, 1).toFloatArray();
+        System.arraycopy(part, 0, out, start, n);
+      }
     }
-    q = Ops.rope(q, in.cos(kind), in.sin(kind));
-    k = Ops.rope(k, in.cos(kind), in.sin(kind));
-    NDArray qg = q.transpose(0, 2, 1, 3).reshape(b, kvh, (long) g * s, d); // [b, KV, G*s, D]
-    NDArray kt = k.transpose(0, 2, 3, 1); // [b, KV, D, s]
-    NDArray scores = qg.matMul(kt); // [b, KV, G*s, s]
-    scores.muli(scaling);
-    scores = Ops.softcap(scores, (float) config.attnLogitSoftcap());
-    scores = scores.reshape(b, kvh, g, s, s);
-    scores.addi(in.mask(kind)); // mask after the soft-cap, as transformers does
-    NDArray probs = scores.softmax(4).reshape(b, kvh, (long) g * s, s);
-    NDArray z = probs.matMul(v.transpose(0, 2, 1, 3)); // [b, KV, G*s, D] = [b, H, s, D]
-    return z.reshape(b, nh, s, d).transpose(0, 2, 1, 3).reshape((long) b * s, (long) nh * d);
+    return out;
   }
 
   /** Final norm, tied unembedding, final soft-cap. x: [n, dModel] → [n, vocab]. */
   private NDArray unembed(NDArray x) {
-    NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, eps), weights.embed);
+    NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, decoder.eps()), weights.embed);
     return Ops.softcap(logits, (float) config.finalLogitSoftcap());
-  }
-
-  /** Rows of a [batch*seq, width] tap, selected by a flat row index, as a Java array. */
-  private static float[] gatherToJava(NDArray tap, NDArray index) {
-    if (index == null) {
-      return new float[0];
-    }
-    return tap.get(new NDIndex("{}", index)).toFloatArray();
   }
 
   // ---------------------------------------------------------------- logit lens
@@ -332,6 +290,14 @@ public final class GemmaModel implements AutoCloseable {
     }
   }
 
+  /**
+   * The tied embedding {@code [vocab, dModel]} as the model holds it (its transpose is {@code W_U}).
+   * Owned by the model: read it, never close it; it is valid until the model is closed.
+   */
+  public NDArray embedding() {
+    return weights.embed;
+  }
+
   /** The top {@code k} entries of one row of final logits, with log-probabilities. */
   public static List<TokenScore> topK(float[] logits, int k) {
     return TopK.of(logits, k);
@@ -339,7 +305,7 @@ public final class GemmaModel implements AutoCloseable {
 
   // ---------------------------------------------------------------- validation and helpers
 
-  private void validate(List<int[]> sequences, CaptureSpec spec) {
+  private void validate(List<int[]> sequences, CaptureSpec spec, Patch patch) {
     Objects.requireNonNull(sequences, "sequences");
     if (sequences.isEmpty()) {
       throw new IllegalArgumentException("empty batch");
@@ -370,6 +336,14 @@ public final class GemmaModel implements AutoCloseable {
     }
     RowSelection.check(spec.positions(), sequences, "capture positions");
     RowSelection.check(spec.logits(), sequences, "logit positions");
+    RowSelection.check(spec.nextTokenLogprobs(), sequences, "next-token log-prob positions", 1);
+    if (patch != null) {
+      if (patch.hook().layer() >= config.nLayers()) {
+        throw new IllegalArgumentException(
+            "patch at " + patch.hook() + ": the model has " + config.nLayers() + " layers");
+      }
+      RowSelection.check(patch.positions(), sequences, "patch positions");
+    }
   }
 
   private void checkResid(Rows resid) {

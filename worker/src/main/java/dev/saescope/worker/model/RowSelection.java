@@ -17,11 +17,17 @@ final class RowSelection {
   }
 
   static RowSelection of(Positions spec, BatchInputs in) {
+    return of(spec, in, 0);
+  }
+
+  /** As {@link #of(Positions, BatchInputs)}; {@link Positions.All} leaves out the last {@code skipLast}. */
+  static RowSelection of(Positions spec, BatchInputs in, int skipLast) {
     int[][] pos = new int[in.batch][];
     for (int b = 0; b < in.batch; b++) {
+      int end = Math.max(0, in.lengths[b] - skipLast);
       pos[b] =
           switch (spec) {
-            case Positions.All all -> java.util.stream.IntStream.range(0, in.lengths[b]).toArray();
+            case Positions.All all -> java.util.stream.IntStream.range(0, end).toArray();
             case Positions.None none -> new int[0];
             case Positions.Chosen chosen -> chosen.at(b).clone();
           };
@@ -42,6 +48,11 @@ final class RowSelection {
 
   /** Validates chosen positions against the sequences; {@code what} names the field in messages. */
   static void check(Positions spec, List<int[]> sequences, String what) {
+    check(spec, sequences, what, 0);
+  }
+
+  /** As {@link #check(Positions, List, String)}, positions must also be below length - skipLast. */
+  static void check(Positions spec, List<int[]> sequences, String what, int skipLast) {
     if (!(spec instanceof Positions.Chosen chosen)) {
       return;
     }
@@ -51,9 +62,10 @@ final class RowSelection {
     }
     for (int b = 0; b < sequences.size(); b++) {
       for (int p : chosen.at(b)) {
-        if (p < 0 || p >= sequences.get(b).length) {
+        if (p < 0 || p >= sequences.get(b).length - skipLast) {
           throw new IllegalArgumentException(
-              what + ": position " + p + " outside sequence " + b + " of length " + sequences.get(b).length);
+              what + ": position " + p + " outside sequence " + b + " of length " + sequences.get(b).length
+                  + (skipLast > 0 ? " (the last position has no next token)" : ""));
         }
       }
     }
@@ -62,6 +74,21 @@ final class RowSelection {
   /** The flat row index as an int64 array in {@code manager}, or null when no row is selected. */
   NDArray index(NDManager manager) {
     return flat.length == 0 ? null : manager.create(flat, new Shape(flat.length));
+  }
+
+  /** Positions of sequence {@code b}, in output order. */
+  int[] positions(int b) {
+    return positions[b];
+  }
+
+  /** Number of selected rows. */
+  int size() {
+    return flat.length;
+  }
+
+  /** The flat row indices, b * seq + position. */
+  long[] flat() {
+    return flat.clone();
   }
 
   /** Splits {@code values} ([selected rows, width]) into one {@link Rows} per sequence. */
