@@ -298,6 +298,10 @@ public final class ProduceCommand implements Callable<Integer> {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
     }
+    if (partitions < 1) {
+      err.println("produce: --partitions must be >= 1, got " + partitions);
+      return EXIT_BAD_INPUT;
+    }
     try {
       TopicAdmin.ensureTopics(
           settings, TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * A dataset read whole: its items in dataset order and the ParaRel patterns per relation.
@@ -49,10 +48,5 @@ public record Dataset(
     Map<String, List<String>> out = new LinkedHashMap<>();
     sets.forEach((k, v) -> out.put(k, new ArrayList<>(v)));
     return out;
-  }
-
-  /** Relation ids in sorted order, for messages. */
-  public List<String> sortedRelationIds() {
-    return new ArrayList<>(new TreeSet<>(relations.keySet()));
   }
 }

@@ -1,6 +1,5 @@
 package dev.saescope.producer.dataset;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,22 +72,6 @@ final class JsonFiles {
       throw new DatasetException(source, line, "expected a JSON object, got: " + abbreviate(text));
     }
     return node;
-  }
-
-  /** A whole-file JSON document. */
-  static JsonNode readTree(Path file) throws DatasetException {
-    try {
-      return MAPPER.readTree(file.toFile());
-    } catch (JsonProcessingException e) {
-      JsonLocation loc = e.getLocation();
-      long line = loc == null ? 0 : Math.max(0, loc.getLineNr());
-      throw new DatasetException(
-          file.toString(),
-          line,
-          "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
-    } catch (IOException e) {
-      throw new DatasetException(file.toString(), 0, "cannot read: " + e, e);
-    }
   }
 
   /** The text of a required string field, or an error naming the field. */

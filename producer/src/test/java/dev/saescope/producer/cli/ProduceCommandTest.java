@@ -226,6 +226,12 @@ class ProduceCommandTest {
             "--dry-run");
     assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
     assertTrue(r.err().contains("text format must hold"), r.err());
+    r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--limit", "-3", "--dry-run");
+    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
+    assertTrue(r.err().contains("--limit must be >= 0"), r.err());
+    r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--partitions", "0");
+    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
+    assertTrue(r.err().contains("--partitions must be >= 1"), r.err());
   }
 
   @Test
