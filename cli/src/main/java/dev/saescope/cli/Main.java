@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         "Sparse-autoencoder interpretability experiments on language models, streamed through Kafka.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      DemoCommand.class,
       dev.saescope.common.broker.BrokerCommand.class,
       dev.saescope.common.tail.TailCommand.class,
       dev.saescope.producer.cli.ProduceCommand.class,
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
       dev.saescope.worker.cli.MakeRandomModelCommand.class,
       dev.saescope.worker.cli.BenchCommand.class,
       dev.saescope.worker.sae.cli.SaeEncodeCommand.class,
+      dev.saescope.worker.sae.cli.TrainSaeCommand.class,
     },
     footer = {
       "",

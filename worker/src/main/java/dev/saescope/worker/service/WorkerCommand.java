@@ -131,6 +131,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
 
+  private volatile WorkerLoop running;
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -157,6 +159,7 @@ public final class WorkerCommand implements Callable<Integer> {
       TopicAdmin.ensureTopics(kafkaSettings, TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
       publishLatentInfo(kafkaSettings, loaded, err);
       WorkerLoop loop = new WorkerLoop(kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
+      running = loop;
       Thread hook = new Thread(() -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       if (metricsServer != null) {
@@ -164,7 +167,15 @@ public final class WorkerCommand implements Callable<Integer> {
       }
       err.println("worker " + id + ": " + loaded.processor().describe());
       err.flush();
-      loop.run();
+      try {
+        loop.run();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // SIGTERM: the hook is what stopped the loop, and it is still waiting for us
+        }
+      }
       return 0;
     } catch (BrokerUnavailableException | TopicAdminException | WorkerFatalException e) {
       err.println("worker: " + e.getMessage());
@@ -196,6 +207,17 @@ public final class WorkerCommand implements Callable<Integer> {
       List<LatentLogits> effects =
           LogitEffects.cached(a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().embedding().transpose());
       LatentInfoPublisher.publish(kafka, a, modelId, effects, loaded.tokenizer());
+    }
+  }
+
+  /**
+   * Stops a worker started in-process (the demo, tests) after its batch in flight; {@link #call()}
+   * then returns 0. Does nothing before the worker has started.
+   */
+  public void stop() {
+    WorkerLoop loop = running;
+    if (loop != null) {
+      loop.stop();
     }
   }
 

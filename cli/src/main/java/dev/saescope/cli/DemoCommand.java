@@ -1,0 +1,279 @@
+package dev.saescope.cli;
+
+import dev.saescope.aggregator.stats.Distances;
+import dev.saescope.avro.TaskResult;
+import dev.saescope.avro.TokenScore;
+import dev.saescope.avro.Variant;
+import dev.saescope.common.broker.BrokerStartException;
+import dev.saescope.common.broker.EmbeddedBroker;
+import dev.saescope.common.kafka.Consumers;
+import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.common.progress.ProgressBar;
+import dev.saescope.producer.cli.ProduceCommand;
+import dev.saescope.schemas.serde.Codecs;
+import dev.saescope.schemas.serde.DecodeException;
+import dev.saescope.worker.hub.FetchModelCommand;
+import dev.saescope.worker.service.WorkerCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code saescope demo}: the main job on one machine. Provisions the offline model, starts an
+ * embedded Kafka broker, publishes tasks, runs workers in this process and prints a per-layer
+ * summary of direct-versus-evasive distances and the logit lens, while the workers' metrics are
+ * served for Prometheus.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the whole pipeline on this machine: embedded Kafka broker, producer, workers on the offline",
+      "Gemma 3 270M (provisioned on first use), and a per-layer summary of the results.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  ./saescope demo",
+      "  ./saescope demo --dataset knowledge-neurons --data ~/knowledge-neurons/data --relations P36,P103 --items 20"
+    })
+public final class DemoCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--dataset", defaultValue = "jsonl",
+      description = "knowledge-neurons, pararel or jsonl (default: the bundled sample of ${DEFAULT-VALUE} items).")
+  String dataset;
+
+  @Option(names = "--data", paramLabel = "PATH", description = "Dataset folder or file (default: a bundled sample of 12 facts).")
+  Path data;
+
+  @Option(names = "--relations", paramLabel = "LIST", description = "Only these relations, e.g. P36,P103.")
+  String relations;
+
+  @Option(names = "--items", paramLabel = "N", defaultValue = "6", description = "Items (facts) to run (default: ${DEFAULT-VALUE}).")
+  int items;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Workers in this process (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--layers", paramLabel = "LIST", defaultValue = "all", description = "Layers to report (default: ${DEFAULT-VALUE}).")
+  String layers;
+
+  @Option(names = "--sae", paramLabel = "SPEC", description = "SAEs to attach (repeatable); see worker --help.")
+  List<String> saes = new ArrayList<>();
+
+  @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "9401",
+      description = "First worker's /metrics port; 0 picks free ports, -1 disables (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (items <= 0 || workers <= 0) {
+      err.println("demo: --items and --workers must be positive");
+      return 1;
+    }
+    err.println("[1/5] provisioning the offline model (once)");
+    err.flush();
+    int fetched = new CommandLine(new FetchModelCommand()).setOut(err).setErr(err).execute("gemma-3-270m");
+    if (fetched != 0) {
+      err.println("demo: could not provision gemma-3-270m (see above)");
+      return 2;
+    }
+    Path work = Files.createTempDirectory("saescope-demo-");
+    Path items = data != null ? data : sampleItems(work);
+    err.println("[2/5] starting an embedded Kafka broker");
+    err.flush();
+    try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(work.resolve("kafka")).withPort(0))) {
+      String bootstrap = broker.bootstrapServers();
+      String runId = "demo-" + System.currentTimeMillis();
+      err.println("[3/5] publishing tasks to " + bootstrap);
+      err.flush();
+      List<String> produce = new ArrayList<>(List.of(
+          "--dataset", data != null ? dataset : "jsonl", "--data", items.toString(), "--limit", String.valueOf(this.items),
+          "--seed", "1", "--run-id", runId, "--bootstrap-servers", bootstrap, "--partitions", "4", "--quiet"));
+      if (relations != null) {
+        produce.addAll(List.of("--relations", relations));
+      }
+      int produced = new CommandLine(new ProduceCommand()).setOut(err).setErr(err).execute(produce.toArray(String[]::new));
+      if (produced != 0) {
+        return produced;
+      }
+      KafkaSettings kafka = KafkaSettings.forBootstrap(bootstrap);
+      long tasks = countMessages(kafka, kafka.topics().tasks());
+      err.println("[4/5] " + workers + " worker(s) computing " + tasks + " tasks (results stream below)");
+      err.flush();
+      List<WorkerCommand> running = new ArrayList<>();
+      List<Thread> threads = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        WorkerCommand worker = new WorkerCommand();
+        List<String> args = new ArrayList<>(List.of(
+            "--model", "gemma-3-270m", "--layers", layers, "--bootstrap-servers", bootstrap, "--worker-id", "demo-" + (w + 1), "--partitions", "4",
+            "--metrics-port", String.valueOf(metricsPort <= 0 ? metricsPort : metricsPort + w)));
+        for (String s : saes) {
+          args.addAll(List.of("--sae", s));
+        }
+        Thread t = new Thread(() -> new CommandLine(worker).setErr(err).execute(args.toArray(String[]::new)), "demo-worker-" + (w + 1));
+        t.start();
+        running.add(worker);
+        threads.add(t);
+      }
+      List<TaskResult> results;
+      try {
+        results = collect(kafka, tasks, Duration.ofSeconds(timeoutSeconds), threads);
+      } finally {
+        running.forEach(WorkerCommand::stop);
+        for (Thread t : threads) {
+          t.join(60_000);
+        }
+      }
+      err.println("[5/5] summary");
+      err.flush();
+      printSummary(out, results);
+      return 0;
+    } catch (BrokerStartException e) {
+      err.println("demo: " + e.getMessage());
+      return 3;
+    } finally {
+      deleteQuietly(work);
+    }
+  }
+
+  private static Path sampleItems(Path dir) throws IOException {
+    Path file = dir.resolve("items.jsonl");
+    try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/items.jsonl")) {
+      if (in == null) {
+        throw new IOException("the bundled demo items are missing from the jar (/demo/items.jsonl)");
+      }
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return file;
+  }
+
+  private static long countMessages(KafkaSettings kafka, String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /** Results until every task has reported each of its layers, the workers die, or time runs out. */
+  private List<TaskResult> collect(KafkaSettings kafka, long tasks, Duration timeout, List<Thread> workers) throws DecodeException {
+    List<TaskResult> results = new ArrayList<>();
+    Set<String> done = new HashSet<>();
+    Map<String, Integer> layersPerTask = new HashMap<>();
+    int expectedLayers = -1;
+    try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka);
+        ProgressBar bar = ProgressBar.onStderr("tasks", tasks, false)) {
+      String topic = kafka.topics().results();
+      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (done.size() < tasks && System.nanoTime() < deadline && workers.stream().anyMatch(Thread::isAlive)) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
+          TaskResult res = Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
+          results.add(res);
+          if (!"resid_post".equals(res.getSite())) {
+            continue;
+          }
+          int seen = layersPerTask.merge(res.getTaskId(), 1, Integer::sum);
+          expectedLayers = Math.max(expectedLayers, seen);
+          if (seen == expectedLayers && done.add(res.getTaskId())) {
+            bar.advance(1);
+          }
+        }
+      }
+    }
+    return results;
+  }
+
+  private static void printSummary(PrintWriter out, List<TaskResult> results) {
+    Map<Integer, Map<Variant, List<Double>>> dense = new TreeMap<>();
+    Map<Integer, Map<Variant, List<Double>>> latent = new TreeMap<>();
+    Map<Integer, List<Integer>> goldRanks = new TreeMap<>();
+    for (TaskResult r : results) {
+      if (!"resid_post".equals(r.getSite()) || r.getParts() != 1) {
+        continue;
+      }
+      add(dense, r.getLayer(), r.getVariant(), Distances.dense(r));
+      add(latent, r.getLayer(), r.getVariant(), Distances.latent(r));
+      if (r.getVariant() == Variant.cloze) {
+        for (TokenScore s : r.getScores()) {
+          if (s.getRole().equals("gold0")) {
+            goldRanks.computeIfAbsent(r.getLayer(), k -> new ArrayList<>()).add(s.getLensRank());
+          }
+        }
+      }
+    }
+    out.println("E2a  d_l = 1 - cos(h(q_end), mean h(answer)): direct vs evasive (means over tasks)");
+    out.println("layer  n_dir  d_dir   n_eva  d_eva   delta    | latent delta | cloze: gold top-1  median rank");
+    for (int layer : dense.keySet()) {
+      Stat d = Stat.of(dense.get(layer).get(Variant.direct));
+      Stat e = Stat.of(dense.get(layer).get(Variant.evasive));
+      Stat ld = Stat.of(latent.getOrDefault(layer, Map.of()).get(Variant.direct));
+      Stat le = Stat.of(latent.getOrDefault(layer, Map.of()).get(Variant.evasive));
+      List<Integer> ranks = goldRanks.getOrDefault(layer, List.of());
+      String latentDelta = ld.n() == 0 || le.n() == 0 ? "      -     " : String.format("%+10.4f  ", ld.mean() - le.mean());
+      out.printf("%5d  %5d  %.4f  %5d  %.4f  %+.4f  | %s | %18s  %11s%n",
+          layer, d.n(), d.mean(), e.n(), e.mean(), d.mean() - e.mean(), latentDelta,
+          ranks.isEmpty() ? "-" : String.format("%d/%d", ranks.stream().filter(x -> x == 0).count(), ranks.size()),
+          ranks.isEmpty() ? "-" : String.valueOf(median(ranks)));
+    }
+    out.println("(negative delta: the question's end sits closer to direct answers than to evasive ones)");
+    out.flush();
+  }
+
+  private static void add(Map<Integer, Map<Variant, List<Double>>> into, int layer, Variant v, double x) {
+    if (!Double.isNaN(x)) {
+      into.computeIfAbsent(layer, k -> new HashMap<>()).computeIfAbsent(v, k -> new ArrayList<>()).add(x);
+    }
+  }
+
+  private static int median(List<Integer> xs) {
+    List<Integer> s = new ArrayList<>(xs);
+    s.sort(null);
+    return s.get(s.size() / 2);
+  }
+
+  private record Stat(int n, double mean) {
+    static Stat of(List<Double> xs) {
+      if (xs == null || xs.isEmpty()) {
+        return new Stat(0, Double.NaN);
+      }
+      return new Stat(xs.size(), xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp folder left behind is harmless
+    }
+  }
+}
