@@ -63,7 +63,8 @@ final class JsonFiles {
   static JsonNode parseObject(String source, long line, String text) throws DatasetException {
     JsonNode node;
     try {
-      node = MAPPER.readTree(text);
+      // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not JSON.
+      node = MAPPER.readTree(line == 1 && text.startsWith("\uFEFF") ? text.substring(1) : text);
     } catch (JsonProcessingException e) {
       throw new DatasetException(
           source, line, "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));

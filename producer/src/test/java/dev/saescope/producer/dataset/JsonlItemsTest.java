@@ -104,6 +104,14 @@ class JsonlItemsTest {
   }
 
   @Test
+  void fileMayStartWithAByteOrderMark(@TempDir Path tmp) throws Exception {
+    Path f = tmp.resolve("bom.jsonl");
+    Files.writeString(
+        f, "\uFEFF{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n");
+    assertEquals("P36:Peru", JsonlItemFile.read(f, PARSER).items().get(0).itemId());
+  }
+
+  @Test
   void fileRejectsRepeatedItemIds(@TempDir Path tmp) throws IOException {
     Path f = tmp.resolve("items.jsonl");
     String line = "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n";
