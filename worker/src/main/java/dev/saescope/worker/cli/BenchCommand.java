@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       BenchModelCommand.class,
       dev.saescope.worker.sae.cli.BenchSaeCommand.class,
+      dev.saescope.worker.service.BenchPipelineCommand.class,
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

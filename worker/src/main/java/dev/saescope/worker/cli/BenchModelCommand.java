@@ -84,6 +84,20 @@ public final class BenchModelCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "1", description = "Untimed batches first (default ${DEFAULT-VALUE}).")
   int warmup;
 
+  /** Which layers' resid_post the benchmarked pass captures. */
+  enum CaptureLayers {
+    all,
+    last
+  }
+
+  @Option(
+      names = "--capture",
+      defaultValue = "all",
+      description =
+          "resid_post capture at ${COMPLETION-CANDIDATES} layers (default ${DEFAULT-VALUE};"
+              + " 'last' runs the same layers and shows what copying every layer out costs).")
+  CaptureLayers captureLayers;
+
   @Option(names = "--json", description = "Print one JSON object with 'ratio' and the raw figures.")
   boolean json;
 
@@ -147,7 +161,12 @@ public final class BenchModelCommand implements Callable<Integer> {
       ModelFlops flops = ModelFlops.of(c, seq);
       List<MatmulRoofline.Shape3> shapes = MatmulRoofline.shapesFor(c, batch * seq);
       List<int[]> sequences = inputs(c, batch, seq);
-      CaptureSpec capture = CaptureSpec.of(IntStream.range(0, c.nLayers()).boxed().toList(), Site.RESID_POST);
+      List<Integer> captured =
+          switch (captureLayers) {
+            case all -> IntStream.range(0, c.nLayers()).boxed().toList();
+            case last -> List.of(c.nLayers() - 1);
+          };
+      CaptureSpec capture = CaptureSpec.of(captured, Site.RESID_POST);
       // The machine is shared: its speed drifts. Each timed batch is paired with a roofline round
       // measured right after it, and the ratio is the median of the per-pair ratios.
       List<Double> times = new ArrayList<>();
@@ -159,8 +178,9 @@ public final class BenchModelCommand implements Callable<Integer> {
         long s = System.nanoTime();
         ForwardResult fr = model.forward(sequences, capture);
         double secs = (System.nanoTime() - s) / 1e9;
-        if (fr.captures().size() != c.nLayers()) {
-          throw new IllegalStateException("expected captures at " + c.nLayers() + " layers, got " + fr.captures().size());
+        if (fr.captures().size() != captured.size()) {
+          throw new IllegalStateException(
+              "expected captures at " + captured.size() + " layers, got " + fr.captures().size());
         }
         if (i >= warmup) {
           progress(err, "fp32 matmul roofline round " + (i + 1 - warmup) + "/" + repeats);
@@ -187,7 +207,11 @@ public final class BenchModelCommand implements Callable<Integer> {
       o.put("layers", c.nLayers());
       o.put("batch", batch);
       o.put("seq", seq);
-      o.put("capture", "resid_post at all " + c.nLayers() + " layers, all positions, no logits");
+      o.put(
+          "capture",
+          captureLayers == CaptureLayers.all
+              ? "resid_post at all " + c.nLayers() + " layers, all positions, no logits"
+              : "resid_post at the last layer only, all positions, no logits");
       o.put("tokensPerSecond", tokensPerSecond);
       o.put("rooflineTokensPerSecond", rooflineTokensPerSecond);
       o.put("achievedMatmulFlopsPerSecond", achieved);

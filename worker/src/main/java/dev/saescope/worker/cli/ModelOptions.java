@@ -13,7 +13,8 @@ public final class ModelOptions {
       paramLabel = "SPEC",
       defaultValue = "${env:SAESCOPE_MODEL:-gemma-3-270m}",
       description = {
-        "A Hugging Face model folder, a .gguf file, hf:owner/name[@revision], or gemma-3-270m"
+        "A Hugging Face model folder, a .gguf file, hf:owner/name[@revision][/path] (standard"
+            + " HF cache: HF_HOME, HF_TOKEN), or gemma-3-270m"
             + " (the offline model of ./saescope fetch-model gemma-3-270m).",
         "Default: $SAESCOPE_MODEL or ${DEFAULT-VALUE}."
       })
@@ -38,6 +39,6 @@ public final class ModelOptions {
 
   /** Opens and validates the weights. */
   public ModelWeights open() throws WeightsException {
-    return ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, offline));
+    return ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, offline, System.err));
   }
 }

@@ -1,13 +1,14 @@
 package dev.saescope.worker.weights;
 
+import dev.saescope.worker.hub.HfHub;
+import dev.saescope.worker.hub.HfSpec;
 import dev.saescope.worker.hub.KnownModel;
 import dev.saescope.worker.hub.SaescopeHome;
 import dev.saescope.worker.weights.gguf.GgufWeights;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What {@code --model SPEC} names, parsed from its text: a Hugging Face model folder, a {@code
@@ -24,30 +25,31 @@ public sealed interface ModelSpec {
   /** A GGUF file. */
   record Gguf(Path path) implements ModelSpec {}
 
-  /** A Hugging Face hub repository, resolved through the local hub cache. */
-  record Hub(String repo, String revision) implements ModelSpec {
-    public Hub {
-      if (!repo.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
-        throw new IllegalArgumentException("hub repository must be owner/name, got '" + repo + "'");
-      }
-    }
-  }
+  /**
+   * A Hugging Face hub repository (or a folder or .gguf file in it), resolved through the standard
+   * local hub cache and downloaded into it when missing unless offline ({@link HfHub}).
+   */
+  record Hub(HfSpec spec) implements ModelSpec {}
 
   /** A named model provisioned into saescope's cache. */
   record Alias(String name) implements ModelSpec {}
 
-  /** How a spec is opened. */
-  record OpenOptions(Path tokenizer, boolean offline) {
-    /** No tokenizer override, network allowed. */
+  /**
+   * How a spec is opened.
+   *
+   * @param tokenizer a tokenizer.json overriding the one beside the weights, or null
+   * @param offline never download from the hub
+   * @param progress where hub download progress goes, or null for the log
+   */
+  record OpenOptions(Path tokenizer, boolean offline, PrintStream progress) {
+    /** No tokenizer override, network allowed, progress to the log. */
     public static OpenOptions defaults() {
-      return new OpenOptions(null, false);
+      return new OpenOptions(null, false, null);
     }
   }
 
-  Pattern HUB = Pattern.compile("hf:([^@]+)(?:@(.+))?");
-
   /**
-   * Parses {@code text}: {@code hf:owner/name[@rev]}, an alias of {@link KnownModel} such as {@code
+   * Parses {@code text}: {@code hf:owner/name[@rev][/path]}, an alias of {@link KnownModel} such as {@code
    * gemma-3-270m} (unless a file of that name exists), a path ending in {@code .gguf}, or any other path as a folder.
    */
   static ModelSpec parse(String text) {
@@ -55,9 +57,8 @@ public sealed interface ModelSpec {
     if (t.isEmpty()) {
       throw new IllegalArgumentException("empty model spec");
     }
-    Matcher m = HUB.matcher(t);
-    if (m.matches()) {
-      return new Hub(m.group(1), m.group(2) == null ? "main" : m.group(2));
+    if (HfSpec.isHfSpec(t)) {
+      return new Hub(HfSpec.parse(t));
     }
     Path p = Path.of(t);
     if (KnownModel.byAlias(t).isPresent() && !Files.exists(p)) {
@@ -98,9 +99,13 @@ public sealed interface ModelSpec {
         yield HfFolderWeights.open(f.path(), options.tokenizer());
       }
       case Gguf g -> GgufWeights.open(g.path(), options.tokenizer());
-      case Hub h ->
-          throw new WeightsException(
-              Path.of("hf:" + h.repo()), "hub repositories are not supported yet by this build");
+      case Hub h -> {
+        Path local = HfHub.localPath(h.spec().toString(), options.offline(), options.progress());
+        yield Files.isRegularFile(local)
+                && local.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")
+            ? GgufWeights.open(local, options.tokenizer())
+            : HfFolderWeights.open(local, options.tokenizer());
+      }
       case Alias a -> {
         KnownModel known =
             KnownModel.byAlias(a.name())

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import dev.saescope.worker.hub.HfHub;
+import dev.saescope.worker.hub.HfSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,13 +17,41 @@ class ModelSpecTest {
 
   @Test
   void parsesEachKind() {
-    assertEquals(new ModelSpec.Hub("google/gemma-2-2b", "main"), ModelSpec.parse("hf:google/gemma-2-2b"));
-    assertEquals(new ModelSpec.Hub("google/gemma-2-2b", "abc123"), ModelSpec.parse("hf:google/gemma-2-2b@abc123"));
+    assertEquals(
+        new ModelSpec.Hub(new HfSpec("google/gemma-2-2b", "main", "")),
+        ModelSpec.parse("hf:google/gemma-2-2b"));
+    assertEquals(
+        new ModelSpec.Hub(new HfSpec("google/gemma-2-2b", "abc123", "")),
+        ModelSpec.parse("hf:google/gemma-2-2b@abc123"));
     assertEquals(new ModelSpec.Alias("gemma-3-270m"), ModelSpec.parse("gemma-3-270m"));
     assertEquals(new ModelSpec.Gguf(Path.of("/m/x.GGUF")), ModelSpec.parse("/m/x.GGUF"));
     assertEquals(new ModelSpec.Folder(Path.of("/m/gemma")), ModelSpec.parse("/m/gemma"));
     assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("hf:no-slash"));
     assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse(" "));
+  }
+
+  @Test
+  void hubSpecResolvesThroughAPythonStyleCacheOffline() throws Exception {
+    // models--owner--name/{refs/main, snapshots/<commit>/...}: what huggingface_hub leaves on disk
+    String commit = "0123456789abcdef0123456789abcdef01234567";
+    Path repo = tmp.resolve("hf/hub/models--someone--tiny-gemma");
+    Path snapshot = repo.resolve("snapshots").resolve(commit);
+    RandomModelWriter.write(
+        TinyModels.gemma3(),
+        snapshot,
+        new RandomModelWriter.Options(2, 0.02, 4000, RandomModelWriter.StoredType.BF16),
+        null,
+        b -> {});
+    Files.writeString(snapshot.resolve("tokenizer.json"), "{}");
+    Files.writeString(snapshot.resolve("tokenizer_config.json"), "{}");
+    Files.createDirectories(repo.resolve("refs"));
+    Files.writeString(repo.resolve("refs/main"), commit);
+    HfHub hub =
+        new HfHub(HfHub.Settings.fromEnvironment(Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_HUB_OFFLINE", "1"), tmp, true), null);
+    Path local = hub.resolve(HfSpec.parse("hf:someone/tiny-gemma"));
+    try (ModelWeights w = HfFolderWeights.open(local)) {
+      assertEquals(TinyModels.gemma3(), w.config());
+    }
   }
 
   @Test
@@ -37,7 +68,7 @@ class ModelSpecTest {
     e = assertThrows(WeightsException.class, () -> ModelSpec.open(file.toString(), ModelSpec.OpenOptions.defaults()));
     assertTrue(e.getMessage().contains("not a model folder"), e.getMessage());
     Path tok = tmp.resolve("tok.json");
-    try (ModelWeights w = ModelSpec.open(dir.toString(), new ModelSpec.OpenOptions(tok, true))) {
+    try (ModelWeights w = ModelSpec.open(dir.toString(), new ModelSpec.OpenOptions(tok, true, null))) {
       e = assertThrows(WeightsException.class, w::tokenizerJson);
       assertTrue(e.getMessage().contains("tok.json"));
     }
