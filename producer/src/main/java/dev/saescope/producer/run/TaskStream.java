@@ -83,7 +83,7 @@ public final class TaskStream {
       Consumer<String> warnings)
       throws ProduceException {
     return switch (source) {
-      case ItemSource.Whole w -> openWhole(w.dataset(), filter, builder, warnings);
+      case ItemSource.Whole w -> openWhole(w.dataset(), filter, builder, templates, warnings);
       case ItemSource.Streamed s -> {
         checkRelations(filter, templates.relations(), "the question templates");
         yield new TaskStream(builder, filter, warnings, null, null, s.stream(), 0);
@@ -92,7 +92,11 @@ public final class TaskStream {
   }
 
   private static TaskStream openWhole(
-      Dataset d, ItemFilter filter, TaskBuilder builder, Consumer<String> warnings)
+      Dataset d,
+      ItemFilter filter,
+      TaskBuilder builder,
+      Templates templates,
+      Consumer<String> warnings)
       throws ProduceException {
     checkRelations(filter, d.relations().keySet(), "dataset " + d.source());
     List<Item> selection = new ArrayList<>();
@@ -106,6 +110,21 @@ public final class TaskStream {
         continue;
       }
       selection.add(item);
+    }
+    // Fail before the first task rather than half-way through a publish.
+    java.util.Set<String> unasked = new java.util.TreeSet<>();
+    for (Item item : selection) {
+      if (item.overrides().questions().isEmpty() && !templates.hasQuestions(item.relation())) {
+        unasked.add(item.relation());
+      }
+    }
+    if (!unasked.isEmpty()) {
+      throw new ProduceException(
+          "relations without question templates in "
+              + d.source()
+              + ": "
+              + unasked
+              + "; leave them out with --relations");
     }
     if (filter.order() == ItemOrder.SHUFFLED) {
       shuffle(selection, new SplittableRandom(Seeds.of(filter.seed(), "item-order")));

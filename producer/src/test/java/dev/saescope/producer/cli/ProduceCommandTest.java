@@ -140,6 +140,34 @@ class ProduceCommandTest {
   }
 
   @Test
+  void relationWithoutQuestionTemplatesIsRejectedBeforeAnyTask(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("kn");
+    Files.createDirectories(root.resolve("LAMA/raw_data"));
+    Files.createDirectories(root.resolve("PARAREL/raw_data/patterns"));
+    Files.writeString(root.resolve("LAMA/raw_data/relations.jsonl"), "");
+    Files.writeString(
+        root.resolve("PARAREL/query_pairs.json"),
+        "{\"P36\": [[\"Peru\", \"Lima\"]], \"P9999\": [[\"a\", \"b\"]]}");
+    Run r = Run.produce("--dataset", "knowledge-neurons", "--data", root.toString(), "--dry-run");
+    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
+    assertTrue(
+        r.err()
+            .startsWith("produce: relations without question templates in " + root + ": [P9999]"),
+        r.err());
+    assertEquals("", r.out());
+    r =
+        Run.produce(
+            "--dataset",
+            "knowledge-neurons",
+            "--data",
+            root.toString(),
+            "--relations",
+            "P36",
+            "--dry-run");
+    assertEquals(0, r.exit(), r.err());
+  }
+
+  @Test
   void malformedJsonlFileStopsNamingFileAndLine(@TempDir Path tmp) throws Exception {
     Path f = tmp.resolve("items.jsonl");
     Files.writeString(
