@@ -7,8 +7,8 @@ import java.util.OptionalLong;
 
 /**
  * Resident memory of this process from {@code /proc/self/status} (proc(5)): {@code VmHWM} is the
- * peak resident set size, {@code VmRSS} the current one. Both count the JVM heap, native
- * (PyTorch) allocations and touched file mappings alike, which is what must fit the machine.
+ * peak resident set size, {@code VmRSS} the current one. Both count the JVM heap, native (PyTorch)
+ * allocations and touched file mappings alike, which is what must fit the machine.
  */
 public final class ProcessMemory {
   private static final Path STATUS = Path.of("/proc/self/status");

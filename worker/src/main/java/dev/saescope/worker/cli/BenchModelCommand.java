@@ -69,19 +69,32 @@ public final class BenchModelCommand implements Callable<Integer> {
   @Option(
       names = "--random-dir",
       paramLabel = "DIR",
-      description = "Where the --like model is made or reused (default: $SAESCOPE_HOME/random/<like>-seed0).")
+      description =
+          "Where the --like model is made or reused (default: $SAESCOPE_HOME/random/<like>-seed0).")
   Path randomDir;
 
-  @Option(names = "--batch", defaultValue = "8", description = "Sequences per batch (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "8",
+      description = "Sequences per batch (default ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--seq", defaultValue = "128", description = "Tokens per sequence (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seq",
+      defaultValue = "128",
+      description = "Tokens per sequence (default ${DEFAULT-VALUE}).")
   int seq;
 
-  @Option(names = "--repeats", defaultValue = "3", description = "Timed batches (default ${DEFAULT-VALUE}); the median counts.")
+  @Option(
+      names = "--repeats",
+      defaultValue = "3",
+      description = "Timed batches (default ${DEFAULT-VALUE}); the median counts.")
   int repeats;
 
-  @Option(names = "--warmup", defaultValue = "1", description = "Untimed batches first (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "1",
+      description = "Untimed batches first (default ${DEFAULT-VALUE}).")
   int warmup;
 
   /** Which layers' resid_post the benchmarked pass captures. */
@@ -139,7 +152,10 @@ public final class BenchModelCommand implements Callable<Integer> {
     ModelWeights weights;
     if (like != null) {
       GemmaPresets preset = GemmaPresets.byId(like);
-      Path dir = randomDir != null ? randomDir : SaescopeHome.resolve().resolve("random").resolve(preset.id() + "-seed0");
+      Path dir =
+          randomDir != null
+              ? randomDir
+              : SaescopeHome.resolve().resolve("random").resolve(preset.id() + "-seed0");
       weights = randomModel(preset, dir, err);
       label = "random " + preset.id() + " (" + dir + ")";
     } else {
@@ -156,7 +172,8 @@ public final class BenchModelCommand implements Callable<Integer> {
     try (model) {
       ModelConfig c = model.config();
       if (seq > c.maxPositions()) {
-        throw new IllegalArgumentException("--seq " + seq + " exceeds max_position_embeddings " + c.maxPositions());
+        throw new IllegalArgumentException(
+            "--seq " + seq + " exceeds max_position_embeddings " + c.maxPositions());
       }
       ModelFlops flops = ModelFlops.of(c, seq);
       List<MatmulRoofline.Shape3> shapes = MatmulRoofline.shapesFor(c, batch * seq);
@@ -174,7 +191,9 @@ public final class BenchModelCommand implements Callable<Integer> {
       List<Double> peaks = new ArrayList<>();
       List<MatmulRoofline.Report> rounds = new ArrayList<>();
       for (int i = 0; i < warmup + repeats; i++) {
-        progress(err, (i < warmup ? "warm-up batch " : "timed batch ") + (i + 1) + "/" + (warmup + repeats));
+        progress(
+            err,
+            (i < warmup ? "warm-up batch " : "timed batch ") + (i + 1) + "/" + (warmup + repeats));
         long s = System.nanoTime();
         ForwardResult fr = model.forward(sequences, capture);
         double secs = (System.nanoTime() - s) / 1e9;
@@ -233,7 +252,10 @@ public final class BenchModelCommand implements Callable<Integer> {
         for (MatmulRoofline.Report r : rounds) {
           rates.add(r.measurements().get(j).flopsPerSecond());
         }
-        shapesJson.addObject().put("shape", shapes.get(j).toString()).put("flopsPerSecond", median(rates));
+        shapesJson
+            .addObject()
+            .put("shape", shapes.get(j).toString())
+            .put("flopsPerSecond", median(rates));
       }
       o.put("loadSeconds", loadSeconds);
       o.put("threads", Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads", "-1")));
@@ -268,25 +290,32 @@ public final class BenchModelCommand implements Callable<Integer> {
   }
 
   /** Opens the random model in {@code dir}, writing it first when the folder does not exist. */
-  private ModelWeights randomModel(GemmaPresets preset, Path dir, PrintWriter err) throws IOException {
+  private ModelWeights randomModel(GemmaPresets preset, Path dir, PrintWriter err)
+      throws IOException {
     ModelConfig want = preset.config();
     if (!HfFolderWeights.isModelFolder(dir)) {
       if (Files.exists(dir)) {
         try (var s = Files.list(dir)) {
           if (s.findAny().isPresent()) {
             throw new IOException(
-                dir + ": exists without config.json (an interrupted make-random-model?); remove it");
+                dir
+                    + ": exists without config.json (an interrupted make-random-model?); remove it");
           }
         }
       }
       progress(err, "writing random " + preset.id() + " to " + dir + " (once; reused afterwards)");
       MakeRandomModelCommand.write(
-          want, dir, RandomModelWriter.Options.defaults(0), MakeRandomModelCommand.tokenizerFor(preset, null), quiet);
+          want,
+          dir,
+          RandomModelWriter.Options.defaults(0),
+          MakeRandomModelCommand.tokenizerFor(preset, null),
+          quiet);
     }
     HfFolderWeights w = HfFolderWeights.open(dir);
     if (!w.config().equals(want)) {
       w.close();
-      throw new WeightsException(dir, "config.json is not " + preset.id() + "'s configuration; remove the folder");
+      throw new WeightsException(
+          dir, "config.json is not " + preset.id() + "'s configuration; remove the folder");
     }
     return w;
   }
@@ -321,10 +350,30 @@ public final class BenchModelCommand implements Callable<Integer> {
   }
 
   private static void printText(PrintWriter out, ObjectNode r) {
-    out.printf(Locale.ROOT, "model              %s (%s, %d layers)%n", r.get("model").asText(), r.get("architecture").asText(), r.get("layers").asInt());
-    out.printf(Locale.ROOT, "workload           batch %d x seq %d, %s%n", r.get("batch").asInt(), r.get("seq").asInt(), r.get("capture").asText());
-    out.printf(Locale.ROOT, "matmul peak        %.2f GFLOP/s fp32 through DJL (median per shape:", r.get("peakMatmulFlopsPerSecond").asDouble() / 1e9);
-    r.get("matmuls").forEach(m -> out.printf(Locale.ROOT, " %s %.1f", m.get("shape").asText(), m.get("flopsPerSecond").asDouble() / 1e9));
+    out.printf(
+        Locale.ROOT,
+        "model              %s (%s, %d layers)%n",
+        r.get("model").asText(),
+        r.get("architecture").asText(),
+        r.get("layers").asInt());
+    out.printf(
+        Locale.ROOT,
+        "workload           batch %d x seq %d, %s%n",
+        r.get("batch").asInt(),
+        r.get("seq").asInt(),
+        r.get("capture").asText());
+    out.printf(
+        Locale.ROOT,
+        "matmul peak        %.2f GFLOP/s fp32 through DJL (median per shape:",
+        r.get("peakMatmulFlopsPerSecond").asDouble() / 1e9);
+    r.get("matmuls")
+        .forEach(
+            m ->
+                out.printf(
+                    Locale.ROOT,
+                    " %s %.1f",
+                    m.get("shape").asText(),
+                    m.get("flopsPerSecond").asDouble() / 1e9));
     out.println(")");
     out.printf(
         Locale.ROOT,
@@ -334,16 +383,40 @@ public final class BenchModelCommand implements Callable<Integer> {
         r.get("flopsPerTokenAttentionCausal").asDouble(),
         r.get("flopsPerTokenAttentionDense").asDouble(),
         r.get("unembeddingFlopsPerTokenNotCounted").asDouble());
-    out.printf(Locale.ROOT, "roofline           %.1f tokens/s%n", r.get("rooflineTokensPerSecond").asDouble());
-    out.printf(Locale.ROOT, "measured           %.1f tokens/s (median batch %.3f s of %s)%n", r.get("tokensPerSecond").asDouble(), r.get("batchSecondsMedian").asDouble(), r.get("batchSeconds"));
-    out.printf(Locale.ROOT, "achieved           %.2f GFLOP/s%n", r.get("achievedMatmulFlopsPerSecond").asDouble() / 1e9);
-    out.printf(Locale.ROOT, "ratio              %.3f of the roofline (median of per-batch ratios %s)%n", r.get("ratio").asDouble(), r.get("ratios"));
+    out.printf(
+        Locale.ROOT,
+        "roofline           %.1f tokens/s%n",
+        r.get("rooflineTokensPerSecond").asDouble());
+    out.printf(
+        Locale.ROOT,
+        "measured           %.1f tokens/s (median batch %.3f s of %s)%n",
+        r.get("tokensPerSecond").asDouble(),
+        r.get("batchSecondsMedian").asDouble(),
+        r.get("batchSeconds"));
+    out.printf(
+        Locale.ROOT,
+        "achieved           %.2f GFLOP/s%n",
+        r.get("achievedMatmulFlopsPerSecond").asDouble() / 1e9);
+    out.printf(
+        Locale.ROOT,
+        "ratio              %.3f of the roofline (median of per-batch ratios %s)%n",
+        r.get("ratio").asDouble(),
+        r.get("ratios"));
     out.printf(
         Locale.ROOT,
         "vs model shapes    %.3f (against %.2f GFLOP/s, the projections' own shapes at their measured rates)%n",
         r.get("ratioAgainstModelShapes").asDouble(),
         r.get("modelShapeMatmulFlopsPerSecond").asDouble() / 1e9);
-    out.printf(Locale.ROOT, "load               %.1f s; threads %d of %d processors%n", r.get("loadSeconds").asDouble(), r.get("threads").asInt(), r.get("availableProcessors").asInt());
-    out.printf(Locale.ROOT, "peak RSS (VmHWM)   %.2f GiB (%s 24 GiB)%n", r.get("peakRssGiB").asDouble(), r.get("fitsIn24GiB").asBoolean() ? "fits" : "DOES NOT FIT");
+    out.printf(
+        Locale.ROOT,
+        "load               %.1f s; threads %d of %d processors%n",
+        r.get("loadSeconds").asDouble(),
+        r.get("threads").asInt(),
+        r.get("availableProcessors").asInt());
+    out.printf(
+        Locale.ROOT,
+        "peak RSS (VmHWM)   %.2f GiB (%s 24 GiB)%n",
+        r.get("peakRssGiB").asDouble(),
+        r.get("fitsIn24GiB").asBoolean() ? "fits" : "DOES NOT FIT");
   }
 }

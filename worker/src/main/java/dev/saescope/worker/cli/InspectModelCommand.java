@@ -49,10 +49,18 @@ public final class InspectModelCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt; <bos> is added.")
+  @Option(
+      names = "--prompt",
+      required = true,
+      paramLabel = "TEXT",
+      description = "The prompt; <bos> is added.")
   String prompt;
 
-  @Option(names = "--top", paramLabel = "K", defaultValue = "10", description = "Tokens to show (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--top",
+      paramLabel = "K",
+      defaultValue = "10",
+      description = "Tokens to show (default ${DEFAULT-VALUE}).")
   int top;
 
   @Option(names = "--lens", description = "Also show the logit lens of resid_post at every layer.")
@@ -67,7 +75,11 @@ public final class InspectModelCommand implements Callable<Integer> {
 
   /** What the command computed, before it is printed. */
   record Inspection(
-      ModelConfig config, Tokens tokens, List<String> tokenTexts, List<Scored> top, List<List<Scored>> lens) {}
+      ModelConfig config,
+      Tokens tokens,
+      List<String> tokenTexts,
+      List<Scored> top,
+      List<List<Scored>> lens) {}
 
   /** One candidate token with its display text. */
   record Scored(int id, String text, float logprob) {}
@@ -124,7 +136,8 @@ public final class InspectModelCommand implements Callable<Integer> {
         }
       }
       Positions last = Positions.last(seqs);
-      ForwardResult r = model.forward(seqs, new CaptureSpec(hooks, lens ? last : Positions.none(), last));
+      ForwardResult r =
+          model.forward(seqs, new CaptureSpec(hooks, lens ? last : Positions.none(), last));
       List<Scored> next = scored(tokenizer, GemmaModel.topK(r.logits(0).row(0), k));
       List<List<Scored>> lensRows = new ArrayList<>();
       for (int l = 0; lens && l < c.nLayers(); l++) {
@@ -176,7 +189,11 @@ public final class InspectModelCommand implements Callable<Integer> {
   private void printText(PrintWriter out, Inspection r) {
     ModelConfig c = r.config();
     out.printf(
-        Locale.ROOT, "model: %s (%s, %d layers)%n", modelOptions.spec(), c.architecture(), c.nLayers());
+        Locale.ROOT,
+        "model: %s (%s, %d layers)%n",
+        modelOptions.spec(),
+        c.architecture(),
+        c.nLayers());
     StringBuilder toks = new StringBuilder();
     for (String t : r.tokenTexts()) {
       toks.append(' ').append(TokenText.quoted(t));
@@ -195,11 +212,13 @@ public final class InspectModelCommand implements Callable<Integer> {
           Math.exp(s.logprob()));
     }
     if (!r.lens().isEmpty()) {
-      out.println("logit lens of resid_post (final norm, unembedding, soft-cap), top tokens per layer:");
+      out.println(
+          "logit lens of resid_post (final norm, unembedding, soft-cap), top tokens per layer:");
       for (int l = 0; l < r.lens().size(); l++) {
         StringBuilder b = new StringBuilder();
         for (Scored s : r.lens().get(l)) {
-          b.append(String.format(Locale.ROOT, "  %s %.2f", TokenText.quoted(s.text()), s.logprob()));
+          b.append(
+              String.format(Locale.ROOT, "  %s %.2f", TokenText.quoted(s.text()), s.logprob()));
         }
         out.printf(Locale.ROOT, "  layer %2d:%s%n", l, b);
       }

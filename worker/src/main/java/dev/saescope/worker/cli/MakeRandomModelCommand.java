@@ -38,23 +38,39 @@ import picocli.CommandLine.Spec;
 public final class MakeRandomModelCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--like", required = true, paramLabel = "MODEL", description = "gemma-2-2b or gemma-3-270m.")
+  @Option(
+      names = "--like",
+      required = true,
+      paramLabel = "MODEL",
+      description = "gemma-2-2b or gemma-3-270m.")
   String like;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (must not exist or be empty).")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Output folder (must not exist or be empty).")
   Path out;
 
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "0",
+      description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--layers", paramLabel = "N", description = "Keep only the first N layers (default: all).")
+  @Option(
+      names = "--layers",
+      paramLabel = "N",
+      description = "Keep only the first N layers (default: all).")
   Integer layers;
 
   @Option(
       names = "--dtype",
       paramLabel = "TYPE",
       defaultValue = "F32",
-      description = "Stored dtype: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}, as google/gemma-2-2b).")
+      description =
+          "Stored dtype: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}, as google/gemma-2-2b).")
   RandomModelWriter.StoredType dtype;
 
   @Option(
@@ -86,7 +102,12 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
       return 2;
     }
     try {
-      write(config, out, new RandomModelWriter.Options(seed, 0.02, 5_000_000_000L, dtype), tok, quiet);
+      write(
+          config,
+          out,
+          new RandomModelWriter.Options(seed, 0.02, 5_000_000_000L, dtype),
+          tok,
+          quiet);
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
       return 1;

@@ -114,13 +114,15 @@ public final class GemmaTokenizer implements AutoCloseable {
           HuggingFaceTokenizer.builder()
               .optTokenizerPath(tokenizerJson)
               .optAddSpecialTokens(false) // BOS is ours to add, see the class comment
-              .optTruncation(false) // a prompt is never cut silently; over-long ones are rejected upstream
+              .optTruncation(
+                  false) // a prompt is never cut silently; over-long ones are rejected upstream
               .optPadding(false) // batches are padded by the model runtime with attention masks
               .build();
       LOG.debug("loaded tokenizer {}", tokenizerJson);
       return hf;
     } catch (IOException | RuntimeException e) {
-      throw new WeightsException(tokenizerJson, "DJL cannot load this tokenizer: " + e.getMessage(), e);
+      throw new WeightsException(
+          tokenizerJson, "DJL cannot load this tokenizer: " + e.getMessage(), e);
     }
   }
 

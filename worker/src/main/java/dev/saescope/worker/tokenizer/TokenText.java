@@ -1,17 +1,17 @@
 package dev.saescope.worker.tokenizer;
 
 /**
- * Token strings are untrusted text: Gemma's vocabulary holds HTML-like pieces ({@code <b>},
- * {@code </div>}), control characters and lone spaces. These helpers make them safe and visible
- * where they are shown.
+ * Token strings are untrusted text: Gemma's vocabulary holds HTML-like pieces ({@code <b>}, {@code
+ * </div>}), control characters and lone spaces. These helpers make them safe and visible where they
+ * are shown.
  */
 public final class TokenText {
   private TokenText() {}
 
   /**
    * A double-quoted, Java/JSON-style escaped form for terminals: quotes, backslashes and every
-   * control or invisible character become escapes, so {@code " Paris"} shows its space and a
-   * {@code \n} token cannot break a table.
+   * control or invisible character become escapes, so {@code " Paris"} shows its space and a {@code
+   * \n} token cannot break a table.
    */
   public static String quoted(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');

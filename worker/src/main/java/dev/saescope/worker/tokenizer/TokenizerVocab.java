@@ -10,8 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The id to piece table of a {@code tokenizer.json}: the model's vocabulary ({@code model.vocab},
- * a map for BPE/WordLevel/WordPiece, a list of {@code [piece, score]} for Unigram) plus {@code
+ * The id to piece table of a {@code tokenizer.json}: the model's vocabulary ({@code model.vocab}, a
+ * map for BPE/WordLevel/WordPiece, a list of {@code [piece, score]} for Unigram) plus {@code
  * added_tokens}. DJL's tokenizer does not expose it, and it is needed to size-check the tokenizer
  * against the model and to show raw pieces. Read with a streaming parser: Gemma's file is 33 MB.
  *
@@ -53,7 +53,8 @@ public record TokenizerVocab(String[] pieces, String modelType) {
       throw new WeightsException(file, "cannot read tokenizer.json: " + e.getMessage(), e);
     }
     if (byId.isEmpty()) {
-      throw new WeightsException(file, "no vocabulary ('model.vocab' and 'added_tokens' are empty)");
+      throw new WeightsException(
+          file, "no vocabulary ('model.vocab' and 'added_tokens' are empty)");
     }
     int max = byId.keySet().stream().mapToInt(Integer::intValue).max().orElseThrow();
     String[] pieces = new String[max + 1];
@@ -85,8 +86,8 @@ public record TokenizerVocab(String[] pieces, String modelType) {
     }
   }
 
-  private static String readModel(Path file, JsonParser p, JsonToken value, Map<Integer, String> out)
-      throws IOException {
+  private static String readModel(
+      Path file, JsonParser p, JsonToken value, Map<Integer, String> out) throws IOException {
     if (value != JsonToken.START_OBJECT) {
       throw new WeightsException(file, "field 'model' is not an object");
     }

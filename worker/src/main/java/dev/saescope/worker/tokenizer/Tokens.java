@@ -62,8 +62,8 @@ public record Tokens(int[] ids, String[] pieces, int[] charStart, int[] charEnd)
   /**
    * The first token that covers character {@code offset} or starts after it: the token where an
    * answer beginning at {@code offset} begins. A leading space belongs to the following token in
-   * Gemma's vocabulary ({@code ▁Paris}), so an offset pointing at "Paris" or at the space before
-   * it both give the {@code ▁Paris} token. Returns -1 when no token ends after {@code offset}.
+   * Gemma's vocabulary ({@code ▁Paris}), so an offset pointing at "Paris" or at the space before it
+   * both give the {@code ▁Paris} token. Returns -1 when no token ends after {@code offset}.
    */
   public int tokenAtChar(int offset) {
     for (int i = 0; i < ids.length; i++) {

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The configurations of the models this project is about, exactly as their config.json files
- * state them (GEMMA-NOTES.md §1 for google/gemma-2-2b, §2 for google/gemma-3-270m).
+ * The configurations of the models this project is about, exactly as their config.json files state
+ * them (GEMMA-NOTES.md §1 for google/gemma-2-2b, §2 for google/gemma-3-270m).
  */
 public enum GemmaPresets {
   GEMMA_2_2B("gemma-2-2b"),
@@ -41,12 +41,50 @@ public enum GemmaPresets {
     return switch (this) {
       case GEMMA_2_2B ->
           new ModelConfig(
-              "gemma2", 256000, 2304, 9216, 26, 8, 4, 256, 1e-6, 256, 50.0, 30.0, 4096,
-              kinds(26, 2), 10000.0, 10000.0, false, 8192, 2, 1, 0);
+              "gemma2",
+              256000,
+              2304,
+              9216,
+              26,
+              8,
+              4,
+              256,
+              1e-6,
+              256,
+              50.0,
+              30.0,
+              4096,
+              kinds(26, 2),
+              10000.0,
+              10000.0,
+              false,
+              8192,
+              2,
+              1,
+              0);
       case GEMMA_3_270M ->
           new ModelConfig(
-              "gemma3_text", 262144, 640, 2048, 18, 4, 1, 256, 1e-6, 256, 0.0, 0.0, 512,
-              kinds(18, 6), 1_000_000.0, 10000.0, true, 32768, 2, 1, 0);
+              "gemma3_text",
+              262144,
+              640,
+              2048,
+              18,
+              4,
+              1,
+              256,
+              1e-6,
+              256,
+              0.0,
+              0.0,
+              512,
+              kinds(18, 6),
+              1_000_000.0,
+              10000.0,
+              true,
+              32768,
+              2,
+              1,
+              0);
     };
   }
 
@@ -58,11 +96,27 @@ public enum GemmaPresets {
           "--layers must be in 1.." + c.nLayers() + " for " + id + ", got " + layers);
     }
     return new ModelConfig(
-        c.architecture(), c.vocabSize(), c.dModel(), c.dMlp(), layers, c.nHeads(), c.nKvHeads(),
-        c.headDim(), c.rmsNormEps(), c.queryPreAttnScalar(), c.attnLogitSoftcap(),
-        c.finalLogitSoftcap(), c.slidingWindow(), c.layerKinds().subList(0, layers),
-        c.ropeThetaGlobal(), c.ropeThetaLocal(), c.qkNorm(), c.maxPositions(), c.bosId(),
-        c.eosId(), c.padId());
+        c.architecture(),
+        c.vocabSize(),
+        c.dModel(),
+        c.dMlp(),
+        layers,
+        c.nHeads(),
+        c.nKvHeads(),
+        c.headDim(),
+        c.rmsNormEps(),
+        c.queryPreAttnScalar(),
+        c.attnLogitSoftcap(),
+        c.finalLogitSoftcap(),
+        c.slidingWindow(),
+        c.layerKinds().subList(0, layers),
+        c.ropeThetaGlobal(),
+        c.ropeThetaLocal(),
+        c.qkNorm(),
+        c.maxPositions(),
+        c.bosId(),
+        c.eosId(),
+        c.padId());
   }
 
   /** Layer i slides iff (i + 1) % pattern != 0 (Gemma 2: pattern 2, Gemma 3: pattern 6). */

@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * The tensors a Gemma 2 / Gemma 3 text checkpoint must hold, with Hugging Face names and shapes
- * derived from a {@link ModelConfig} (modeling_gemma2.py / modeling_gemma3.py; GEMMA-NOTES.md §1-2).
- * The unembedding is tied to {@code model.embed_tokens.weight}, so {@code lm_head.weight} is not
- * expected.
+ * derived from a {@link ModelConfig} (modeling_gemma2.py / modeling_gemma3.py; GEMMA-NOTES.md
+ * §1-2). The unembedding is tied to {@code model.embed_tokens.weight}, so {@code lm_head.weight} is
+ * not expected.
  */
 public final class GemmaTensors {
   private GemmaTensors() {}

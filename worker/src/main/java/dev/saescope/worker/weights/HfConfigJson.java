@@ -63,12 +63,14 @@ public final class HfConfigJson {
     boolean gemma2 = family == Family.GEMMA2;
     Reader r = new Reader(file, root);
 
-    String act = root.hasNonNull("hidden_activation")
-        ? root.get("hidden_activation").asText()
-        : root.path("hidden_act").asText(GELU_TANH);
+    String act =
+        root.hasNonNull("hidden_activation")
+            ? root.get("hidden_activation").asText()
+            : root.path("hidden_act").asText(GELU_TANH);
     if (!act.equals(GELU_TANH)) {
       throw new WeightsException(
-          file, "field 'hidden_activation' is '" + act + "'; only '" + GELU_TANH + "' is supported");
+          file,
+          "field 'hidden_activation' is '" + act + "'; only '" + GELU_TANH + "' is supported");
     }
     if (root.path("attention_bias").asBoolean(false)) {
       throw new WeightsException(file, "field 'attention_bias' is true; Gemma has no biases");
@@ -158,7 +160,10 @@ public final class HfConfigJson {
       if (types.size() != nLayers) {
         throw new WeightsException(
             r.file,
-            "field 'layer_types' has " + types.size() + " entries for num_hidden_layers " + nLayers);
+            "field 'layer_types' has "
+                + types.size()
+                + " entries for num_hidden_layers "
+                + nLayers);
       }
       for (int i = 0; i < nLayers; i++) {
         String t = types.get(i).asText();
@@ -169,7 +174,10 @@ public final class HfConfigJson {
               default ->
                   throw new WeightsException(
                       r.file,
-                      "field 'layer_types[" + i + "]' is '" + t
+                      "field 'layer_types["
+                          + i
+                          + "]' is '"
+                          + t
                           + "'; expected sliding_attention or full_attention");
             });
       }
@@ -197,22 +205,29 @@ public final class HfConfigJson {
     JsonNode params = root.path("rope_parameters");
     if (params.isObject()) {
       if (params.has("full_attention") || params.has("sliding_attention")) {
-        global = theta(file, "rope_parameters.full_attention", params.path("full_attention"), global);
-        local = theta(file, "rope_parameters.sliding_attention", params.path("sliding_attention"), local);
+        global =
+            theta(file, "rope_parameters.full_attention", params.path("full_attention"), global);
+        local =
+            theta(
+                file, "rope_parameters.sliding_attention", params.path("sliding_attention"), local);
       } else {
         global = theta(file, "rope_parameters", params, global);
         local = gemma2 ? global : local;
       }
     } else {
       global = root.hasNonNull("rope_theta") ? root.get("rope_theta").asDouble() : global;
-      local = root.hasNonNull("rope_local_base_freq") ? root.get("rope_local_base_freq").asDouble() : local;
+      local =
+          root.hasNonNull("rope_local_base_freq")
+              ? root.get("rope_local_base_freq").asDouble()
+              : local;
       checkDefaultRope(file, "rope_scaling", root.path("rope_scaling"));
     }
     if (gemma2) {
       local = global; // Gemma 2 has one rope base for all layers
     }
     if (!(global > 0) || !(local > 0)) {
-      throw new WeightsException(file, "rope bases must be positive, got " + global + " and " + local);
+      throw new WeightsException(
+          file, "rope bases must be positive, got " + global + " and " + local);
     }
     return new double[] {global, local};
   }

@@ -169,7 +169,9 @@ public final class HfFolderWeights implements ModelWeights {
       }
       if (!shard.entries().containsKey(e.getKey())) {
         throw new WeightsException(
-            index, e.getKey(), "listed in shard '" + shardName + "' but that file does not hold it");
+            index,
+            e.getKey(),
+            "listed in shard '" + shardName + "' but that file does not hold it");
       }
       byName.put(e.getKey(), shard);
     }

@@ -49,8 +49,9 @@ public sealed interface ModelSpec {
   }
 
   /**
-   * Parses {@code text}: {@code hf:owner/name[@rev][/path]}, an alias of {@link KnownModel} such as {@code
-   * gemma-3-270m} (unless a file of that name exists), a path ending in {@code .gguf}, or any other path as a folder.
+   * Parses {@code text}: {@code hf:owner/name[@rev][/path]}, an alias of {@link KnownModel} such as
+   * {@code gemma-3-270m} (unless a file of that name exists), a path ending in {@code .gguf}, or
+   * any other path as a folder.
    */
   static ModelSpec parse(String text) {
     String t = text.strip();

@@ -26,13 +26,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes a randomly initialised Gemma model in the Hugging Face layout: {@code config.json}, the
  * weights as {@code model.safetensors} or as shards {@code model-0000i-of-0000n.safetensors} with
- * {@code model.safetensors.index.json} (as {@code save_pretrained} does with its default
- * {@code max_shard_size="5GB"}), and optionally a {@code tokenizer.json}.
+ * {@code model.safetensors.index.json} (as {@code save_pretrained} does with its default {@code
+ * max_shard_size="5GB"}), and optionally a {@code tokenizer.json}.
  *
  * <p>Initialisation follows transformers' {@code _init_weights} for Gemma: linear and embedding
- * weights normal with std {@code initializer_range} (0.02), RMSNorm weights zero (so the
- * effective scale {@code 1 + w} is 1). With the embedding multiplied by sqrt(dModel) the residual
- * starts with entries of about 0.02·48 ≈ 1 (gemma-2-2b), so activations stay in a sane range.
+ * weights normal with std {@code initializer_range} (0.02), RMSNorm weights zero (so the effective
+ * scale {@code 1 + w} is 1). With the embedding multiplied by sqrt(dModel) the residual starts with
+ * entries of about 0.02·48 ≈ 1 (gemma-2-2b), so activations stay in a sane range.
  *
  * <p>Tensors are generated and written in chunks of 4 MiB: a 10 GB model never sits in the heap.
  * Each tensor has its own random stream derived from the seed and its name, so the values do not
@@ -122,7 +122,12 @@ public final class RandomModelWriter {
       Files.copy(tokenizerJson, out.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
     }
     HfConfigJson.write(config, out.resolve("config.json"));
-    LOG.info("wrote random {} model to {} ({} bytes, {} shard(s))", config.architecture(), out, total, shards.size());
+    LOG.info(
+        "wrote random {} model to {} ({} bytes, {} shard(s))",
+        config.architecture(),
+        out,
+        total,
+        shards.size());
   }
 
   /** Greedy split in checkpoint order. */
@@ -176,9 +181,11 @@ public final class RandomModelWriter {
       writeFully(ch, len.flip());
       writeFully(ch, ByteBuffer.wrap(padded));
       ByteBuffer buf =
-          ByteBuffer.allocateDirect(CHUNK_FLOATS * opts.type().bytes).order(ByteOrder.LITTLE_ENDIAN);
+          ByteBuffer.allocateDirect(CHUNK_FLOATS * opts.type().bytes)
+              .order(ByteOrder.LITTLE_ENDIAN);
       for (GemmaTensors.Spec s : specs) {
-        SplittableRandom rng = new SplittableRandom(opts.seed() * 0x9E3779B97F4A7C15L + s.name().hashCode());
+        SplittableRandom rng =
+            new SplittableRandom(opts.seed() * 0x9E3779B97F4A7C15L + s.name().hashCode());
         boolean zero = s.isNorm();
         long remaining = s.size();
         while (remaining > 0) {

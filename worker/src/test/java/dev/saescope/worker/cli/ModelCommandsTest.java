@@ -53,11 +53,22 @@ class ModelCommandsTest {
 
   @Test
   void inspectModelJsonHasTokensTopAndLensAtEveryLayer() throws Exception {
-    Run r = run(new InspectModelCommand(), "--model", model.toString(), "--prompt", "The capital", "--top", "4", "--lens", "--json");
+    Run r =
+        run(
+            new InspectModelCommand(),
+            "--model",
+            model.toString(),
+            "--prompt",
+            "The capital",
+            "--top",
+            "4",
+            "--lens",
+            "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = JSON.readTree(r.out());
     assertEquals(Set.of("tokens", "top", "lens"), fieldNames(j));
-    assertEquals(List.of("<bos>", "The", "capital"), JSON.convertValue(j.get("tokens"), List.class));
+    assertEquals(
+        List.of("<bos>", "The", "capital"), JSON.convertValue(j.get("tokens"), List.class));
     assertEquals(4, j.get("top").size());
     double prev = 0;
     for (JsonNode t : j.get("top")) {
@@ -69,7 +80,10 @@ class ModelCommandsTest {
     assertEquals(2, j.get("lens").get(2).get("layer").asInt());
     // the lens of the last layer's resid_post is the final distribution
     assertEquals(j.get("top").get(0).get("id"), j.get("lens").get(2).get("top").get(0).get("id"));
-    assertEquals(j.get("top").get(0).get("logprob").asDouble(), j.get("lens").get(2).get("top").get(0).get("logprob").asDouble(), 1e-4);
+    assertEquals(
+        j.get("top").get(0).get("logprob").asDouble(),
+        j.get("lens").get(2).get("top").get(0).get("logprob").asDouble(),
+        1e-4);
   }
 
   @Test
@@ -77,29 +91,69 @@ class ModelCommandsTest {
     Run r = run(new InspectModelCommand(), "--model", model.toString(), "--prompt", "Paris.");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("\"<bos>\" \"Paris\" \".\""), r.out());
-    Run bad = run(new InspectModelCommand(), "--model", tmp.resolve("missing").toString(), "--prompt", "x");
+    Run bad =
+        run(
+            new InspectModelCommand(),
+            "--model",
+            tmp.resolve("missing").toString(),
+            "--prompt",
+            "x");
     assertEquals(1, bad.code());
-    assertTrue(bad.err().contains("missing") && bad.err().contains("no such model folder"), bad.err());
+    assertTrue(
+        bad.err().contains("missing") && bad.err().contains("no such model folder"), bad.err());
   }
 
   @Test
   void benchModelJsonOnATinyModel() throws Exception {
-    Run r = run(new BenchCommand(), "model", "--model", model.toString(), "--batch", "2", "--seq", "8", "--repeats", "1", "--warmup", "0", "--json", "--quiet");
+    Run r =
+        run(
+            new BenchCommand(),
+            "model",
+            "--model",
+            model.toString(),
+            "--batch",
+            "2",
+            "--seq",
+            "8",
+            "--repeats",
+            "1",
+            "--warmup",
+            "0",
+            "--json",
+            "--quiet");
     assertEquals(0, r.code(), r.err());
     JsonNode j = JSON.readTree(r.out());
     assertTrue(j.get("ratio").asDouble() > 0, r.out());
     assertTrue(j.get("tokensPerSecond").asDouble() > 0);
-    assertTrue(j.get("peakMatmulFlopsPerSecond").asDouble() > 1e8, "a CPU does more than 0.1 GFLOP/s");
-    assertEquals(j.get("flopsPerTokenLinear").asDouble() + j.get("flopsPerTokenAttentionCausal").asDouble(), j.get("flopsPerToken").asDouble(), 1e-6);
+    assertTrue(
+        j.get("peakMatmulFlopsPerSecond").asDouble() > 1e8, "a CPU does more than 0.1 GFLOP/s");
+    assertEquals(
+        j.get("flopsPerTokenLinear").asDouble() + j.get("flopsPerTokenAttentionCausal").asDouble(),
+        j.get("flopsPerToken").asDouble(),
+        1e-6);
     assertTrue(j.get("peakRssBytes").asLong() > 0);
   }
 
   @Test
   void makeRandomModelRejectsUnknownModelsAndLayerCounts() {
-    Run r = run(new MakeRandomModelCommand(), "--like", "llama-7b", "--out", tmp.resolve("x").toString());
+    Run r =
+        run(
+            new MakeRandomModelCommand(),
+            "--like",
+            "llama-7b",
+            "--out",
+            tmp.resolve("x").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("llama-7b") && r.err().contains("gemma-2-2b"), r.err());
-    r = run(new MakeRandomModelCommand(), "--like", "gemma-2-2b", "--layers", "27", "--out", tmp.resolve("x").toString());
+    r =
+        run(
+            new MakeRandomModelCommand(),
+            "--like",
+            "gemma-2-2b",
+            "--layers",
+            "27",
+            "--out",
+            tmp.resolve("x").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("1..26"), r.err());
     assertTrue(Files.notExists(tmp.resolve("x")));
@@ -111,10 +165,21 @@ class ModelCommandsTest {
     assumeTrue(
         KnownModel.GEMMA_3_270M.isProvisioned(SaescopeHome.resolve()),
         "gemma-3-270m is not provisioned; run ./saescope fetch-model gemma-3-270m");
-    Run r = run(new InspectModelCommand(), "--model", "gemma-3-270m", "--prompt", "The capital of France is", "--top", "5", "--json");
+    Run r =
+        run(
+            new InspectModelCommand(),
+            "--model",
+            "gemma-3-270m",
+            "--prompt",
+            "The capital of France is",
+            "--top",
+            "5",
+            "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = JSON.readTree(r.out());
-    assertEquals(List.of("<bos>", "The", " capital", " of", " France", " is"), JSON.convertValue(j.get("tokens"), List.class));
+    assertEquals(
+        List.of("<bos>", "The", " capital", " of", " France", " is"),
+        JSON.convertValue(j.get("tokens"), List.class));
     boolean paris = false;
     for (JsonNode t : j.get("top")) {
       paris |= t.get("token").asText().equals(" Paris") && t.get("id").asInt() == 9079;

@@ -25,10 +25,27 @@ class GemmaTokenizerTest {
   private static ModelConfig modelWithVocab(int vocab) {
     ModelConfig c = GemmaPresets.GEMMA_3_270M.config(1);
     return new ModelConfig(
-        c.architecture(), vocab, c.dModel(), c.dMlp(), c.nLayers(), c.nHeads(), c.nKvHeads(),
-        c.headDim(), c.rmsNormEps(), c.queryPreAttnScalar(), c.attnLogitSoftcap(),
-        c.finalLogitSoftcap(), c.slidingWindow(), c.layerKinds(), c.ropeThetaGlobal(),
-        c.ropeThetaLocal(), c.qkNorm(), c.maxPositions(), c.bosId(), c.eosId(), c.padId());
+        c.architecture(),
+        vocab,
+        c.dModel(),
+        c.dMlp(),
+        c.nLayers(),
+        c.nHeads(),
+        c.nKvHeads(),
+        c.headDim(),
+        c.rmsNormEps(),
+        c.queryPreAttnScalar(),
+        c.attnLogitSoftcap(),
+        c.finalLogitSoftcap(),
+        c.slidingWindow(),
+        c.layerKinds(),
+        c.ropeThetaGlobal(),
+        c.ropeThetaLocal(),
+        c.qkNorm(),
+        c.maxPositions(),
+        c.bosId(),
+        c.eosId(),
+        c.padId());
   }
 
   @Test
@@ -67,9 +84,12 @@ class GemmaTokenizerTest {
     Path model = tmp.resolve("model-folder");
     var e =
         assertThrows(
-            WeightsException.class, () -> GemmaTokenizer.load(tiny(), modelWithVocab(262144), model));
-    assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("model-folder"));
-    assertTrue(e.getMessage().contains("262144") && e.getMessage().contains("11 tokens"), e.getMessage());
+            WeightsException.class,
+            () -> GemmaTokenizer.load(tiny(), modelWithVocab(262144), model));
+    assertTrue(
+        e.getMessage().contains("tokenizer.json") && e.getMessage().contains("model-folder"));
+    assertTrue(
+        e.getMessage().contains("262144") && e.getMessage().contains("11 tokens"), e.getMessage());
   }
 
   @Test
@@ -83,8 +103,10 @@ class GemmaTokenizerTest {
   @Test
   void wrongBosIdOrMissingFile() throws Exception {
     Path f = tmp.resolve("tokenizer.json");
-    Files.writeString(f, TinyTokenizer.JSON.replace("\"content\": \"<bos>\"", "\"content\": \"<s>\""));
-    var e = assertThrows(WeightsException.class, () -> GemmaTokenizer.load(f, modelWithVocab(11), tmp));
+    Files.writeString(
+        f, TinyTokenizer.JSON.replace("\"content\": \"<bos>\"", "\"content\": \"<s>\""));
+    var e =
+        assertThrows(WeightsException.class, () -> GemmaTokenizer.load(f, modelWithVocab(11), tmp));
     assertTrue(e.getMessage().contains("expected '<bos>'"), e.getMessage());
     e =
         assertThrows(
@@ -106,12 +128,15 @@ class GemmaTokenizerTest {
   /** The real Gemma 3 tokenizer, provisioned by {@code ./saescope fetch-model gemma-3-270m}. */
   @Test
   void realGemma3Tokenizer() throws Exception {
-    String home = System.getenv().getOrDefault("SAESCOPE_HOME", System.getProperty("user.home") + "/.cache/saescope");
+    String home =
+        System.getenv()
+            .getOrDefault("SAESCOPE_HOME", System.getProperty("user.home") + "/.cache/saescope");
     Path f = Path.of(home, "models", "gemma-3-270m", "tokenizer.json");
     assumeTrue(
         Files.isRegularFile(f),
         f + " is absent; run ./saescope fetch-model gemma-3-270m to provision it");
-    try (GemmaTokenizer t = GemmaTokenizer.load(f, GemmaPresets.GEMMA_3_270M.config(), f.getParent())) {
+    try (GemmaTokenizer t =
+        GemmaTokenizer.load(f, GemmaPresets.GEMMA_3_270M.config(), f.getParent())) {
       String text = "The capital of France is Paris.";
       Tokens tok = t.encode(text);
       assertArrayEquals(

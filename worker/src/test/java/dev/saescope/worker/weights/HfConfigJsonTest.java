@@ -73,7 +73,8 @@ class HfConfigJsonTest {
             .replaceAll("\"layer_types\": \\[[^]]*],", "")
             .replace("\"rope_local_base_freq\": 10000.0,", "")
             .replace("\"rope_theta\": 1000000.0,", "")
-            .replace("\"rope_scaling\": null,",
+            .replace(
+                "\"rope_scaling\": null,",
                 "\"rope_parameters\": {\"full_attention\": {\"rope_type\": \"default\","
                     + " \"rope_theta\": 1000000.0}, \"sliding_attention\": {\"rope_type\":"
                     + " \"default\", \"rope_theta\": 10000.0}},")
@@ -127,24 +128,31 @@ class HfConfigJsonTest {
     String msg =
         error(
             GEMMA3_270M_V4.replace(
-                "\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}"));
+                "\"rope_scaling\": null",
+                "\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}"));
     assertTrue(msg.contains("'rope_scaling'") && msg.contains("linear"), msg);
   }
 
   @Test
   void missingOrMistypedFieldsAreNamed() {
-    assertTrue(error(GEMMA2_2B.replace("\"hidden_size\": 2304,", "")).contains("'hidden_size' is missing"));
+    assertTrue(
+        error(GEMMA2_2B.replace("\"hidden_size\": 2304,", ""))
+            .contains("'hidden_size' is missing"));
     String msg = error(GEMMA2_2B.replace("\"head_dim\": 256", "\"head_dim\": \"big\""));
     assertTrue(msg.contains("'head_dim'") && msg.contains("integer"), msg);
     msg = error(GEMMA2_2B.replace("\"num_key_value_heads\": 4", "\"num_key_value_heads\": 3"));
     assertTrue(msg.contains("num_key_value_heads"), msg);
-    msg = error(GEMMA2_2B.replace("\"hidden_activation\": \"gelu_pytorch_tanh\"", "\"hidden_activation\": \"silu\""));
+    msg =
+        error(
+            GEMMA2_2B.replace(
+                "\"hidden_activation\": \"gelu_pytorch_tanh\"", "\"hidden_activation\": \"silu\""));
     assertTrue(msg.contains("'hidden_activation'") && msg.contains("silu"), msg);
   }
 
   @Test
   void layerTypesOfTheWrongLengthOrKind() {
-    String msg = error(GEMMA3_270M_V4.replace("\"num_hidden_layers\": 18", "\"num_hidden_layers\": 17"));
+    String msg =
+        error(GEMMA3_270M_V4.replace("\"num_hidden_layers\": 18", "\"num_hidden_layers\": 17"));
     assertTrue(msg.contains("'layer_types' has 18 entries"), msg);
     msg = error(GEMMA3_270M_V4.replaceFirst("\"full_attention\"", "\"chunked_attention\""));
     assertTrue(msg.contains("layer_types[5]") && msg.contains("chunked_attention"), msg);

@@ -157,14 +157,25 @@ class HfFolderWeightsTest {
     ModelConfig c = TinyModels.gemma2();
     Path dir = tmp.resolve("m");
     RandomModelWriter.write(
-        c, dir, new RandomModelWriter.Options(1, 0.02, 2000, RandomModelWriter.StoredType.F32), null, b -> {});
+        c,
+        dir,
+        new RandomModelWriter.Options(1, 0.02, 2000, RandomModelWriter.StoredType.F32),
+        null,
+        b -> {});
     Path second;
     try (var files = Files.list(dir)) {
-      second = files.filter(f -> f.getFileName().toString().startsWith("model-00002-of-")).findFirst().orElseThrow();
+      second =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("model-00002-of-"))
+              .findFirst()
+              .orElseThrow();
     }
     Files.delete(second);
     String msg = message(dir);
-    assertTrue(msg.contains("model.safetensors.index.json") && msg.contains(second.getFileName().toString()), msg);
+    assertTrue(
+        msg.contains("model.safetensors.index.json")
+            && msg.contains(second.getFileName().toString()),
+        msg);
   }
 
   @Test

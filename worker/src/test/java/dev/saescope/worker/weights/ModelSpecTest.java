@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.saescope.worker.hub.HfHub;
+import dev.saescope.worker.hub.HfSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import dev.saescope.worker.hub.HfHub;
-import dev.saescope.worker.hub.HfSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +47,10 @@ class ModelSpecTest {
     Files.createDirectories(repo.resolve("refs"));
     Files.writeString(repo.resolve("refs/main"), commit);
     HfHub hub =
-        new HfHub(HfHub.Settings.fromEnvironment(Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_HUB_OFFLINE", "1"), tmp, true), null);
+        new HfHub(
+            HfHub.Settings.fromEnvironment(
+                Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_HUB_OFFLINE", "1"), tmp, true),
+            null);
     Path local = hub.resolve(HfSpec.parse("hf:someone/tiny-gemma"));
     try (ModelWeights w = HfFolderWeights.open(local)) {
       assertEquals(TinyModels.gemma3(), w.config());
@@ -57,18 +60,25 @@ class ModelSpecTest {
   @Test
   void opensAFolderAndNamesWhatIsWrongOtherwise() throws Exception {
     Path dir = tmp.resolve("m");
-    RandomModelWriter.write(TinyModels.gemma2(), dir, RandomModelWriter.Options.defaults(1), null, b -> {});
+    RandomModelWriter.write(
+        TinyModels.gemma2(), dir, RandomModelWriter.Options.defaults(1), null, b -> {});
     try (ModelWeights w = ModelSpec.open(dir.toString(), ModelSpec.OpenOptions.defaults())) {
       assertEquals(TinyModels.gemma2(), w.config());
     }
-    var e = assertThrows(WeightsException.class,
-        () -> ModelSpec.open(tmp.resolve("nope").toString(), ModelSpec.OpenOptions.defaults()));
+    var e =
+        assertThrows(
+            WeightsException.class,
+            () -> ModelSpec.open(tmp.resolve("nope").toString(), ModelSpec.OpenOptions.defaults()));
     assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("no such model folder"));
     Path file = Files.writeString(tmp.resolve("weights.bin"), "x");
-    e = assertThrows(WeightsException.class, () -> ModelSpec.open(file.toString(), ModelSpec.OpenOptions.defaults()));
+    e =
+        assertThrows(
+            WeightsException.class,
+            () -> ModelSpec.open(file.toString(), ModelSpec.OpenOptions.defaults()));
     assertTrue(e.getMessage().contains("not a model folder"), e.getMessage());
     Path tok = tmp.resolve("tok.json");
-    try (ModelWeights w = ModelSpec.open(dir.toString(), new ModelSpec.OpenOptions(tok, true, null))) {
+    try (ModelWeights w =
+        ModelSpec.open(dir.toString(), new ModelSpec.OpenOptions(tok, true, null))) {
       e = assertThrows(WeightsException.class, w::tokenizerJson);
       assertTrue(e.getMessage().contains("tok.json"));
     }

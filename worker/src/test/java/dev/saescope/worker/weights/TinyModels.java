@@ -24,25 +24,79 @@ public final class TinyModels {
   /** Gemma 2 shape family: dModel 8, 2 heads of 4, 1 kv head, MLP 16, vocab 32, 2 layers. */
   public static ModelConfig gemma2() {
     return new ModelConfig(
-        "gemma2", 32, 8, 16, 2, 2, 1, 4, 1e-6, 4, 50.0, 30.0, 3,
-        List.of(AttentionKind.SLIDING, AttentionKind.FULL), 10000.0, 10000.0, false, 64, 2, 1, 0);
+        "gemma2",
+        32,
+        8,
+        16,
+        2,
+        2,
+        1,
+        4,
+        1e-6,
+        4,
+        50.0,
+        30.0,
+        3,
+        List.of(AttentionKind.SLIDING, AttentionKind.FULL),
+        10000.0,
+        10000.0,
+        false,
+        64,
+        2,
+        1,
+        0);
   }
 
   /** Gemma 3 shape family with q/k norms, 3 layers, pattern 3. */
   public static ModelConfig gemma3() {
     return new ModelConfig(
-        "gemma3_text", 32, 8, 16, 3, 2, 1, 4, 1e-6, 4, 0.0, 0.0, 3,
+        "gemma3_text",
+        32,
+        8,
+        16,
+        3,
+        2,
+        1,
+        4,
+        1e-6,
+        4,
+        0.0,
+        0.0,
+        3,
         List.of(AttentionKind.SLIDING, AttentionKind.SLIDING, AttentionKind.FULL),
-        1_000_000.0, 10000.0, true, 64, 2, 1, 0);
+        1_000_000.0,
+        10000.0,
+        true,
+        64,
+        2,
+        1,
+        0);
   }
 
   /** {@code c} with another vocabulary size. */
   public static ModelConfig withVocab(ModelConfig c, int vocab) {
     return new ModelConfig(
-        c.architecture(), vocab, c.dModel(), c.dMlp(), c.nLayers(), c.nHeads(), c.nKvHeads(),
-        c.headDim(), c.rmsNormEps(), c.queryPreAttnScalar(), c.attnLogitSoftcap(),
-        c.finalLogitSoftcap(), c.slidingWindow(), c.layerKinds(), c.ropeThetaGlobal(),
-        c.ropeThetaLocal(), c.qkNorm(), c.maxPositions(), c.bosId(), c.eosId(), c.padId());
+        c.architecture(),
+        vocab,
+        c.dModel(),
+        c.dMlp(),
+        c.nLayers(),
+        c.nHeads(),
+        c.nKvHeads(),
+        c.headDim(),
+        c.rmsNormEps(),
+        c.queryPreAttnScalar(),
+        c.attnLogitSoftcap(),
+        c.finalLogitSoftcap(),
+        c.slidingWindow(),
+        c.layerKinds(),
+        c.ropeThetaGlobal(),
+        c.ropeThetaLocal(),
+        c.qkNorm(),
+        c.maxPositions(),
+        c.bosId(),
+        c.eosId(),
+        c.padId());
   }
 
   /** One raw tensor for {@link #writeSafetensors}. */
@@ -89,7 +143,8 @@ public final class TinyModels {
       offset += t.data().length;
     }
     byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-    ByteBuffer out = ByteBuffer.allocate((int) (8 + h.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out =
+        ByteBuffer.allocate((int) (8 + h.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(h.length).put(h);
     for (Raw t : tensors) {
       out.put(t.data());
@@ -118,13 +173,14 @@ public final class TinyModels {
   static void editConfig(Path dir, Map<String, Object> changes) throws IOException {
     Path f = dir.resolve("config.json");
     ObjectNode o = (ObjectNode) JSON.readTree(f.toFile());
-    changes.forEach((k, v) -> {
-      if (v == null) {
-        o.remove(k);
-      } else {
-        o.set(k, v instanceof JsonNode n ? n : JSON.valueToTree(v));
-      }
-    });
+    changes.forEach(
+        (k, v) -> {
+          if (v == null) {
+            o.remove(k);
+          } else {
+            o.set(k, v instanceof JsonNode n ? n : JSON.valueToTree(v));
+          }
+        });
     JSON.writeValue(f.toFile(), o);
   }
 }
