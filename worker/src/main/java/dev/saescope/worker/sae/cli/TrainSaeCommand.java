@@ -1,0 +1,177 @@
+package dev.saescope.worker.sae.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.saescope.common.progress.ProgressBar;
+import dev.saescope.worker.cli.ModelOptions;
+import dev.saescope.worker.model.GemmaModel;
+import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.Site;
+import dev.saescope.worker.sae.SaeParams;
+import dev.saescope.worker.sae.train.ModelActivationSource;
+import dev.saescope.worker.sae.train.TextCorpus;
+import dev.saescope.worker.sae.train.TopKTrainer;
+import dev.saescope.worker.sae.train.TrainConfig;
+import dev.saescope.worker.sae.train.TrainProgress;
+import dev.saescope.worker.tokenizer.GemmaTokenizer;
+import dev.saescope.worker.weights.ModelWeights;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code saescope train-sae}: trains a TopK SAE on a model's activations over a text corpus. */
+@Command(
+    name = "train-sae",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Trains a TopK SAE (Gao et al. 2024) on the activations of --model at --layer/--site over"
+          + " the text in --text, and writes it in the SAELens layout (cfg.json +"
+          + " sae_weights.safetensors) into --out, with a checkpoint in --out/checkpoint.",
+      "Running the same command again resumes from the checkpoint; the same seed and text give"
+          + " the same SAE."
+    })
+public final class TrainSaeCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec CommandSpec spec;
+
+  @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--layer", required = true, description = "Decoder layer (from 0).")
+  int layer;
+
+  @Option(names = "--site", defaultValue = "resid_post", description = "resid_pre, resid_post, mlp_out or attn_z (default ${DEFAULT-VALUE}).")
+  String site;
+
+  @Option(names = "--width", required = true, description = "Number of latents (d_sae).")
+  int width;
+
+  @Option(names = "--k", required = true, description = "Active latents per position.")
+  int k;
+
+  @Option(names = "--tokens", required = true, description = "Training tokens (BOS excluded).")
+  long tokens;
+
+  @Option(names = "--out", required = true, description = "Output folder (SAE + checkpoint).")
+  Path out;
+
+  @Option(names = "--text", required = true, split = ",", description = "Text files or folders; each non-blank line is a document.")
+  List<Path> text;
+
+  @Option(names = "--context", defaultValue = "128", description = "Tokens per sequence, BOS included (default ${DEFAULT-VALUE}).")
+  int context;
+
+  @Option(names = "--batch", defaultValue = "4096", description = "Tokens per optimiser step (default ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--lr", description = "Adam learning rate (default 2e-4 * sqrt(16384 / width), at least 2e-4).")
+  Double lr;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Initialisation and shuffling seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--checkpoint-every", defaultValue = "50", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--forward-seqs", defaultValue = "8", description = "Sequences per forward pass (default ${DEFAULT-VALUE}).")
+  int forwardSeqs;
+
+  @Option(names = "--json", description = "Print one JSON object with the result (path, layer, site, last fvu, ...).")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No progress output on stderr.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    HookPoint hook;
+    try {
+      hook = new HookPoint(layer, Site.parse(site));
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+    long t0 = System.nanoTime();
+    try {
+      TextCorpus corpus = TextCorpus.of(text);
+      GemmaModel model;
+      GemmaTokenizer tokenizer;
+      try (ModelWeights weights = modelOptions.open()) {
+        tokenizer = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
+        model = GemmaModel.load(weights);
+      }
+      try (model;
+          tokenizer) {
+        int dIn = hook.site().width(model.config());
+        TrainConfig base = TrainConfig.of(dIn, width, k, tokens, seed);
+        TrainConfig cfg =
+            base.withBatchSize(batch)
+                .withLr(lr != null ? lr : base.lr())
+                .withCheckpointEvery(checkpointEvery)
+                .withTarget(modelOptions.spec(), Optional.of(hook));
+        TrainProgress[] last = new TrainProgress[1];
+        SaeParams sae;
+        try (ProgressBar bar = ProgressBar.onStderr("tokens", tokens, quiet);
+            TopKTrainer trainer = TopKTrainer.open(cfg, out);
+            ModelActivationSource source =
+                new ModelActivationSource(model, tokenizer, corpus, hook, context, forwardSeqs, Math.max(batch * 4, 4096), seed)) {
+          bar.advance(trainer.tokens());
+          sae =
+              trainer.train(
+                  source,
+                  p -> {
+                    bar.advance(p.tokens() - bar.count());
+                    last[0] = p;
+                    if (!quiet && (p.step() % 10 == 0)) {
+                      err.printf(Locale.ROOT, "%nstep %d: loss %.4f fvu %.4f dead %.3f l0 %.1f%n", p.step(), p.loss(), p.fvu(), p.deadFraction(), p.l0());
+                      err.flush();
+                    }
+                  });
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        PrintWriter o = spec.commandLine().getOut();
+        if (json) {
+          ObjectNode j = JSON.createObjectNode();
+          j.put("path", out.toAbsolutePath().toString());
+          j.put("layer", layer);
+          j.put("site", hook.site().key());
+          j.put("width", width);
+          j.put("k", k);
+          j.put("tokens", last[0] == null ? 0 : last[0].tokens());
+          j.put("fvu", last[0] == null ? Double.NaN : last[0].fvu());
+          j.put("dead_fraction", last[0] == null ? Double.NaN : last[0].deadFraction());
+          j.put("hash", sae.meta().hash());
+          j.put("seconds", seconds);
+          o.println(j);
+        } else {
+          o.printf(Locale.ROOT, "trained %s into %s in %.0f s%n", sae.meta().describe(), out, seconds);
+          if (last[0] != null) {
+            o.printf(Locale.ROOT, "last step: fvu %.4f, dead %.3f, l0 %.1f%n", last[0].fvu(), last[0].deadFraction(), last[0].l0());
+          }
+        }
+        o.flush();
+      }
+      return 0;
+    } catch (IOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    } catch (UncheckedIOException e) {
+      err.println("error: " + e.getCause().getMessage());
+      return 1;
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+  }
+}
