@@ -23,7 +23,6 @@ import picocli.CommandLine.Command;
       dev.saescope.worker.cli.BenchCommand.class,
       dev.saescope.worker.sae.cli.SaeEncodeCommand.class,
       dev.saescope.worker.sae.cli.TrainSaeCommand.class,
-      dev.saescope.worker.sae.cli.TrainSaeCommand.class,
     },
     footer = {
       "",
