@@ -117,6 +117,16 @@ class HfGoldenTest {
 
   /** Compares the real (non-padding) positions of a golden [batch, seq, width] tensor. */
   static void check(String what, HostTensor golden, List<Rows> ours) {
+    check(what, golden, ours, RELATIVE_TOLERANCE, false);
+  }
+
+  /**
+   * As {@link #check(String, HostTensor, List)} with a given tolerance. {@code byRow}: the golden
+   * holds the same chosen positions as our rows, row by row ([batch, P, width]), instead of every
+   * position ([batch, seq, width]).
+   */
+  static void check(
+      String what, HostTensor golden, List<Rows> ours, double relativeTolerance, boolean byRow) {
     long[] shape = golden.shape();
     int seq = (int) shape[1];
     int width = (int) shape[2];
@@ -128,7 +138,7 @@ class HfGoldenTest {
       Rows r = ours.get(b);
       assertEquals(width, r.width(), what + " width");
       for (int i = 0; i < r.count(); i++) {
-        int p = r.positions()[i];
+        int p = byRow ? i : r.positions()[i];
         for (int j = 0; j < width; j++) {
           double want = g.get((b * seq + p) * width + j);
           double got = r.get(i, j);
@@ -139,7 +149,7 @@ class HfGoldenTest {
         }
       }
     }
-    double tol = RELATIVE_TOLERANCE * Math.max(1, scale);
+    double tol = relativeTolerance * Math.max(1, scale);
     LOG.info(
         String.format(
             "%-28s max|golden| %8.4f  max abs diff %.2e (%.2e of max|golden|)  max rel diff %.2e  tol %.1e",
