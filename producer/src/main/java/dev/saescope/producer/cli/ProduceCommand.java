@@ -22,6 +22,7 @@ import dev.saescope.producer.run.ProduceException;
 import dev.saescope.producer.run.TaskStream;
 import dev.saescope.producer.template.Templates;
 import dev.saescope.producer.variant.DirectForm;
+import dev.saescope.producer.variant.EvasiveMention;
 import dev.saescope.producer.variant.TaskBuilder;
 import dev.saescope.producer.variant.TextFormat;
 import dev.saescope.producer.variant.VariantOptions;
@@ -110,6 +111,14 @@ public final class ProduceCommand implements Callable<Integer> {
   long limit;
 
   @Option(
+      names = "--per-relation",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "At most N items of each relation (0: no cap); with --order shuffled a balanced sample.")
+  long perRelation;
+
+  @Option(
       names = "--variants",
       split = ",",
       paramLabel = "VARIANT",
@@ -126,6 +135,15 @@ public final class ProduceCommand implements Callable<Integer> {
           "Direct variant forms: qa (question + gold object), pattern (a filled ParaRel pattern"
               + " standing alone) (default: ${DEFAULT-VALUE}).")
   List<String> directForms = new ArrayList<>();
+
+  @Option(
+      names = "--evasive-mention",
+      paramLabel = "MODE",
+      defaultValue = "random",
+      description =
+          "Whether evasive answers mention the subject: random (a seeded coin per family), both"
+              + " (one of each), with, without (default: ${DEFAULT-VALUE}).")
+  String evasiveMention;
 
   @Option(
       names = "--questions-per-item",
@@ -210,7 +228,8 @@ public final class ProduceCommand implements Callable<Integer> {
               dropObjectInSubject,
               limit,
               ItemOrder.fromCliName(order),
-              seed);
+              seed,
+              perRelation);
       builder =
           new TaskBuilder(templates, variantOptions(), runId(), seed, System::currentTimeMillis);
     } catch (IllegalArgumentException e) {
@@ -235,7 +254,12 @@ public final class ProduceCommand implements Callable<Integer> {
     variants.forEach(v -> vs.add(Variant.fromWireName(v)));
     EnumSet<DirectForm> forms = EnumSet.noneOf(DirectForm.class);
     directForms.forEach(f -> forms.add(DirectForm.fromCliName(f)));
-    return new VariantOptions(vs, forms, questionsPerItem, TextFormat.parse(format));
+    return new VariantOptions(
+        vs,
+        forms,
+        questionsPerItem,
+        TextFormat.parse(format),
+        EvasiveMention.fromCliName(evasiveMention));
   }
 
   private String runId() {

@@ -12,15 +12,31 @@ import java.util.Set;
  * @param limit at most this many items (after the other filters and the order); 0 for no limit
  * @param order order of a dataset read whole
  * @param seed seed of the shuffled order
+ * @param perRelation at most this many items of each relation, the first in {@code order}; 0 for no
+ *     cap. With the shuffled order this gives a balanced sample of the relations.
  */
 public record ItemFilter(
-    Set<String> relations, boolean dropObjectInSubject, long limit, ItemOrder order, long seed) {
+    Set<String> relations,
+    boolean dropObjectInSubject,
+    long limit,
+    ItemOrder order,
+    long seed,
+    long perRelation) {
   public ItemFilter {
+    if (perRelation < 0) {
+      throw new IllegalArgumentException("--per-relation must be >= 0, got " + perRelation);
+    }
     relations = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(relations));
     Objects.requireNonNull(order, "order");
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
     }
+  }
+
+  /** A filter without a per-relation cap. */
+  public ItemFilter(
+      Set<String> relations, boolean dropObjectInSubject, long limit, ItemOrder order, long seed) {
+    this(relations, dropObjectInSubject, limit, order, seed, 0);
   }
 
   /** Everything, in dataset order. */

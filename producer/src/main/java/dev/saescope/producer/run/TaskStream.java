@@ -42,6 +42,7 @@ public final class TaskStream {
   // Stream:
   private final JsonlItemStream stream;
   private final Map<String, LinkedHashSet<String>> seenObjects = new LinkedHashMap<>();
+  private final Map<String, Long> streamedPerRelation = new LinkedHashMap<>();
 
   private long items;
   private long tasks;
@@ -128,6 +129,16 @@ public final class TaskStream {
     }
     if (filter.order() == ItemOrder.SHUFFLED) {
       shuffle(selection, new SplittableRandom(Seeds.of(filter.seed(), "item-order")));
+    }
+    if (filter.perRelation() > 0) {
+      Map<String, Integer> taken = new LinkedHashMap<>();
+      List<Item> capped = new ArrayList<>();
+      for (Item item : selection) {
+        if (taken.merge(item.relation(), 1, Integer::sum) <= filter.perRelation()) {
+          capped.add(item);
+        }
+      }
+      selection = capped;
     }
     if (filter.limit() > 0 && selection.size() > filter.limit()) {
       selection = new ArrayList<>(selection.subList(0, (int) filter.limit()));
@@ -227,6 +238,10 @@ public final class TaskStream {
       }
       if (filter.dropObjectInSubject() && item.objectInSubject()) {
         droppedObjectInSubject++;
+        continue;
+      }
+      if (filter.perRelation() > 0
+          && streamedPerRelation.merge(item.relation(), 1L, Long::sum) > filter.perRelation()) {
         continue;
       }
       try {

@@ -223,16 +223,25 @@ public final class TaskBuilder {
       return out;
     }
     for (EvasiveFamily f : EvasiveFamily.values()) {
-      SplittableRandom r = rng(item, "evasive/" + f.wireName());
       Templates.Evasive ev = templates.evasive().get(f);
-      boolean mention = r.nextBoolean();
-      List<String> pool = mention ? ev.withSubject() : ev.withoutSubject();
-      int i = r.nextInt(pool.size());
-      out.add(
-          new EvasiveChoice(
-              f.wireName(),
-              "e:" + f.wireName() + "/" + (mention ? "s" : "n") + "/" + i,
-              Templates.fill(pool.get(i), item.subject())));
+      List<Boolean> kinds =
+          switch (options.evasiveMention()) {
+            case RANDOM -> List.of(rng(item, "evasive/" + f.wireName()).nextBoolean());
+            case BOTH -> List.of(true, false);
+            case WITH -> List.of(true);
+            case WITHOUT -> List.of(false);
+          };
+      for (boolean mention : kinds) {
+        // Separate generators per kind: BOTH picks the same templates as WITH and WITHOUT do.
+        SplittableRandom pickR = rng(item, "evasive/" + f.wireName() + (mention ? "/s" : "/n"));
+        List<String> pool = mention ? ev.withSubject() : ev.withoutSubject();
+        int i = pickR.nextInt(pool.size());
+        out.add(
+            new EvasiveChoice(
+                f.wireName(),
+                "e:" + f.wireName() + "/" + (mention ? "s" : "n") + "/" + i,
+                Templates.fill(pool.get(i), item.subject())));
+      }
     }
     return out;
   }

@@ -13,11 +13,17 @@ import java.util.Set;
  * @param questionsPerItem how many of the relation's question templates to use per item (each gets
  *     its own direct, evasive and counterfactual tasks); capped at the number there are
  * @param format how question and answer become the text
+ * @param evasiveMention whether evasive answers mention the subject
  */
 public record VariantOptions(
-    Set<Variant> variants, Set<DirectForm> directForms, int questionsPerItem, TextFormat format) {
+    Set<Variant> variants,
+    Set<DirectForm> directForms,
+    int questionsPerItem,
+    TextFormat format,
+    EvasiveMention evasiveMention) {
   public VariantOptions {
     Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(evasiveMention, "evasiveMention");
     if (variants.isEmpty()) {
       throw new IllegalArgumentException("no variant selected");
     }
@@ -30,6 +36,12 @@ public record VariantOptions(
     }
     variants = Set.copyOf(EnumSet.copyOf(variants));
     directForms = directForms.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(directForms));
+  }
+
+  /** Options with evasive answers mentioning the subject half the time. */
+  public VariantOptions(
+      Set<Variant> variants, Set<DirectForm> directForms, int questionsPerItem, TextFormat format) {
+    this(variants, directForms, questionsPerItem, format, EvasiveMention.RANDOM);
   }
 
   /** Every variant, short direct answers, one question per item, the base format. */

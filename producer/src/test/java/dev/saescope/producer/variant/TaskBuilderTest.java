@@ -156,6 +156,44 @@ class TaskBuilderTest {
   }
 
   @Test
+  void evasiveMentionBothGivesOneOfEachKindConsistentWithWithAndWithout() throws Exception {
+    Item item = kn.items().get(77);
+    Map<EvasiveMention, List<String>> ids = new HashMap<>();
+    for (EvasiveMention m : EvasiveMention.values()) {
+      VariantOptions o =
+          new VariantOptions(EnumSet.of(Variant.EVASIVE), Set.of(), 1, TextFormat.BASE, m);
+      ids.put(
+          m,
+          new TaskBuilder(T, o, "r", 2, () -> 0)
+              .build(item, List.of(), List.of()).stream().map(Task::templateId).toList());
+    }
+    assertEquals(12, ids.get(EvasiveMention.BOTH).size());
+    assertEquals(6, ids.get(EvasiveMention.RANDOM).size());
+    assertTrue(ids.get(EvasiveMention.WITH).stream().allMatch(t -> t.contains("/s/")));
+    assertTrue(ids.get(EvasiveMention.WITHOUT).stream().allMatch(t -> t.contains("/n/")));
+    Set<String> union = new HashSet<>(ids.get(EvasiveMention.WITH));
+    union.addAll(ids.get(EvasiveMention.WITHOUT));
+    assertEquals(union, new HashSet<>(ids.get(EvasiveMention.BOTH)));
+    assertTrue(union.containsAll(ids.get(EvasiveMention.RANDOM)));
+  }
+
+  @Test
+  void perRelationCapGivesABalancedSample() throws Exception {
+    List<Task> tasks =
+        all(
+            kn,
+            new VariantOptions(
+                EnumSet.of(Variant.DIRECT), EnumSet.of(DirectForm.QA), 1, TextFormat.BASE),
+            new ItemFilter(Set.of(), false, 0, ItemOrder.SHUFFLED, 3, 4),
+            "r",
+            3);
+    Map<String, Long> perRelation =
+        tasks.stream().collect(Collectors.groupingBy(Task::relation, Collectors.counting()));
+    assertEquals(34, perRelation.size());
+    perRelation.forEach((r, n) -> assertEquals(4L, n, r));
+  }
+
+  @Test
   void severalQuestionsPerItemShareTheEvasiveAndCounterfactualChoices() throws Exception {
     VariantOptions opts =
         new VariantOptions(
