@@ -39,7 +39,6 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -310,7 +309,7 @@ public final class ProduceCommand implements Callable<Integer> {
       err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
       return EXIT_BAD_INPUT;
     }
-    err.println(summary("dry run", tasks, byVariant, bytes, "JSON bytes", start));
+    err.println(RunSummary.format("dry run", tasks, byVariant, bytes, "JSON bytes", start));
     return 0;
   }
 
@@ -356,7 +355,7 @@ public final class ProduceCommand implements Callable<Integer> {
         return EXIT_BAD_INPUT;
       }
       out.println(
-          summary(
+          RunSummary.format(
               "published to " + publisher.topic() + " at " + settings.bootstrapServers(),
               tasks,
               byVariant,
@@ -375,42 +374,5 @@ public final class ProduceCommand implements Callable<Integer> {
       err.println("produce: " + e.getMessage());
       return EXIT_KAFKA;
     }
-  }
-
-  private static String summary(
-      String what,
-      TaskStream tasks,
-      Map<Variant, Long> byVariant,
-      long bytes,
-      String bytesLabel,
-      long startNanos) {
-    double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
-    StringBuilder sb = new StringBuilder();
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "%s: %d tasks from %d items, %d %s, %.1f s, %.0f tasks/s",
-            what,
-            tasks.tasks(),
-            tasks.items(),
-            bytes,
-            bytesLabel,
-            seconds,
-            tasks.tasks() / seconds));
-    sb.append("\n  by variant:");
-    for (Variant v : Variant.values()) {
-      sb.append(' ').append(v.wireName()).append('=').append(byVariant.getOrDefault(v, 0L));
-    }
-    if (tasks.droppedObjectInSubject() > 0) {
-      sb.append("\n  dropped as object-in-subject: ").append(tasks.droppedObjectInSubject());
-    }
-    if (tasks.skippedLines() > 0 || tasks.skippedItems() > 0) {
-      sb.append("\n  skipped: ")
-          .append(tasks.skippedLines())
-          .append(" lines, ")
-          .append(tasks.skippedItems())
-          .append(" items");
-    }
-    return sb.toString();
   }
 }
