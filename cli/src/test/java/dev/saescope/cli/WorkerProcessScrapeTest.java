@@ -1,0 +1,150 @@
+package dev.saescope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.common.testing.EmbeddedKafkaExtension;
+import dev.saescope.worker.hub.KnownModel;
+import dev.saescope.worker.hub.SaescopeHome;
+import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.ModelConfig;
+import dev.saescope.worker.model.ModelConfig.AttentionKind;
+import dev.saescope.worker.model.Site;
+import dev.saescope.worker.sae.Activation;
+import dev.saescope.worker.sae.SaeParams;
+import dev.saescope.worker.sae.io.SaeLensWriter;
+import dev.saescope.worker.weights.RandomModelWriter;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard against a real {@code saescope worker} process: its {@code /metrics} over HTTP,
+ * with everything the command registers (model and SAE load timers, Kafka client meters as the
+ * worker binds them) and nothing the test added. The model is a two-layer random Gemma 3-style
+ * model with the real Gemma 3 vocabulary (the tokenizer must be provisioned, else the test is
+ * skipped) and a random TopK SAE: real files, loaded by the code users run.
+ */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class WorkerProcessScrapeTest {
+  @TempDir Path dir;
+
+  @Test
+  void everyDashboardQueryNamesAMetricOfARunningWorker(KafkaSettings kafka) throws Exception {
+    Path tokenizer = KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
+    assumeTrue(Files.isRegularFile(tokenizer), "the Gemma 3 tokenizer is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
+    Path model = dir.resolve("model");
+    RandomModelWriter.write(tinyConfig(), model, RandomModelWriter.Options.defaults(7), tokenizer, bytes -> {});
+    Path sae = dir.resolve("sae");
+    SaeLensWriter.save(randomSae(), sae);
+    int port = freePort();
+    Path log = dir.resolve("worker.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(
+        // A small initial heap makes the model load collect at least once, so jvm_gc_pause exists.
+        java, "-Xms32m", "-Xmx768m", "-Dai.djl.offline=true", "--enable-native-access=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker",
+        "--model", model.toString(),
+        "--sae", sae.toString(),
+        "--layers", "all",
+        "--worker-id", "scrape-test",
+        "--group", "scrape-test",
+        "--metrics-port", String.valueOf(port),
+        "--bootstrap-servers", kafka.bootstrapServers(),
+        "--topic-prefix", kafka.topics().prefix()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      String text = scrapeWhenReady(p, port, log, Duration.ofSeconds(120));
+      PrometheusText scrape = PrometheusText.parse(text, "http://127.0.0.1:" + port + "/metrics");
+      List<String> problems = DashboardContract.violations(DashboardContract.read(MonitoringContractTest.dashboardFile()), scrape, n -> false);
+      assertTrue(problems.isEmpty(), "dashboard vs. a running worker's /metrics:\n  " + String.join("\n  ", problems));
+    } finally {
+      p.destroy(); // SIGTERM: the worker's shutdown hook stops the loop
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /**
+   * {@code /metrics} once the worker has bound its Kafka clients and recorded a GC pause; fails
+   * with the worker's log if it exits or does not get there in time.
+   */
+  private static String scrapeWhenReady(Process p, int port, Path log, Duration timeout) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        fail("the worker exited with " + p.exitValue() + " before serving its metrics; log:\n" + tail(log));
+      }
+      try {
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        last = r.body();
+        if (r.statusCode() == 200
+            && last.contains("kafka_consumer_fetch_manager_records_lag_max")
+            && last.contains("jvm_gc_pause_seconds_count")) {
+          return last;
+        }
+      } catch (ConnectException e) {
+        // not listening yet: the model is still loading
+      }
+      Thread.sleep(500);
+    }
+    return fail("no Kafka consumer meters or GC pause in the worker's /metrics within " + timeout.toSeconds()
+        + " s (scrape has " + last.lines().filter(l -> !l.startsWith("#")).count() + " samples); log:\n" + tail(log));
+  }
+
+  private static String tail(Path log) throws IOException {
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Two layers, Gemma 3's 262144-token vocabulary, width 64 (as the worker tests' TinyWorld). */
+  private static ModelConfig tinyConfig() {
+    return new ModelConfig(
+        "gemma3_text", 262144, 64, 128, 2, 2, 1, 16, 1e-6, 16, 0, 0, 8,
+        List.of(AttentionKind.SLIDING, AttentionKind.FULL), 1_000_000, 10_000, true, 32768, 2, 1, 0);
+  }
+
+  private static SaeParams randomSae() {
+    Random r = new Random(11);
+    int dIn = 64;
+    int dSae = 256;
+    return SaeParams.of(
+        "tiny", Optional.of(new HookPoint(1, Site.RESID_POST)), dIn, dSae, new Activation.TopK(8), false, "random tiny SAE",
+        gaussian(r, dIn * dSae, 0.2f), gaussian(r, dSae, 0.01f), gaussian(r, dSae * dIn, 0.2f), gaussian(r, dIn, 0.01f), null);
+  }
+
+  private static float[] gaussian(Random r, int n, float std) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) r.nextGaussian() * std;
+    }
+    return out;
+  }
+}
