@@ -1,6 +1,7 @@
 package dev.saescope.worker.sae.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.common.progress.ProgressBar;
 import dev.saescope.worker.cli.ModelOptions;
@@ -9,6 +10,7 @@ import dev.saescope.worker.model.HookPoint;
 import dev.saescope.worker.model.Site;
 import dev.saescope.worker.sae.SaeParams;
 import dev.saescope.worker.sae.train.ModelActivationSource;
+import dev.saescope.worker.sae.train.MultiTrainer;
 import dev.saescope.worker.sae.train.TextCorpus;
 import dev.saescope.worker.sae.train.TopKTrainer;
 import dev.saescope.worker.sae.train.TrainConfig;
@@ -19,7 +21,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -47,8 +52,12 @@ public final class TrainSaeCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--layer", required = true, description = "Decoder layer (from 0).")
-  int layer;
+  @Option(
+      names = "--layer",
+      required = true,
+      split = ",",
+      description = "Decoder layer (from 0); several (e.g. 3,9,15) train one SAE each in lockstep on shared forward passes, into --out/layer_L_SITE.")
+  List<Integer> layers;
 
   @Option(names = "--site", defaultValue = "resid_post", description = "resid_pre, resid_post, mlp_out or attn_z (default ${DEFAULT-VALUE}).")
   String site;
@@ -62,7 +71,7 @@ public final class TrainSaeCommand implements Callable<Integer> {
   @Option(names = "--tokens", required = true, description = "Training tokens (BOS excluded).")
   long tokens;
 
-  @Option(names = "--out", required = true, description = "Output folder (SAE + checkpoint).")
+  @Option(names = "--out", required = true, description = "Output folder (SAE + checkpoint), or their parent with several layers.")
   Path out;
 
   @Option(names = "--text", required = true, split = ",", description = "Text files or folders; each non-blank line is a document.")
@@ -95,14 +104,18 @@ public final class TrainSaeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    HookPoint hook;
+    List<HookPoint> hooks = new ArrayList<>();
     try {
-      hook = new HookPoint(layer, Site.parse(site));
+      Site s = Site.parse(site);
+      for (int l : layers) {
+        hooks.add(new HookPoint(l, s));
+      }
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
     }
     long t0 = System.nanoTime();
+    List<TopKTrainer> trainers = new ArrayList<>();
     try {
       TextCorpus corpus = TextCorpus.of(text);
       GemmaModel model;
@@ -113,28 +126,39 @@ public final class TrainSaeCommand implements Callable<Integer> {
       }
       try (model;
           tokenizer) {
-        int dIn = hook.site().width(model.config());
-        TrainConfig base = TrainConfig.of(dIn, width, k, tokens, seed);
-        TrainConfig cfg =
-            base.withBatchSize(batch)
-                .withLr(lr != null ? lr : base.lr())
-                .withCheckpointEvery(checkpointEvery)
-                .withTarget(modelOptions.spec(), Optional.of(hook));
-        TrainProgress[] last = new TrainProgress[1];
-        SaeParams sae;
-        try (ProgressBar bar = ProgressBar.onStderr("tokens", tokens, quiet);
-            TopKTrainer trainer = TopKTrainer.open(cfg, out);
+        List<Path> dirs = new ArrayList<>();
+        for (HookPoint h : hooks) {
+          int dIn = h.site().width(model.config());
+          TrainConfig base = TrainConfig.of(dIn, width, k, tokens, seed);
+          TrainConfig cfg =
+              base.withBatchSize(batch)
+                  .withLr(lr != null ? lr : base.lr())
+                  .withCheckpointEvery(checkpointEvery)
+                  .withTarget(modelOptions.spec(), Optional.of(h));
+          Path dir = hooks.size() == 1 ? out : out.resolve("layer_" + h.layer() + "_" + h.site().key());
+          dirs.add(dir);
+          trainers.add(TopKTrainer.open(cfg, dir));
+        }
+        Map<HookPoint, TrainProgress> last = new LinkedHashMap<>();
+        List<SaeParams> saes;
+        try (ProgressBar bar = ProgressBar.onStderr("tokens x " + hooks.size() + " SAEs", tokens * hooks.size(), quiet);
             ModelActivationSource source =
-                new ModelActivationSource(model, tokenizer, corpus, hook, context, forwardSeqs, Math.max(batch * 4, 4096), seed)) {
-          bar.advance(trainer.tokens());
-          sae =
-              trainer.train(
+                new ModelActivationSource(model, doc -> withoutBos(tokenizer, doc), tokenizer.bosId(), corpus, hooks, context, forwardSeqs, Math.max(batch * 4, 4096), seed)) {
+          Map<HookPoint, Long> seen = new LinkedHashMap<>();
+          for (int i = 0; i < hooks.size(); i++) {
+            seen.put(hooks.get(i), trainers.get(i).tokens());
+            bar.advance(trainers.get(i).tokens());
+          }
+          saes =
+              MultiTrainer.train(
+                  trainers,
+                  hooks,
                   source,
-                  p -> {
-                    bar.advance(p.tokens() - bar.count());
-                    last[0] = p;
-                    if (!quiet && (p.step() % 10 == 0)) {
-                      err.printf(Locale.ROOT, "%nstep %d: loss %.4f fvu %.4f dead %.3f l0 %.1f%n", p.step(), p.loss(), p.fvu(), p.deadFraction(), p.l0());
+                  (h, p) -> {
+                    last.put(h, p);
+                    bar.advance(p.tokens() - seen.put(h, p.tokens()));
+                    if (!quiet && p.step() % 10 == 0) {
+                      err.printf(Locale.ROOT, "%n%s step %d: loss %.4f fvu %.4f dead %.3f l0 %.1f%n", h, p.step(), p.loss(), p.fvu(), p.deadFraction(), p.l0());
                       err.flush();
                     }
                   });
@@ -142,23 +166,34 @@ public final class TrainSaeCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
-          ObjectNode j = JSON.createObjectNode();
-          j.put("path", out.toAbsolutePath().toString());
-          j.put("layer", layer);
-          j.put("site", hook.site().key());
-          j.put("width", width);
-          j.put("k", k);
-          j.put("tokens", last[0] == null ? 0 : last[0].tokens());
-          j.put("fvu", last[0] == null ? Double.NaN : last[0].fvu());
-          j.put("dead_fraction", last[0] == null ? Double.NaN : last[0].deadFraction());
-          j.put("hash", sae.meta().hash());
-          j.put("seconds", seconds);
-          o.println(j);
-        } else {
-          o.printf(Locale.ROOT, "trained %s into %s in %.0f s%n", sae.meta().describe(), out, seconds);
-          if (last[0] != null) {
-            o.printf(Locale.ROOT, "last step: fvu %.4f, dead %.3f, l0 %.1f%n", last[0].fvu(), last[0].deadFraction(), last[0].l0());
+          ArrayNode arr = JSON.createArrayNode();
+          for (int i = 0; i < hooks.size(); i++) {
+            HookPoint h = hooks.get(i);
+            TrainProgress p = last.get(h);
+            ObjectNode j = arr.addObject();
+            j.put("path", dirs.get(i).toAbsolutePath().toString());
+            j.put("layer", h.layer());
+            j.put("site", h.site().key());
+            j.put("width", width);
+            j.put("k", k);
+            j.put("tokens", trainers.get(i).tokens());
+            j.put("fvu_last_batch", p == null ? Double.NaN : p.fvu());
+            j.put("dead_fraction", p == null ? Double.NaN : p.deadFraction());
+            j.put("hash", saes.get(i).meta().hash());
+            j.put("seconds", seconds);
           }
+          o.println(arr);
+        } else {
+          for (int i = 0; i < hooks.size(); i++) {
+            TrainProgress p = last.get(hooks.get(i));
+            o.printf(
+                Locale.ROOT,
+                "%s -> %s%s%n",
+                saes.get(i).meta().describe(),
+                dirs.get(i),
+                p == null ? "" : String.format(Locale.ROOT, " (last batch: fvu %.4f, dead %.3f, l0 %.1f)", p.fvu(), p.deadFraction(), p.l0()));
+          }
+          o.printf(Locale.ROOT, "%d SAE(s) in %.0f s%n", hooks.size(), seconds);
         }
         o.flush();
       }
@@ -172,6 +207,14 @@ public final class TrainSaeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
+    } finally {
+      trainers.forEach(TopKTrainer::close);
     }
+  }
+
+  /** The tokenizer puts one BOS at position 0; the source adds its own per sequence. */
+  private static int[] withoutBos(GemmaTokenizer tokenizer, String text) {
+    int[] ids = tokenizer.encode(text).ids();
+    return java.util.Arrays.copyOfRange(ids, 1, ids.length);
   }
 }

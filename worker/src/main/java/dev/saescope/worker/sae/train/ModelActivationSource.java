@@ -4,72 +4,119 @@ import dev.saescope.worker.model.CaptureSpec;
 import dev.saescope.worker.model.ForwardResult;
 import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.Positions;
 import dev.saescope.worker.model.Rows;
-import dev.saescope.worker.tokenizer.GemmaTokenizer;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
- * Activations of a model at one hook over a text corpus: documents are tokenized and concatenated
- * into one stream, cut into sequences of {@code context} tokens that each start with BOS, run
- * through the model a few sequences at a time, and the non-BOS rows (Gemma Scope excludes BOS)
- * are shuffled within a mixing buffer of about {@code mixRows} rows with a seeded generator, so
- * that a step does not see one sequence's correlated positions together. The corpus is cycled
- * when exhausted. Deterministic for a given corpus, model and seed.
+ * Activations of a model at one or more hooks over a text corpus. Documents are tokenized
+ * ({@code tokenize} returns ids without BOS) and
+ * concatenated into one stream, cut into sequences of {@code context} tokens that each start with
+ * BOS, and run through the model a few sequences at a time, capturing every hook in the same pass
+ * (so SAEs for several layers cost one forward stream). Non-BOS rows (Gemma Scope excludes BOS)
+ * are shuffled within a mixing buffer of about {@code mixRows} rows with a seeded generator, the
+ * same permutation for every hook, so a step does not see one sequence's correlated positions
+ * together. The corpus is cycled when exhausted. Deterministic for a given corpus, model and seed.
+ *
+ * <p>With several hooks, read the {@link #view}s in lockstep (the same number of rows from each
+ * between refills), as {@link MultiTrainer} does; a view that runs ahead makes the others buffer.
  */
 public final class ModelActivationSource implements ActivationSource {
   private final GemmaModel model;
-  private final GemmaTokenizer tokenizer;
+  private final Function<String, int[]> tokenize;
+  private final int bosId;
   private final Iterable<String> corpus;
-  private final HookPoint hook;
+  private final List<HookPoint> hooks;
   private final int context;
   private final int sequencesPerForward;
   private final int mixRows;
   private final SplittableRandom rnd;
-  private final int width;
+  private final Map<HookPoint, View> views = new LinkedHashMap<>();
   private Iterator<String> docs;
   private int[] stream = new int[0]; // pending token ids (no BOS)
   private int streamPos;
-  private float[] buffer = new float[0];
-  private int bufferRows;
-  private int bufferPos;
   private long forwardTokens;
   private int epochs;
 
   public ModelActivationSource(
       GemmaModel model,
-      GemmaTokenizer tokenizer,
+      Function<String, int[]> tokenize,
+      int bosId,
       Iterable<String> corpus,
-      HookPoint hook,
+      List<HookPoint> hooks,
       int context,
       int sequencesPerForward,
       int mixRows,
       long seed) {
-    if (context < 2 || sequencesPerForward < 1 || mixRows < 1) {
-      throw new IllegalArgumentException("need context >= 2, sequences per forward >= 1, mix rows >= 1");
+    if (context < 2 || sequencesPerForward < 1 || mixRows < 1 || hooks.isEmpty()) {
+      throw new IllegalArgumentException("need a hook, context >= 2, sequences per forward >= 1, mix rows >= 1");
     }
-    if (hook.layer() >= model.config().nLayers()) {
-      throw new IllegalArgumentException(
-          "layer " + hook.layer() + " does not exist: the model has " + model.config().nLayers() + " layers");
+    for (HookPoint h : hooks) {
+      if (h.layer() >= model.config().nLayers()) {
+        throw new IllegalArgumentException(
+            "layer " + h.layer() + " does not exist: the model has " + model.config().nLayers() + " layers");
+      }
     }
     this.model = model;
-    this.tokenizer = tokenizer;
+    this.tokenize = tokenize;
+    this.bosId = bosId;
     this.corpus = corpus;
-    this.hook = hook;
+    this.hooks = List.copyOf(new TreeSet<>(hooks));
     this.context = context;
     this.sequencesPerForward = sequencesPerForward;
     this.mixRows = mixRows;
     this.rnd = new SplittableRandom(seed);
-    this.width = hook.site().width(model.config());
+    for (HookPoint h : this.hooks) {
+      views.put(h, new View(h, h.site().width(model.config())));
+    }
     this.docs = corpus.iterator();
   }
 
+  /** The activations at one hook. */
+  public ActivationSource view(HookPoint hook) {
+    View v = views.get(hook);
+    if (v == null) {
+      throw new IllegalArgumentException(hook + " is not captured by this source; captured: " + hooks);
+    }
+    return v;
+  }
+
+  /** With a single hook, the source itself reads it. */
   @Override
   public int dIn() {
-    return width;
+    return single().dIn();
+  }
+
+  @Override
+  public int next(float[] into, int rows) throws IOException {
+    return single().next(into, rows);
+  }
+
+  /** Advances every hook by {@code rows} rows (resuming several SAEs trained in lockstep). */
+  @Override
+  public void skip(long rows) throws IOException {
+    for (View v : views.values()) {
+      v.skipPending = rows;
+    }
+    for (View v : views.values()) {
+      v.drainSkip();
+    }
+  }
+
+  private View single() {
+    if (views.size() != 1) {
+      throw new IllegalStateException("this source captures " + hooks + ": read it through view(hook)");
+    }
+    return views.values().iterator().next();
   }
 
   /** Tokens run through the model so far (BOS included). */
@@ -82,73 +129,136 @@ public final class ModelActivationSource implements ActivationSource {
     return epochs;
   }
 
-  @Override
-  public int next(float[] into, int rows) throws IOException {
-    if (bufferPos == bufferRows) {
-      refill();
+  /** One hook's rows: unread rows of the current mixing buffer. */
+  private final class View implements ActivationSource {
+    final HookPoint hook;
+    final int width;
+    float[] buffer = new float[0];
+    int rows;
+    int pos;
+    long skipPending;
+
+    View(HookPoint hook, int width) {
+      this.hook = hook;
+      this.width = width;
     }
-    int n = Math.min(rows, bufferRows - bufferPos);
-    System.arraycopy(buffer, bufferPos * width, into, 0, n * width);
-    bufferPos += n;
-    return n;
+
+    @Override
+    public int dIn() {
+      return width;
+    }
+
+    @Override
+    public int next(float[] into, int want) throws IOException {
+      drainSkip();
+      if (pos == rows) {
+        refill();
+      }
+      int n = Math.min(want, rows - pos);
+      System.arraycopy(buffer, pos * width, into, 0, n * width);
+      pos += n;
+      return n;
+    }
+
+    /** Discards pending skipped rows, refilling (for every hook) as needed. */
+    void drainSkip() throws IOException {
+      while (skipPending > 0) {
+        if (pos == rows) {
+          refill();
+        }
+        int n = (int) Math.min(skipPending, rows - pos);
+        pos += n;
+        skipPending -= n;
+      }
+    }
+
+    @Override
+    public void skip(long n) throws IOException {
+      skipPending += n;
+      drainSkip();
+    }
+
+    void append(float[] more, int moreRows) {
+      int left = rows - pos;
+      float[] b = new float[(left + moreRows) * width];
+      System.arraycopy(buffer, pos * width, b, 0, left * width);
+      System.arraycopy(more, 0, b, left * width, moreRows * width);
+      buffer = b;
+      rows = left + moreRows;
+      pos = 0;
+    }
   }
 
+  /** Runs forward passes until about {@code mixRows} rows per hook, shuffles, appends to views. */
   private void refill() throws IOException {
-    List<float[]> parts = new ArrayList<>();
+    Map<HookPoint, List<float[]>> parts = new LinkedHashMap<>();
+    hooks.forEach(h -> parts.put(h, new ArrayList<>()));
     int rows = 0;
+    CaptureSpec spec = new CaptureSpec(new TreeSet<>(hooks), Positions.all(), Positions.none());
     while (rows < mixRows) {
       List<int[]> seqs = new ArrayList<>();
       for (int s = 0; s < sequencesPerForward; s++) {
         seqs.add(nextSequence());
       }
-      ForwardResult r = model.forward(seqs, CaptureSpec.of(List.of(hook.layer()), hook.site()));
+      ForwardResult r = model.forward(seqs, spec);
       for (int s = 0; s < seqs.size(); s++) {
-        Rows captured = r.capture(hook, s);
-        int[] pos = captured.positions();
-        int keep = 0;
-        for (int p : pos) {
-          keep += p == 0 ? 0 : 1;
+        for (HookPoint h : hooks) {
+          parts.get(h).add(withoutBos(r.capture(h, s)));
         }
-        float[] part = new float[keep * width];
-        int at = 0;
-        for (int i = 0; i < pos.length; i++) {
-          if (pos[i] != 0) { // BOS rows have norms far from the rest and are excluded
-            System.arraycopy(captured.values(), i * width, part, at * width, width);
-            at++;
-          }
-        }
-        parts.add(part);
-        rows += keep;
+        rows += seqs.get(s).length - 1;
         forwardTokens += seqs.get(s).length;
       }
     }
-    buffer = new float[rows * width];
-    int at = 0;
-    for (float[] p : parts) {
-      System.arraycopy(p, 0, buffer, at, p.length);
-      at += p.length;
+    int[] perm = permutation(rows);
+    for (HookPoint h : hooks) {
+      View v = views.get(h);
+      float[] all = new float[rows * v.width];
+      int at = 0;
+      for (float[] p : parts.get(h)) {
+        System.arraycopy(p, 0, all, at, p.length);
+        at += p.length;
+      }
+      float[] shuffled = new float[all.length];
+      for (int i = 0; i < rows; i++) {
+        System.arraycopy(all, perm[i] * v.width, shuffled, i * v.width, v.width);
+      }
+      v.append(shuffled, rows);
     }
-    shuffleRows(buffer, rows);
-    bufferRows = rows;
-    bufferPos = 0;
   }
 
-  private void shuffleRows(float[] b, int rows) {
-    float[] tmp = new float[width];
-    for (int i = rows - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      if (i != j) {
-        System.arraycopy(b, i * width, tmp, 0, width);
-        System.arraycopy(b, j * width, b, i * width, width);
-        System.arraycopy(tmp, 0, b, j * width, width);
+  /** Rows of positions 1..n-1: BOS activations have norms far from the rest. */
+  private static float[] withoutBos(Rows captured) {
+    int[] pos = captured.positions();
+    int w = captured.width();
+    float[] out = new float[(pos.length - 1) * w];
+    int at = 0;
+    for (int i = 0; i < pos.length; i++) {
+      if (pos[i] != 0) {
+        System.arraycopy(captured.values(), i * w, out, at * w, w);
+        at++;
       }
     }
+    return at * w == out.length ? out : Arrays.copyOf(out, at * w);
+  }
+
+  private int[] permutation(int n) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
   }
 
   /** BOS then the next {@code context - 1} tokens of the concatenated corpus. */
   private int[] nextSequence() throws IOException {
     int[] seq = new int[context];
-    seq[0] = tokenizer.bosId();
+    seq[0] = bosId;
     int filled = 1;
     boolean restarted = false;
     while (filled < context) {
@@ -162,10 +272,11 @@ public final class ModelActivationSource implements ActivationSource {
           restarted = true;
           continue;
         }
-        int[] ids = tokenizer.encode(docs.next()).ids();
-        stream = java.util.Arrays.copyOfRange(ids, 1, ids.length); // drop the document's own BOS
+        stream = tokenize.apply(docs.next());
         streamPos = 0;
-        restarted = false;
+        if (stream.length > 0) {
+          restarted = false;
+        }
         continue;
       }
       int n = Math.min(context - filled, stream.length - streamPos);

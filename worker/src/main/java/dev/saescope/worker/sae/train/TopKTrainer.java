@@ -52,6 +52,7 @@ public final class TopKTrainer implements AutoCloseable {
   float scale; // inputs are multiplied by this; 0 until the first batch sets it
   long step;
   long tokens;
+  private float[] buf; // [batchSize, dIn] staging for one step
 
   private TopKTrainer(TrainConfig cfg, Path outDir, NDManager manager) {
     this.cfg = cfg;
@@ -136,36 +137,64 @@ public final class TopKTrainer implements AutoCloseable {
 
   /**
    * Trains until the token budget or the end of the source, checkpointing on the way and at the
-   * end, then writes the SAE in the SAELens layout into {@code outDir} and returns it.
+   * end, then writes the SAE in the SAELens layout into {@code outDir} and returns it. On resume
+   * the source is first advanced past the tokens already trained on.
    */
   public SaeParams train(ActivationSource source, Consumer<TrainProgress> progress) throws IOException {
-    if (source.dIn() != cfg.dIn()) {
-      throw new IllegalArgumentException("activation source has width " + source.dIn() + " but the SAE reads d_in " + cfg.dIn());
-    }
+    requireWidth(source);
     if (tokens > 0) {
       source.skip(tokens);
     }
-    float[] buf = new float[cfg.batchSize() * cfg.dIn()];
-    while (tokens < cfg.totalTokens()) {
-      int want = (int) Math.min(cfg.batchSize(), cfg.totalTokens() - tokens);
-      int n = fill(source, buf, want);
-      if (n == 0) {
-        LOG.info("activation source ended after {} tokens", tokens);
-        break;
-      }
-      if (scale == 0) {
-        initialise(buf, n);
-      }
-      TrainProgress p = step(buf, n);
-      progress.accept(p);
-      if (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) {
-        TrainCheckpoint.save(this, outDir);
-      }
+    while (step(source, progress)) {
+      // one optimiser step per iteration
     }
+    return finish();
+  }
+
+  /**
+   * One optimiser step on the next batch of {@code source} (the source must already be past
+   * {@link #tokens()}); checkpoints when due. Lets a driver train several SAEs in lockstep on one
+   * stream of forward passes.
+   *
+   * @return false, without training, when the budget is reached or the source has ended
+   */
+  public boolean step(ActivationSource source, Consumer<TrainProgress> progress) throws IOException {
+    requireWidth(source);
+    if (tokens >= cfg.totalTokens()) {
+      return false;
+    }
+    if (buf == null) {
+      buf = new float[cfg.batchSize() * cfg.dIn()];
+    }
+    int want = (int) Math.min(cfg.batchSize(), cfg.totalTokens() - tokens);
+    int n = fill(source, buf, want);
+    if (n == 0) {
+      LOG.info("activation source ended after {} tokens", tokens);
+      return false;
+    }
+    if (scale == 0) {
+      initialise(buf, n);
+    }
+    TrainProgress p = step(buf, n);
+    progress.accept(p);
+    if (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) {
+      TrainCheckpoint.save(this, outDir);
+    }
+    return true;
+  }
+
+  /** Writes the final checkpoint and the SAE (SAELens layout) into the output folder. */
+  public SaeParams finish() throws IOException {
     TrainCheckpoint.save(this, outDir);
     SaeParams out = export();
     SaeLensWriter.save(out, outDir);
     return out;
+  }
+
+  private void requireWidth(ActivationSource source) {
+    if (source.dIn() != cfg.dIn()) {
+      throw new IllegalArgumentException("activation source has width " + source.dIn() + " but the SAE reads d_in " + cfg.dIn());
+    }
   }
 
   private int fill(ActivationSource source, float[] buf, int want) throws IOException {
