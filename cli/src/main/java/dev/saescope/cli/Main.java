@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       dev.saescope.worker.cli.BenchCommand.class,
       dev.saescope.worker.sae.cli.SaeEncodeCommand.class,
       dev.saescope.worker.sae.cli.TrainSaeCommand.class,
+      dev.saescope.worker.sae.cli.SaeEvalCommand.class,
     },
     footer = {
       "",

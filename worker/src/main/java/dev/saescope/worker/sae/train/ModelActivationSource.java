@@ -9,7 +9,6 @@ import dev.saescope.worker.model.Rows;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,20 +31,13 @@ import java.util.function.Function;
  */
 public final class ModelActivationSource implements ActivationSource {
   private final GemmaModel model;
-  private final Function<String, int[]> tokenize;
-  private final int bosId;
-  private final Iterable<String> corpus;
   private final List<HookPoint> hooks;
-  private final int context;
   private final int sequencesPerForward;
   private final int mixRows;
   private final SplittableRandom rnd;
   private final Map<HookPoint, View> views = new LinkedHashMap<>();
-  private Iterator<String> docs;
-  private int[] stream = new int[0]; // pending token ids (no BOS)
-  private int streamPos;
+  private final SequenceStream sequences;
   private long forwardTokens;
-  private int epochs;
 
   public ModelActivationSource(
       GemmaModel model,
@@ -67,18 +59,14 @@ public final class ModelActivationSource implements ActivationSource {
       }
     }
     this.model = model;
-    this.tokenize = tokenize;
-    this.bosId = bosId;
-    this.corpus = corpus;
     this.hooks = List.copyOf(new TreeSet<>(hooks));
-    this.context = context;
     this.sequencesPerForward = sequencesPerForward;
     this.mixRows = mixRows;
     this.rnd = new SplittableRandom(seed);
     for (HookPoint h : this.hooks) {
       views.put(h, new View(h, h.site().width(model.config())));
     }
-    this.docs = corpus.iterator();
+    this.sequences = new SequenceStream(corpus, tokenize, bosId, context);
   }
 
   /** The activations at one hook. */
@@ -126,7 +114,7 @@ public final class ModelActivationSource implements ActivationSource {
 
   /** Times the corpus was started over. */
   public int epochs() {
-    return epochs;
+    return sequences.epochs();
   }
 
   /** One hook's rows: unread rows of the current mixing buffer. */
@@ -198,7 +186,7 @@ public final class ModelActivationSource implements ActivationSource {
     while (rows < mixRows) {
       List<int[]> seqs = new ArrayList<>();
       for (int s = 0; s < sequencesPerForward; s++) {
-        seqs.add(nextSequence());
+        seqs.add(sequences.next());
       }
       ForwardResult r = model.forward(seqs, spec);
       for (int s = 0; s < seqs.size(); s++) {
@@ -253,37 +241,5 @@ public final class ModelActivationSource implements ActivationSource {
       p[j] = t;
     }
     return p;
-  }
-
-  /** BOS then the next {@code context - 1} tokens of the concatenated corpus. */
-  private int[] nextSequence() throws IOException {
-    int[] seq = new int[context];
-    seq[0] = bosId;
-    int filled = 1;
-    boolean restarted = false;
-    while (filled < context) {
-      if (streamPos == stream.length) {
-        if (!docs.hasNext()) {
-          if (restarted) {
-            throw new IOException("the text corpus yields no tokens");
-          }
-          docs = corpus.iterator();
-          epochs++;
-          restarted = true;
-          continue;
-        }
-        stream = tokenize.apply(docs.next());
-        streamPos = 0;
-        if (stream.length > 0) {
-          restarted = false;
-        }
-        continue;
-      }
-      int n = Math.min(context - filled, stream.length - streamPos);
-      System.arraycopy(stream, streamPos, seq, filled, n);
-      streamPos += n;
-      filled += n;
-    }
-    return seq;
   }
 }
