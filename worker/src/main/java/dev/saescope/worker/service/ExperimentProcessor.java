@@ -10,6 +10,7 @@ import dev.saescope.worker.model.CaptureSpec;
 import dev.saescope.worker.model.ForwardResult;
 import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.LensStats;
 import dev.saescope.worker.model.Positions;
 import dev.saescope.worker.model.Rows;
 import dev.saescope.worker.model.Site;
@@ -32,7 +33,8 @@ import java.util.TreeSet;
  * Computes what EXPERIMENTS.md needs from one task, per layer: {@code resid_post} at {@code q_end}
  * and the answer tokens (dense), sparse latents of each attached SAE at every position with the
  * reconstruction error, and at {@code q_end} the full logit lens (top-1, KL to the final layer in
- * bits, log-probability and rank of the answer's first token and of the gold object's first token)
+ * bits, log-probability and rank of the answer's first token and of the gold object's first token,
+ * reduced on the engine)
  * and the SAE's direct logit attribution to those tokens.
  *
  * <p>The full-vocabulary lens costs about {@code 2 · dModel · vocab} FLOPs per layer (0.34 GFLOP on
@@ -52,6 +54,9 @@ public final class ExperimentProcessor implements TaskProcessor {
 
   /** What {@link #check} keeps: the tokens and the positions of the question's end and answer. */
   record Prepared(Tokens tokens, int qEnd, int ansStart, int ansEnd, int gold0) {}
+
+  /** Rows per full-vocabulary lens call: [128, 262144] fp32 logits are 134 MB per temporary. */
+  private static final int LENS_ROWS = 128;
 
   private final GemmaModel model;
   private final GemmaTokenizer tokenizer;
@@ -158,14 +163,73 @@ public final class ExperimentProcessor implements TaskProcessor {
     long t0 = System.nanoTime();
     ForwardResult forward = model.forward(sequences, new CaptureSpec(hooks, Positions.all(), Positions.none()));
     float computeMs = (System.nanoTime() - t0) / 1e6f / batch.size();
+    List<LensStats> lens = lensOf(batch, forward);
     List<TaskResult> out = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
-      out.addAll(resultsOf(batch.get(i), i, forward, computeMs));
+      out.addAll(resultsOf(batch.get(i), i, forward, lens.get(i), computeMs));
     }
     return out;
   }
 
-  private List<TaskResult> resultsOf(Accepted accepted, int seq, ForwardResult forward, float computeMs) {
+  /** Layers whose lens is computed: the reported ones plus the final one, the reference. */
+  private List<Integer> lensLayers() {
+    List<Integer> lensLayers = new ArrayList<>(layers);
+    int finalLayer = model.config().nLayers() - 1;
+    if (!layers.contains(finalLayer)) {
+      lensLayers.add(finalLayer);
+    }
+    return lensLayers;
+  }
+
+  /**
+   * The full lens at each task's {@code q_end}, at every lens layer. Tasks share unembedding calls
+   * (up to {@value #LENS_ROWS} rows each): the call's cost is mostly reading W_U (671 MB on Gemma 3
+   * 270M), so one call per task would be several times slower.
+   */
+  private List<LensStats> lensOf(List<Accepted> batch, ForwardResult forward) {
+    long start = System.nanoTime();
+    List<Integer> lensLayers = lensLayers();
+    int perTask = lensLayers.size();
+    int tasksPerCall = Math.max(1, LENS_ROWS / perTask);
+    int finalIndex = lensLayers.indexOf(model.config().nLayers() - 1);
+    int d = model.config().dModel();
+    List<LensStats> out = new ArrayList<>(batch.size());
+    for (int from = 0; from < batch.size(); from += tasksPerCall) {
+      int to = Math.min(batch.size(), from + tasksPerCall);
+      int rows = (to - from) * perTask;
+      float[] values = new float[rows * d];
+      int[] positions = new int[rows];
+      int[][] targets = new int[rows][];
+      int[] refs = new int[rows];
+      for (int t = from; t < to; t++) {
+        Prepared p = (Prepared) batch.get(t).prepared();
+        int[] taskTargets = validTargets(targetsAtQEnd(p, p.tokens().ids()));
+        for (int k = 0; k < perTask; k++) {
+          int row = (t - from) * perTask + k;
+          Rows r = forward.capture(lensLayers.get(k), Site.RESID_POST, t);
+          System.arraycopy(r.values(), p.qEnd() * d, values, row * d, d);
+          positions[row] = p.qEnd();
+          targets[row] = taskTargets;
+          refs[row] = (t - from) * perTask + finalIndex;
+        }
+      }
+      LensStats all = model.lensStats(new Rows(positions, d, values), targets, refs);
+      for (int t = from; t < to; t++) {
+        int first = (t - from) * perTask;
+        out.add(new LensStats(
+            java.util.Arrays.copyOfRange(all.targetLogprobs(), first, first + perTask),
+            java.util.Arrays.copyOfRange(all.targetRanks(), first, first + perTask),
+            java.util.Arrays.copyOfRange(all.top1(), first, first + perTask),
+            java.util.Arrays.copyOfRange(all.klBits(), first, first + perTask)));
+      }
+    }
+    synchronized (this) {
+      lensNanos += System.nanoTime() - start;
+    }
+    return out;
+  }
+
+  private List<TaskResult> resultsOf(Accepted accepted, int seq, ForwardResult forward, LensStats lens, float computeMs) {
     Task task = accepted.task();
     Prepared p = (Prepared) accepted.prepared();
     int[] ids = p.tokens().ids();
@@ -178,27 +242,9 @@ public final class ExperimentProcessor implements TaskProcessor {
     int[] targets = targetsAtQEnd(p, ids);
     String[] roles = {"ans0", "gold0"};
 
-    // Full lens at q_end, every reported layer plus the final one, in one unembedding call.
-    List<Integer> lensLayers = new ArrayList<>(layers);
-    int finalLayer = model.config().nLayers() - 1;
-    if (!layers.contains(finalLayer)) {
-      lensLayers.add(finalLayer);
-    }
+    List<Integer> lensLayers = lensLayers();
     int d = model.config().dModel();
-    float[] qEndRows = new float[lensLayers.size() * d];
-    for (int k = 0; k < lensLayers.size(); k++) {
-      Rows r = forward.capture(lensLayers.get(k), Site.RESID_POST, seq);
-      System.arraycopy(r.values(), p.qEnd() * d, qEndRows, k * d, d);
-    }
-    int[] rowPositions = new int[lensLayers.size()];
-    java.util.Arrays.fill(rowPositions, p.qEnd());
-    long lensStart = System.nanoTime();
-    float[][] logProbs = model.lensLogProbs(new Rows(rowPositions, d, qEndRows));
-    float[] finalLp = logProbs[lensLayers.indexOf(finalLayer)];
     float[][] embedRows = model.unembeddingColumns(validTargets(targets));
-    synchronized (this) {
-      lensNanos += System.nanoTime() - lensStart;
-    }
 
     Map<HookPoint, AttachedSae> saeAt = new HashMap<>();
     for (AttachedSae a : saes) {
@@ -222,15 +268,14 @@ public final class ExperimentProcessor implements TaskProcessor {
         b.setLatents(enc.avro()).setDSae(sae.sae().dSae()).setSaeId(sae.id());
         attribution = attribution(sae, enc.latents(), p.qEnd(), targets, embedRows);
       }
-      float[] lp = logProbs[k];
       List<TokenScore> scores = new ArrayList<>();
       for (int t = 0; t < targets.length; t++) {
         if (targets[t] >= 0) {
-          scores.add(new TokenScore(p.qEnd(), targets[t], roles[t], lp[targets[t]], rank(lp, targets[t]), attribution[t]));
+          scores.add(new TokenScore(p.qEnd(), targets[t], roles[t], lens.targetLogprobs()[k][t], (int) lens.targetRanks()[k][t], attribution[t]));
         }
       }
       b.setScores(scores);
-      b.setLens(List.of(new LensSummary(p.qEnd(), argmax(lp), klBits(finalLp, lp))));
+      b.setLens(List.of(new LensSummary(p.qEnd(), (int) lens.top1()[k], Math.max(0f, lens.klBits()[k]))));
       results.add(b.build());
     }
     for (AttachedSae a : saes) {
@@ -333,39 +378,6 @@ public final class ExperimentProcessor implements TaskProcessor {
       out[t] = targets[t] < 0 ? 0f : (float) s;
     }
     return out;
-  }
-
-  private static int rank(float[] logProbs, int id) {
-    float v = logProbs[id];
-    int r = 0;
-    for (int i = 0; i < logProbs.length; i++) {
-      if (logProbs[i] > v || (logProbs[i] == v && i < id)) {
-        r++;
-      }
-    }
-    return r;
-  }
-
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
-  }
-
-  /** KL(p || q) in bits from log-probabilities (natural log). */
-  static float klBits(float[] logP, float[] logQ) {
-    double kl = 0;
-    for (int i = 0; i < logP.length; i++) {
-      double p = Math.exp(logP[i]);
-      if (p > 0) {
-        kl += p * (logP[i] - logQ[i]);
-      }
-    }
-    return (float) (Math.max(0, kl) / Math.log(2));
   }
 
   private static List<Integer> boxed(int[] a) {

@@ -83,6 +83,7 @@ public final class WorkerLoop implements Runnable {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile KafkaConsumer<String, byte[]> consumer;
   private AutoCloseable clientMetrics;
+  private volatile boolean assigned;
 
   /** A polled record, checked once: accepted, rejected as poison, or undecodable. */
   private record Pending(ConsumerRecord<String, byte[]> record, TaskProcessor.Checked checked) {
@@ -408,6 +409,11 @@ public final class WorkerLoop implements Runnable {
     }
   }
 
+  /** Whether the group has given this worker partitions yet (benchmarks wait for it). */
+  public boolean hasJoined() {
+    return assigned;
+  }
+
   /** Waits for {@link #run()} to return; false if it did not within the timeout. */
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -427,6 +433,7 @@ public final class WorkerLoop implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      assigned |= !partitions.isEmpty();
       if (!partitions.isEmpty()) {
         LOG.info("worker {} assigned {}", settings.workerId(), partitions);
       }
