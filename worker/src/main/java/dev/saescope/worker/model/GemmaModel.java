@@ -257,26 +257,56 @@ public final class GemmaModel implements AutoCloseable {
   }
 
   /**
-   * Full-vocabulary logit-lens log-probabilities of each row, {@code [rows][vocab]}. Costs a
-   * [rows, vocab] unembedding and copies it to Java: use for the few positions where ranks and KL
-   * divergences are needed, and {@link #lensLogits(Rows, int[][])} elsewhere.
+   * Full-vocabulary logit lens of each row, reduced on the engine: log-probability and rank of each
+   * of the row's target ids, the top-1 token, and KL(p_ref || p_row) in bits against the row's
+   * reference row (the final layer, for "how far is this layer from the model's answer"). Costs one
+   * [rows, vocab] unembedding, whose price is mostly reading W_U once: pass many rows per call.
+   * Only {@code rows × (2·targets + 2)} numbers are copied to Java.
+   *
+   * @param targets {@code [rows][k]} ids to score, the same k for every row
+   * @param refRows {@code [rows]} index of each row's reference row
    */
-  public float[][] lensLogProbs(Rows resid) {
+  public LensStats lensStats(Rows resid, int[][] targets, int[] refRows) {
     checkResid(resid);
-    float[][] out = new float[resid.count()][];
-    for (int start = 0; start < resid.count(); start += LENS_CHUNK_ROWS) {
-      int n = Math.min(LENS_CHUNK_ROWS, resid.count() - start);
-      float[] chunk = new float[n * config.dModel()];
-      System.arraycopy(resid.values(), start * config.dModel(), chunk, 0, chunk.length);
-      try (NDManager m = manager.newSubManager()) {
-        float[][] rows =
-            toMatrix(
-                unembed(m.create(chunk, new Shape(n, config.dModel()))).logSoftmax(1).toFloatArray(),
-                config.vocabSize());
-        System.arraycopy(rows, 0, out, start, n);
-      }
+    int n = resid.count();
+    int k = n == 0 ? 0 : targets[0].length;
+    if (targets.length != n || refRows.length != n || n > 4 * LENS_CHUNK_ROWS) {
+      throw new IllegalArgumentException(
+          "lens of " + n + " rows (at most " + 4 * LENS_CHUNK_ROWS + ") needs one target list and one reference per row");
     }
-    return out;
+    long[] ids = new long[n * k];
+    long[] refs = new long[n];
+    for (int i = 0; i < n; i++) {
+      if (targets[i].length != k || refRows[i] < 0 || refRows[i] >= n) {
+        throw new IllegalArgumentException("lens row " + i + ": " + targets[i].length + " targets (want " + k + "), reference " + refRows[i]);
+      }
+      checkIds(targets[i]);
+      for (int j = 0; j < k; j++) {
+        ids[i * k + j] = targets[i][j];
+      }
+      refs[i] = refRows[i];
+    }
+    try (NDManager m = manager.newSubManager()) {
+      NDArray lp = unembed(m.create(resid.values(), new Shape(n, config.dModel()))).logSoftmax(1); // [n, vocab]
+      NDArray tlp = lp.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
+      long[] rankFlat = new long[n * k];
+      for (int j = 0; j < k; j++) { // one [n, vocab] comparison per target, summed as booleans
+        long[] r = lp.gt(tlp.get(":, {}:{}", j, j + 1)).sum(new int[] {1}).toLongArray(); // [n]
+        for (int i = 0; i < n; i++) {
+          rankFlat[i * k + j] = r[i];
+        }
+      }
+      NDArray ref = lp.get(new NDIndex("{}", m.create(refs))); // [n, vocab]
+      NDArray kl = ref.exp().mul(ref.sub(lp)).sum(new int[] {1}).div(Math.log(2)); // [n]
+      float[] tlpFlat = tlp.toFloatArray();
+      float[][] logprobs = new float[n][k];
+      long[][] rankRows = new long[n][k];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(tlpFlat, i * k, logprobs[i], 0, k);
+        System.arraycopy(rankFlat, i * k, rankRows[i], 0, k);
+      }
+      return new LensStats(logprobs, rankRows, lp.argMax(1).toLongArray(), kl.toFloatArray());
+    }
   }
 
   /**

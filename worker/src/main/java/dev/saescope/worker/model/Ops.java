@@ -32,7 +32,7 @@ final class Ops {
    */
   static NDArray rmsNorm(NDArray x, NDArray scale, float eps) {
     int last = x.getShape().dimension() - 1;
-    NDArray meanSq = x.square().mean(new int[] {last}, true);
+    NDArray meanSq = x.mul(x).mean(new int[] {last}, true); // x.pow(2): torch computes x * x
     meanSq.addi(eps);
     NDArray rsqrt = NDArrays.div(1f, meanSq.sqrt()); // torch.rsqrt on CPU is 1 / sqrt
     NDArray y = x.mul(rsqrt);
