@@ -47,8 +47,8 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the whole pipeline on this machine: embedded Kafka broker, producer, workers on the offline",
-      "Gemma 3 270M (provisioned on first use), and a per-layer summary of the results.",
+      "Run the whole pipeline on this machine and print a per-layer summary.",
+      "Embedded Kafka broker, producer, workers on the offline Gemma 3 270M (provisioned on first use).",
       ""
     },
     footer = {

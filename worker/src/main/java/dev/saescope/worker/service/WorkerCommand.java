@@ -48,9 +48,9 @@ import picocli.CommandLine.Spec;
     name = "worker",
     mixinStandardHelpOptions = true,
     description = {
-      "Run one experiment worker: join the worker group on the tasks topic, run the model and its SAEs",
-      "on micro-batches of tasks, and publish results, dead letters and consumed offsets in one Kafka",
-      "transaction. Start as many as you like, on any machines; kill or add them while a run streams.",
+      "Run one elastic experiment worker (model + SAEs on micro-batches of tasks from Kafka).",
+      "Results, dead letters and consumed offsets are published in one Kafka transaction. Start as",
+      "many as you like, on any machines; kill or add them while a run streams.",
       "Stops cleanly on SIGTERM/Ctrl-C after the batch in flight.",
       ""
     },
