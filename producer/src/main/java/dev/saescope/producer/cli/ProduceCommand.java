@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -326,30 +327,44 @@ public final class ProduceCommand implements Callable<Integer> {
       return EXIT_BAD_INPUT;
     }
     try {
-      TopicAdmin.ensureTopics(
-          settings, TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
-    } catch (BrokerUnavailableException | TopicAdminException e) {
+      TopicAdmin.EnsureResult topics =
+          TopicAdmin.ensureTopics(
+              settings,
+              TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+      if (topics.created().contains(settings.topics().tasks())) {
+        PartitionReadiness.await(settings, settings.topics().tasks());
+      }
+    } catch (BrokerUnavailableException | TopicAdminException | KafkaException e) {
       err.println("produce: " + e.getMessage());
+      return EXIT_KAFKA;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("produce: interrupted while waiting for topic " + settings.topics().tasks());
       return EXIT_KAFKA;
     }
     Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);
     long start = System.nanoTime();
-    try (TaskPublisher publisher = TaskPublisher.open(settings);
-        ProgressBar bar = ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet)) {
-      for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
-        for (Task t : it.get().tasks()) {
-          publisher.publish(t);
-          byVariant.merge(t.variant(), 1L, Long::sum);
+    try (TaskPublisher publisher = TaskPublisher.open(settings)) {
+      PublishStats stats;
+      // Closed before the summary is printed (and only once: closing draws the final state).
+      ProgressBar bar = ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet);
+      try {
+        for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
+          for (Task t : it.get().tasks()) {
+            publisher.publish(t);
+            byVariant.merge(t.variant(), 1L, Long::sum);
+          }
+          if (tasks.streaming()) {
+            // One item at a time as lines arrive: acknowledge it before waiting for the next
+            // line, so a Ctrl-C never loses an item the user already sent.
+            publisher.flush();
+          }
+          bar.advance(1);
         }
-        if (tasks.streaming()) {
-          // One item at a time as lines arrive: acknowledge it before waiting for the next line,
-          // so a Ctrl-C never loses an item the user already sent.
-          publisher.flush();
-        }
-        bar.advance(1);
+        stats = publisher.flush();
+      } finally {
+        bar.close();
       }
-      PublishStats stats = publisher.flush();
-      bar.close();
       if (tasks.items() == 0) {
         err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
         return EXIT_BAD_INPUT;
