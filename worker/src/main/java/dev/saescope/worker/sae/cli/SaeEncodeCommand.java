@@ -45,6 +45,12 @@ public final class SaeEncodeCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "Z.npy", description = "Where to write [n, d_sae] float32.")
   Path out;
 
+  @Option(
+      names = "--offline",
+      defaultValue = "${env:SAESCOPE_OFFLINE:-false}",
+      description = "Never download (hf: specs must be in the local hub cache).")
+  boolean offline;
+
   @Option(names = "--batch", defaultValue = "1024", description = "Rows per engine batch (default ${DEFAULT-VALUE}).")
   int batch;
 
@@ -56,7 +62,7 @@ public final class SaeEncodeCommand implements Callable<Integer> {
       return 2;
     }
     try {
-      Path saePath = SaeSpec.resolve(sae);
+      Path saePath = SaeSpec.resolve(sae, offline);
       NpyArray x = Npy.read(input);
       long[] shape = x.shape();
       try (Sae s = Sae.create(SaeLoader.load(saePath))) {

@@ -90,7 +90,7 @@ public final class SaeEvalCommand implements Callable<Integer> {
       }
       try (model;
           tokenizer;
-          Sae s = Sae.create(SaeLoader.load(SaeSpec.resolve(sae), hints))) {
+          Sae s = Sae.create(SaeLoader.load(SaeSpec.resolve(sae, offline()), hints))) {
         HookPoint hook =
             s.metadata()
                 .hook()
@@ -150,6 +150,12 @@ public final class SaeEvalCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 2;
     }
+  }
+
+  /** The shared --offline flag of {@link ModelOptions}, read through picocli's model. */
+  private boolean offline() {
+    Object v = spec.findOption("--offline").getValue();
+    return v instanceof Boolean b && b;
   }
 
   private static int[] withoutBos(GemmaTokenizer tokenizer, String text) {

@@ -1,29 +1,34 @@
 package dev.saescope.worker.sae.io;
 
+import dev.saescope.worker.hub.HfHub;
+import dev.saescope.worker.hub.HfSpec;
+import dev.saescope.worker.hub.HubException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Resolves an SAE spec from the command line to a local path: a file or folder, or
  * {@code hf:owner/repo[@revision]/path/inside/repo} (e.g.
- * {@code hf:google/gemma-scope-2b-pt-mlp/layer_12/width_16k/average_l0_77}) looked up in the
- * standard Hugging Face cache ({@code $HF_HUB_CACHE}, {@code $HF_HOME/hub} or
- * {@code ~/.cache/huggingface/hub}), so SAEs downloaded with Python are reused. Nothing is
- * downloaded here.
+ * {@code hf:google/gemma-scope-2b-pt-mlp/layer_12/width_16k/average_l0_77}) through the same
+ * Hugging Face cache and settings as model specs ({@link HfHub}: {@code HF_HOME}, {@code HF_TOKEN},
+ * nothing fetched when offline). A hub folder is probed for the layouts of {@link SaeFormat} in
+ * turn; only the files of the one found are fetched.
  */
 public final class SaeSpec {
-  private static final Pattern HUB = Pattern.compile("hf:([^/@]+/[^/@]+)(?:@([^/]+))?(?:/(.*))?");
-
   private SaeSpec() {}
 
-  /** The local path of a spec; the error says where it looked. */
-  public static Path resolve(String spec) throws IOException {
-    Matcher m = HUB.matcher(spec);
-    if (!m.matches()) {
+  /** The local path of a spec; errors say what was looked for. */
+  public static Path resolve(String spec, boolean offline) throws IOException {
+    return resolve(spec, HfHub.Settings.fromEnvironment(offline));
+  }
+
+  /** As {@link #resolve(String, boolean)} with explicit hub settings (tests, other caches). */
+  public static Path resolve(String spec, HfHub.Settings settings) throws IOException {
+    if (!HfSpec.isHfSpec(spec)) {
       Path p = Path.of(spec);
       if (!Files.exists(p)) {
         throw new FileNotFoundException(
@@ -31,37 +36,47 @@ public final class SaeSpec {
       }
       return p;
     }
-    String repo = m.group(1);
-    String revision = m.group(2) == null ? "main" : m.group(2);
-    String sub = m.group(3) == null ? "" : m.group(3);
-    Path repoDir = hubCache().resolve("models--" + repo.replace("/", "--"));
-    String commit = revision;
-    Path ref = repoDir.resolve("refs").resolve(revision);
-    if (Files.isRegularFile(ref)) {
-      commit = Files.readString(ref).trim();
+    HfSpec s;
+    try {
+      s = HfSpec.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(spec + ": " + e.getMessage(), e);
     }
-    Path p = repoDir.resolve("snapshots").resolve(commit).resolve(sub);
-    if (!Files.exists(p)) {
+    HfHub hub = new HfHub(settings, null);
+    try {
+      String last = s.subpath().substring(s.subpath().lastIndexOf('/') + 1);
+      if (last.contains(".")) {
+        return hub.file(s.repoId(), s.revision(), s.subpath()); // e.g. .../params.npz
+      }
+      Optional<Path> npz = probe(hub, s, SaeFormat.GEMMA_SCOPE_NPZ_FILE);
+      if (npz.isPresent()) {
+        return npz.get();
+      }
+      Optional<Path> cfg = probe(hub, s, SaeFormat.SAELENS_CFG);
+      if (cfg.isPresent()) {
+        return hub.file(s.repoId(), s.revision(), s.inRepo(SaeFormat.SAELENS_WEIGHTS)).getParent();
+      }
+      Optional<Path> gs2 = probe(hub, s, SaeFormat.GEMMA_SCOPE_2_WEIGHTS);
+      if (gs2.isPresent()) {
+        probe(hub, s, "config.json");
+        return gs2.get().getParent();
+      }
       throw new FileNotFoundException(
-          spec
-              + ": not in the local Hugging Face cache (looked for "
-              + p
-              + "); download it first, e.g. huggingface-cli download "
-              + repo
-              + (sub.isEmpty() ? "" : " --include '" + sub + "/*'"));
+          spec + ": no SAE there (looked for " + List.of(SaeFormat.GEMMA_SCOPE_NPZ_FILE, SaeFormat.SAELENS_CFG, SaeFormat.GEMMA_SCOPE_2_WEIGHTS) + ")");
+    } catch (HubException e) {
+      throw new IOException(spec + ": " + e.getMessage(), e);
     }
-    return p;
   }
 
-  static Path hubCache() {
-    String cache = System.getenv("HF_HUB_CACHE");
-    if (cache != null && !cache.isEmpty()) {
-      return Path.of(cache);
+  /** A file of the folder if the repository (or, offline, the cache) has it. */
+  private static Optional<Path> probe(HfHub hub, HfSpec s, String file) throws HubException {
+    try {
+      return hub.optionalFile(s.repoId(), s.revision(), s.inRepo(file));
+    } catch (HubException e) {
+      if (e.kind() == HubException.Kind.NOT_CACHED_OFFLINE) {
+        return Optional.empty(); // offline: absent from the cache counts as absent
+      }
+      throw e;
     }
-    String home = System.getenv("HF_HOME");
-    if (home != null && !home.isEmpty()) {
-      return Path.of(home, "hub");
-    }
-    return Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
   }
 }
