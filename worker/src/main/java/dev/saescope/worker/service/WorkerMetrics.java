@@ -60,12 +60,16 @@ public final class WorkerMetrics {
         DistributionSummary.builder("saescope.worker.batch.tasks")
             .description("Tasks per micro-batch")
             .publishPercentileHistogram()
+            .minimumExpectedValue(1.0)
+            .maximumExpectedValue(1024.0) // bounds the histogram's buckets; --max-batch-tasks is far below
             .tags(tags)
             .register(registry);
     batchTokens =
         DistributionSummary.builder("saescope.worker.batch.tokens")
             .description("Tokens per micro-batch")
             .publishPercentileHistogram()
+            .minimumExpectedValue(1.0)
+            .maximumExpectedValue(65536.0)
             .tags(tags)
             .register(registry);
     batchLatency = timer(registry, "saescope.worker.batch.latency", "Micro-batch time, poll to commit", tags);

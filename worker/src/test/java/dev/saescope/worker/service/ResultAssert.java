@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 
 /**
  * Field-by-field comparison of two results of the same task. Identifiers, tokens, positions, latent
- * indices and ranks must be equal; floats may differ by fp32 rounding, because a worker's micro-batch
+ * indices must be equal; floats (and ranks, by near-ties) may differ by fp32 rounding, because a worker's micro-batch
  * (and so its matmul shapes) differs from the in-process batch: 1e-4 relative plus 1e-5 absolute.
  */
 final class ResultAssert {
@@ -55,7 +55,8 @@ final class ResultAssert {
       assertEquals(w.getPosition(), g.getPosition(), at);
       assertEquals(w.getTokenId(), g.getTokenId(), at);
       assertEquals(w.getRole(), g.getRole(), at);
-      assertEquals(w.getLensRank(), g.getLensRank(), at + " rank");
+      // A rank counts tokens above the target; fp32 rounding can move a near-tie across it.
+      assertEquals(w.getLensRank(), g.getLensRank(), 2 + 1e-4 * w.getLensRank(), at + " rank");
       close(w.getLensLogprob(), g.getLensLogprob(), at + " logprob");
       close(w.getAttribution(), g.getAttribution(), at + " attribution");
     }
