@@ -42,8 +42,9 @@ public final class TopicAdmin {
   }
 
   /**
-   * Creates each missing topic; existing topics are left as they are (a warning is logged when one
-   * has fewer partitions than asked, since that caps the worker group size).
+   * Creates each missing topic and waits until its partitions are served (see {@link
+   * PartitionReadiness}); existing topics are left as they are (a warning is logged when one has
+   * fewer partitions than asked, since that caps the worker group size).
    *
    * @throws BrokerUnavailableException when no broker answers within {@code
    *     settings.brokerTimeout()}
@@ -110,6 +111,13 @@ public final class TopicAdmin {
         }
       }
       warnOnFewerPartitions(admin, specs, existing, timeoutMs);
+      for (String topic : created) {
+        try {
+          PartitionReadiness.await(settings, topic);
+        } catch (org.apache.kafka.common.KafkaException e) {
+          throw new TopicAdminException(e.getMessage(), e);
+        }
+      }
       return new EnsureResult(created, existing);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -43,7 +43,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -327,19 +326,11 @@ public final class ProduceCommand implements Callable<Integer> {
       return EXIT_BAD_INPUT;
     }
     try {
-      TopicAdmin.EnsureResult topics =
-          TopicAdmin.ensureTopics(
-              settings,
-              TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
-      if (topics.created().contains(settings.topics().tasks())) {
-        PartitionReadiness.await(settings, settings.topics().tasks());
-      }
-    } catch (BrokerUnavailableException | TopicAdminException | KafkaException e) {
+      // Waits for new topics' partitions to be served: see PartitionReadiness (KAFKA-15591).
+      TopicAdmin.ensureTopics(
+          settings, TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+    } catch (BrokerUnavailableException | TopicAdminException e) {
       err.println("produce: " + e.getMessage());
-      return EXIT_KAFKA;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      err.println("produce: interrupted while waiting for topic " + settings.topics().tasks());
       return EXIT_KAFKA;
     }
     Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);

@@ -1,4 +1,4 @@
-package dev.saescope.producer.cli;
+package dev.saescope.common.kafka;
 
 import dev.saescope.common.kafka.KafkaSettings;
 import java.util.LinkedHashMap;
@@ -29,8 +29,7 @@ import org.apache.kafka.common.errors.RetriableException;
  * partition leader's replica manager, the same lookup a produce request goes through, so once it
  * succeeds for every partition the first produce cannot hit that window.
  *
- * <p>This belongs in {@code TopicAdmin.ensureTopics} (common), where every role would get it; it
- * lives here until it moves.
+ * <p>{@link TopicAdmin#ensureTopics} runs it for every topic it creates, so every role gets it.
  */
 final class PartitionReadiness {
   private static final long PAUSE_MS = 100;
