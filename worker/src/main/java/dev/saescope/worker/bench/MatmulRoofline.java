@@ -35,11 +35,21 @@ public final class MatmulRoofline {
     }
   }
 
-  /** Median time and rate of one shape. */
-  public record Measurement(Shape3 shape, double medianSeconds, double flopsPerSecond) {}
+  /**
+   * Median wall-clock and process-CPU time of one shape, and the rates they give.
+   *
+   * @param flopsPerCpuSecond FLOPs per second of process CPU time (all threads together)
+   */
+  public record Measurement(
+      Shape3 shape,
+      double medianSeconds,
+      double flopsPerSecond,
+      double medianCpuSeconds,
+      double flopsPerCpuSecond) {}
 
-  /** All measurements and the best rate. */
-  public record Report(List<Measurement> measurements, double peakFlopsPerSecond) {
+  /** All measurements and the best rates. */
+  public record Report(
+      List<Measurement> measurements, double peakFlopsPerSecond, double peakFlopsPerCpuSecond) {
     public Report {
       measurements = List.copyOf(measurements);
     }
@@ -71,6 +81,7 @@ public final class MatmulRoofline {
   public static Report measure(List<Shape3> shapes, int repeats, double minSeconds) {
     List<Measurement> out = new ArrayList<>();
     double best = 0;
+    double bestCpu = 0;
     try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
       for (Shape3 s : shapes) {
         try (NDManager sub = m.newSubManager()) {
@@ -80,22 +91,28 @@ public final class MatmulRoofline {
             Linear.linear(x, w).singletonOrThrow().close(); // warm-up: allocator and kernels
           }
           List<Double> times = new ArrayList<>();
+          List<Double> cpuTimes = new ArrayList<>();
           long until = System.nanoTime() + (long) (minSeconds * 1e9);
           while (times.size() < repeats || System.nanoTime() < until) {
+            long c0 = ProcessCpu.nanos();
             long t0 = System.nanoTime();
             NDArray y = Linear.linear(x, w).singletonOrThrow();
             y.get(0, 0).getFloat(); // force completion (CPU ops are synchronous; this is cheap)
             times.add((System.nanoTime() - t0) / 1e9);
+            cpuTimes.add((ProcessCpu.nanos() - c0) / 1e9);
             y.close();
           }
           double median = median(times);
+          double cpuMedian = median(cpuTimes);
           double rate = s.flops() / median;
+          double cpuRate = cpuMedian > 0 ? s.flops() / cpuMedian : 0;
           best = Math.max(best, rate);
-          out.add(new Measurement(s, median, rate));
+          bestCpu = Math.max(bestCpu, cpuRate);
+          out.add(new Measurement(s, median, rate, cpuMedian, cpuRate));
         }
       }
     }
-    return new Report(out, best);
+    return new Report(out, best, bestCpu);
   }
 
   static double median(List<Double> values) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.worker.bench.MatmulRoofline;
 import dev.saescope.worker.bench.ModelFlops;
+import dev.saescope.worker.bench.ProcessCpu;
 import dev.saescope.worker.bench.ProcessMemory;
 import dev.saescope.worker.hub.SaescopeHome;
 import dev.saescope.worker.model.CaptureSpec;
@@ -49,6 +50,8 @@ import picocli.CommandLine.Spec;
           + " visible keys; the unembedding is not counted (no logits are computed).",
       "--like gemma-2-2b makes (or reuses) a random model with gemma-2-2b's exact configuration"
           + " and also reports peak resident memory (VmHWM), which must fit 24 GiB.",
+      "On a shared machine the wall-clock ratio swings with other processes' load; ratioCpuTime"
+          + " divides both rates by process CPU time instead (forward and matmuls alike).",
       "Token ids are fed directly (deterministic pseudo-random ids after <bos>), so no tokenizer"
           + " is needed."
     })
@@ -188,15 +191,19 @@ public final class BenchModelCommand implements Callable<Integer> {
       // measured right after it, and the ratio is the median of the per-pair ratios.
       List<Double> times = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();
+      List<Double> cpuTimes = new ArrayList<>();
+      List<Double> cpuRatios = new ArrayList<>();
       List<Double> peaks = new ArrayList<>();
       List<MatmulRoofline.Report> rounds = new ArrayList<>();
       for (int i = 0; i < warmup + repeats; i++) {
         progress(
             err,
             (i < warmup ? "warm-up batch " : "timed batch ") + (i + 1) + "/" + (warmup + repeats));
+        long c0 = ProcessCpu.nanos();
         long s = System.nanoTime();
         ForwardResult fr = model.forward(sequences, capture);
         double secs = (System.nanoTime() - s) / 1e9;
+        double cpuSecs = (ProcessCpu.nanos() - c0) / 1e9;
         if (fr.captures().size() != captured.size()) {
           throw new IllegalStateException(
               "expected captures at " + captured.size() + " layers, got " + fr.captures().size());
@@ -208,6 +215,8 @@ public final class BenchModelCommand implements Callable<Integer> {
           times.add(secs);
           peaks.add(roof.peakFlopsPerSecond());
           ratios.add((batch * seq / secs) * flops.total() / roof.peakFlopsPerSecond());
+          cpuTimes.add(cpuSecs);
+          cpuRatios.add((batch * seq / cpuSecs) * flops.total() / roof.peakFlopsPerCpuSecond());
         }
       }
       double median = median(times);
@@ -221,6 +230,7 @@ public final class BenchModelCommand implements Callable<Integer> {
       ObjectNode o = JSON.createObjectNode();
       o.put("ratio", median(ratios));
       o.put("ratioAgainstModelShapes", achieved / modelShapeRate);
+      o.put("ratioCpuTime", median(cpuRatios));
       o.put("model", label);
       o.put("architecture", c.architecture());
       o.put("layers", c.nLayers());
@@ -246,16 +256,25 @@ public final class BenchModelCommand implements Callable<Integer> {
       times.forEach(ts::add);
       var rs = o.putArray("ratios");
       ratios.forEach(rs::add);
+      var cs = o.putArray("batchCpuSeconds");
+      cpuTimes.forEach(cs::add);
+      var crs = o.putArray("ratiosCpuTime");
+      cpuRatios.forEach(crs::add);
       var shapesJson = o.putArray("matmuls");
       for (int j = 0; j < shapes.size(); j++) {
         List<Double> rates = new ArrayList<>();
         for (MatmulRoofline.Report r : rounds) {
           rates.add(r.measurements().get(j).flopsPerSecond());
         }
+        List<Double> cpuRates = new ArrayList<>();
+        for (MatmulRoofline.Report r : rounds) {
+          cpuRates.add(r.measurements().get(j).flopsPerCpuSecond());
+        }
         shapesJson
             .addObject()
             .put("shape", shapes.get(j).toString())
-            .put("flopsPerSecond", median(rates));
+            .put("flopsPerSecond", median(rates))
+            .put("flopsPerCpuSecond", median(cpuRates));
       }
       o.put("loadSeconds", loadSeconds);
       o.put("threads", Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads", "-1")));
@@ -402,6 +421,11 @@ public final class BenchModelCommand implements Callable<Integer> {
         "ratio              %.3f of the roofline (median of per-batch ratios %s)%n",
         r.get("ratio").asDouble(),
         r.get("ratios"));
+    out.printf(
+        Locale.ROOT,
+        "ratio (CPU time)   %.3f (per-batch %s; immune to other processes' load, see --help)%n",
+        r.get("ratioCpuTime").asDouble(),
+        r.get("ratiosCpuTime"));
     out.printf(
         Locale.ROOT,
         "vs model shapes    %.3f (against %.2f GFLOP/s, the projections' own shapes at their measured rates)%n",
