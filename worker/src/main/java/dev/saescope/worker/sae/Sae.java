@@ -343,6 +343,11 @@ public final class Sae implements AutoCloseable {
     }
   }
 
+  /** Arrays held by the long-lived manager (parameters only, between calls): leak checks. */
+  int managedArrays() {
+    return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+  }
+
   @Override
   public void close() {
     manager.close();

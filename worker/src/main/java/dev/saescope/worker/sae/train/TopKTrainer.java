@@ -304,9 +304,9 @@ public final class TopKTrainer implements AutoCloseable {
       g.attach(sm);
       adamM[i].muli((float) cfg.beta1()).addi(g.mul((float) (1 - cfg.beta1())));
       adamV[i].muli((float) cfg.beta2()).addi(g.square().muli((float) (1 - cfg.beta2())));
-      NDArray denom = adamV[i].div(bc2).sqrt();
+      NDArray denom = adamV[i].div(bc2); // ops on a parameter-manager array land there: move each
       denom.attach(sm);
-      denom.addi((float) cfg.eps());
+      denom = denom.sqrt().addi((float) cfg.eps());
       NDArray update = adamM[i].mul((float) (cfg.lr() / bc1));
       update.attach(sm);
       ps[i].subi(update.divi(denom));
@@ -315,9 +315,9 @@ public final class TopKTrainer implements AutoCloseable {
   }
 
   private void normaliseDecoder(NDManager sm) {
-    NDArray norms = wDec.norm(new int[] {1}, true).maximum(1e-12f); // [dSae, 1]
+    NDArray norms = wDec.norm(new int[] {1}, true); // [dSae, 1]
     norms.attach(sm);
-    wDec.divi(norms);
+    wDec.divi(norms.maximum(1e-12f));
   }
 
   /** The SAE so far, with the input scale folded into the weights (see the class comment). */
@@ -338,6 +338,11 @@ public final class TopKTrainer implements AutoCloseable {
     return SaeParams.of(
         cfg.modelId(), cfg.hook(), cfg.dIn(), cfg.dSae(), new Activation.TopK(cfg.k()), true, outDir.toString(),
         we, bEnc.toFloatArray(), wd, bd, null);
+  }
+
+  /** Arrays held by the long-lived manager (parameters only, between calls): leak checks. */
+  int managedArrays() {
+    return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
   }
 
   @Override

@@ -67,6 +67,20 @@ class TopKTrainerTest {
     }
   }
 
+  /** Steps leave nothing on the trainer's manager: parameters and Adam moments only. */
+  @Test
+  void stepsLeaveNoArraysBehind() throws IOException {
+    try (TopKTrainer t = TopKTrainer.open(config(512 * 12), dir.resolve("leak"));
+        SyntheticSource src = new SyntheticSource(D, ATOMS, 3, 10f, 7, Long.MAX_VALUE)) {
+      t.step(src, p -> {});
+      int after1 = t.managedArrays();
+      for (int i = 0; i < 10; i++) {
+        t.step(src, p -> {});
+      }
+      assertEquals(after1, t.managedArrays(), "arrays left on the trainer's manager after 10 steps");
+    }
+  }
+
   @Test
   void sameSeedSameSae() throws IOException {
     float[][] runs = new float[2][];
