@@ -123,6 +123,27 @@ public final class LogitEffects {
     return computed;
   }
 
+  /**
+   * As {@link #cached} for a model with tied embeddings (Gemma): {@code embedding} supplies
+   * {@code embed_tokens} {@code [vocab, dModel]}, e.g. {@code GemmaModel::embedding}; it is only
+   * read, never closed.
+   */
+  public static List<LatentLogits> cachedFromEmbedding(
+      Sae sae, Path dir, String modelHash, int k, Supplier<NDArray> embedding) throws IOException {
+    Path file = cacheFile(dir, sae.metadata().hash(), modelHash, k);
+    if (Files.isRegularFile(file)) {
+      try {
+        return read(file, sae.dSae(), k);
+      } catch (IOException e) {
+        LOG.warn("ignoring unreadable logit-effect cache {}: {}", file, e.getMessage());
+      }
+    }
+    List<LatentLogits> computed = fromEmbedding(sae, embedding.get(), k, DEFAULT_LATENT_BATCH);
+    Files.createDirectories(dir);
+    write(file, computed, k);
+    return computed;
+  }
+
   /** {@code latent-logits-<saeHash>-<modelHash>-k<k>.bin}. */
   public static Path cacheFile(Path dir, String saeHash, String modelHash, int k) {
     String safeModel = modelHash.replaceAll("[^A-Za-z0-9._-]", "_");

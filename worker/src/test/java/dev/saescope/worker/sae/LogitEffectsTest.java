@@ -52,6 +52,8 @@ class LogitEffectsTest {
       assertEquals(first, second);
       assertEquals(got, first);
       assertThrows(IllegalArgumentException.class, () -> LogitEffects.fromUnembedding(sae, e, k, 8));
+      List<LatentLogits> tied = LogitEffects.cachedFromEmbedding(sae, dir.resolve("tied"), "model-abc", k, () -> e);
+      assertEquals(got, tied);
     }
   }
 }
