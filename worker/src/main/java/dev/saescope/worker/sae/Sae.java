@@ -187,7 +187,7 @@ public final class Sae implements AutoCloseable {
     for (int t = 0; t < tokens; t++) {
       offsets[t + 1] += offsets[t];
     }
-    return dropZeros(new SparseLatents(dSae, offsets, indices, values));
+    return requireNonZero(new SparseLatents(dSae, offsets, indices, values));
   }
 
   /**
@@ -252,7 +252,7 @@ public final class Sae implements AutoCloseable {
     return at;
   }
 
-  private static SparseLatents dropZeros(SparseLatents z) {
+  private static SparseLatents requireNonZero(SparseLatents z) {
     // JumpReLU/ReLU masks are strict comparisons against values >= 0, so a stored value is > 0;
     // this only guards the invariant "values are never zero".
     for (float v : z.values()) {

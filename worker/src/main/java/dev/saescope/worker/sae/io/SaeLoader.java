@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -237,13 +236,14 @@ public final class SaeLoader {
       return Optional.empty();
     }
     int l = Integer.parseInt(layer.group(1));
-    for (var e : List.of(
-        new Object[] {"resid_post", Site.RESID_POST},
-        new Object[] {"mlp_out", Site.MLP_OUT},
-        new Object[] {"attn_out", Site.ATTN_Z})) {
-      if (s.contains((String) e[0])) {
-        return Optional.of(new HookPoint(l, (Site) e[1]));
-      }
+    if (s.contains("resid_post")) {
+      return Optional.of(new HookPoint(l, Site.RESID_POST));
+    }
+    if (s.contains("mlp_out")) {
+      return Optional.of(new HookPoint(l, Site.MLP_OUT));
+    }
+    if (s.contains("attn_out")) { // Gemma Scope 2 names the o_proj input "attn_out"
+      return Optional.of(new HookPoint(l, Site.ATTN_Z));
     }
     return Optional.empty();
   }
