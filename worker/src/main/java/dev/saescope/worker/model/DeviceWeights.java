@@ -1,8 +1,6 @@
 package dev.saescope.worker.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -11,19 +9,25 @@ import dev.saescope.worker.weights.GemmaTensors;
 import dev.saescope.worker.weights.HostTensor;
 import dev.saescope.worker.weights.ModelWeights;
 import dev.saescope.worker.weights.WeightsException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Uploads a {@link ModelWeights} to the engine once, fusing q/k/v and gate/up for fewer matmuls. */
+/**
+ * Uploads a {@link ModelWeights} to the engine once, fusing q/k/v and gate/up for fewer matmuls.
+ *
+ * <p>Every weight is allocated by the engine and filled through one reused direct staging buffer,
+ * block of rows by block of rows. Handing DJL a heap buffer instead would make it allocate a fresh
+ * direct ByteBuffer per tensor, which cannot exceed 2 GiB (the gemma-2-2b fp32 embedding is 2.36
+ * GB), counts against the JVM's direct-memory limit (default: the heap size) for as long as the
+ * weight lives, and is freed only by the garbage collector.
+ */
 final class DeviceWeights {
-  /**
-   * Largest block uploaded at once. DJL copies a heap buffer through a direct ByteBuffer, which
-   * cannot exceed 2 GiB; the gemma-2-2b fp32 embedding is 2.36 GB, so big tensors go up in row
-   * blocks.
-   */
-  static final long MAX_BLOCK_BYTES = 256L << 20;
+  /** Size of the staging buffer, i.e. of the largest block of rows copied at once. */
+  static final int STAGING_BYTES = 64 << 20;
 
   final NDArray embed; // [vocab, dModel], unscaled: the embedding (times sqrt(dModel)) and the tied unembedding
   final NDArray finalNorm; // [dModel]
@@ -38,90 +42,116 @@ final class DeviceWeights {
   /** Reads every expected tensor, checks its shape, and creates it in {@code manager}. */
   static DeviceWeights load(ModelWeights source, NDManager manager) throws WeightsException {
     ModelConfig c = source.config();
-    NDArray embed = upload(source, manager, "model.embed_tokens.weight", c.vocabSize(), c.dModel());
+    Uploader up = new Uploader(source, manager, STAGING_BYTES);
+    NDArray embed = up.tensor("model.embed_tokens.weight", c.vocabSize(), c.dModel());
     List<LayerTensors> layers = new ArrayList<>(c.nLayers());
+    long d = c.dModel();
     long q = (long) c.nHeads() * c.headDim();
     long kv = (long) c.nKvHeads() * c.headDim();
     for (int l = 0; l < c.nLayers(); l++) {
       String p = "model.layers." + l + ".";
       NDArray qkv =
-          concatRows(
-              upload(source, manager, p + "self_attn.q_proj.weight", q, c.dModel()),
-              upload(source, manager, p + "self_attn.k_proj.weight", kv, c.dModel()),
-              upload(source, manager, p + "self_attn.v_proj.weight", kv, c.dModel()));
+          up.stacked(
+              d,
+              new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
+              new long[] {q, kv, kv});
       NDArray gateUp =
-          concatRows(
-              upload(source, manager, p + "mlp.gate_proj.weight", c.dMlp(), c.dModel()),
-              upload(source, manager, p + "mlp.up_proj.weight", c.dMlp(), c.dModel()));
+          up.stacked(d, new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[] {c.dMlp(), c.dMlp()});
       layers.add(
           new LayerTensors(
-              upload(source, manager, p + "input_layernorm.weight", c.dModel()),
+              up.tensor(p + "input_layernorm.weight", d),
               qkv,
-              c.qkNorm() ? upload(source, manager, p + "self_attn.q_norm.weight", c.headDim()) : null,
-              c.qkNorm() ? upload(source, manager, p + "self_attn.k_norm.weight", c.headDim()) : null,
-              upload(source, manager, p + "self_attn.o_proj.weight", c.dModel(), q),
-              upload(source, manager, p + "post_attention_layernorm.weight", c.dModel()),
-              upload(source, manager, p + "pre_feedforward_layernorm.weight", c.dModel()),
+              c.qkNorm() ? up.tensor(p + "self_attn.q_norm.weight", c.headDim()) : null,
+              c.qkNorm() ? up.tensor(p + "self_attn.k_norm.weight", c.headDim()) : null,
+              up.tensor(p + "self_attn.o_proj.weight", d, q),
+              up.tensor(p + "post_attention_layernorm.weight", d),
+              up.tensor(p + "pre_feedforward_layernorm.weight", d),
               gateUp,
-              upload(source, manager, p + "mlp.down_proj.weight", c.dModel(), c.dMlp()),
-              upload(source, manager, p + "post_feedforward_layernorm.weight", c.dModel())));
+              up.tensor(p + "mlp.down_proj.weight", d, c.dMlp()),
+              up.tensor(p + "post_feedforward_layernorm.weight", d)));
     }
-    NDArray finalNorm = upload(source, manager, "model.norm.weight", c.dModel());
+    NDArray finalNorm = up.tensor("model.norm.weight", d);
     return new DeviceWeights(embed, finalNorm, layers);
   }
 
-  /** Concatenates along dim 0 and frees the parts. */
-  private static NDArray concatRows(NDArray... parts) {
-    NDList list = new NDList(parts);
-    NDArray out = NDArrays.concat(list, 0);
-    list.close();
+  /** Creates an engine-owned fp32 array from host data, copying through a staging buffer. */
+  static NDArray createInBlocks(NDManager manager, FloatBuffer data, int stagingBytes, long... shape) {
+    NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
+    new Uploader(null, manager, stagingBytes).copyRows(out, 0, data, shape);
     return out;
   }
 
-  private static NDArray upload(ModelWeights source, NDManager manager, String name, long... shape)
-      throws WeightsException {
-    HostTensor t = source.tensor(name);
-    if (!Arrays.equals(t.shape(), shape)) {
-      throw new WeightsException(
-          source.origin(),
-          name,
-          "shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape)
-              + " for " + source.config().architecture());
-    }
-    return create(manager, t.data(), shape);
-  }
+  /** Copies host tensors into engine-allocated arrays, one staging block at a time. */
+  private static final class Uploader {
+    private final ModelWeights source;
+    private final NDManager manager;
+    private final ByteBuffer staging;
 
-  /** Creates an fp32 array from host data, in row blocks of at most {@link #MAX_BLOCK_BYTES}. */
-  static NDArray create(NDManager manager, FloatBuffer data, long... shape) {
-    return createInBlocks(manager, data, MAX_BLOCK_BYTES, shape);
-  }
+    Uploader(ModelWeights source, NDManager manager, int stagingBytes) {
+      this.source = source;
+      this.manager = manager;
+      this.staging = ByteBuffer.allocateDirect(stagingBytes).order(ByteOrder.nativeOrder());
+    }
 
-  /**
-   * Creates an fp32 array from host data. Above {@code maxBlockBytes} the rows go up block by block
-   * into one preallocated array (in-place slice assignment), so the peak is one copy of the tensor
-   * plus one block, not two copies as with a concatenation.
-   */
-  static NDArray createInBlocks(NDManager manager, FloatBuffer data, long maxBlockBytes, long... shape) {
-    FloatBuffer src = data.slice(); // position 0, capacity = the tensor
-    long rowFloats = 1;
-    for (int i = 1; i < shape.length; i++) {
-      rowFloats *= shape[i];
+    /** One tensor of the given shape. */
+    NDArray tensor(String name, long... shape) throws WeightsException {
+      NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
+      copyRows(out, 0, read(name, shape), shape);
+      return out;
     }
-    if (shape.length < 2 || rowFloats * shape[0] * 4 <= maxBlockBytes) {
-      return manager.create(src, new Shape(shape));
+
+    /** Several [rows_i, cols] tensors stacked along rows into one [sum rows_i, cols] array. */
+    NDArray stacked(long cols, String[] names, long[] rows) throws WeightsException {
+      long total = Arrays.stream(rows).sum();
+      NDArray out = manager.create(new Shape(total, cols), DataType.FLOAT32);
+      long at = 0;
+      for (int i = 0; i < names.length; i++) {
+        long[] shape = {rows[i], cols};
+        copyRows(out, at, read(names[i], shape), shape);
+        at += rows[i];
+      }
+      return out;
     }
-    long rowsPerBlock = Math.max(1, maxBlockBytes / 4 / rowFloats);
-    NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
-    for (long row = 0; row < shape[0]; row += rowsPerBlock) {
-      long rows = Math.min(rowsPerBlock, shape[0] - row);
-      FloatBuffer slice = src.slice((int) (row * rowFloats), (int) (rows * rowFloats));
-      long[] blockShape = shape.clone();
-      blockShape[0] = rows;
-      try (NDArray block = manager.create(slice, new Shape(blockShape))) {
-        out.set(new NDIndex(row + ":" + (row + rows)), block);
+
+    private FloatBuffer read(String name, long[] shape) throws WeightsException {
+      HostTensor t = source.tensor(name);
+      if (!Arrays.equals(t.shape(), shape)) {
+        throw new WeightsException(
+            source.origin(),
+            name,
+            "shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape)
+                + " for " + source.config().architecture());
+      }
+      return t.data();
+    }
+
+    /** Copies {@code data} (shape {@code shape}) into rows {@code rowOffset..} of {@code out}. */
+    void copyRows(NDArray out, long rowOffset, FloatBuffer data, long[] shape) {
+      FloatBuffer src = data.slice(); // position 0, capacity = the tensor
+      long rowFloats = 1;
+      for (int i = 1; i < shape.length; i++) {
+        rowFloats *= shape[i];
+      }
+      long rowsPerBlock = Math.max(1, staging.capacity() / 4 / rowFloats);
+      if (rowFloats * 4 > staging.capacity()) {
+        throw new IllegalArgumentException("a row of " + rowFloats + " floats does not fit the staging buffer");
+      }
+      for (long row = 0; row < shape[0]; row += rowsPerBlock) {
+        long rows = Math.min(rowsPerBlock, shape[0] - row);
+        int floats = (int) (rows * rowFloats);
+        staging.clear();
+        staging.asFloatBuffer().put(src.slice((int) (row * rowFloats), floats));
+        staging.limit(floats * 4);
+        long[] blockShape = shape.clone();
+        blockShape[0] = rows;
+        // DJL wraps a direct buffer without copying; set() copies it into the engine's array before
+        // the staging buffer is reused.
+        try (NDArray block = manager.create(staging, new Shape(blockShape), DataType.FLOAT32)) {
+          long from = rowOffset + row;
+          out.set(new NDIndex(from + ":" + (from + rows)), block);
+        }
       }
     }
-    return out;
   }
 
   /** All tensor names this class reads, for a fail-fast check of a source before uploading. */
