@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.saescope.worker.weights.GemmaTensors;
 import dev.saescope.worker.weights.HostTensor;
 import dev.saescope.worker.weights.ModelWeights;
 import dev.saescope.worker.weights.WeightsException;
@@ -152,10 +151,5 @@ final class DeviceWeights {
         }
       }
     }
-  }
-
-  /** All tensor names this class reads, for a fail-fast check of a source before uploading. */
-  static List<String> names(ModelConfig c) {
-    return GemmaTensors.expected(c).stream().map(GemmaTensors.Spec::name).toList();
   }
 }
