@@ -28,6 +28,14 @@ final class DeviceWeights {
   /** Size of the staging buffer, i.e. of the largest block of rows copied at once. */
   static final int STAGING_BYTES = 64 << 20;
 
+  /**
+   * Host bytes uploaded between two garbage-collection requests. Each tensor's host copy is garbage
+   * once uploaded, but large arrays live outside G1's young generation, so without a request the
+   * heap grows towards -Xmx (a quarter of RAM by default) before they are reclaimed: measured on the
+   * random gemma-2-2b, 17 GB peak resident instead of the 10.5 GB the engine holds.
+   */
+  static final long GC_EVERY_BYTES = 1L << 30;
+
   final NDArray embed; // [vocab, dModel], unscaled: the embedding (times sqrt(dModel)) and the tied unembedding
   final NDArray finalNorm; // [dModel]
   final List<LayerTensors> layers;
@@ -85,6 +93,7 @@ final class DeviceWeights {
     private final ModelWeights source;
     private final NDManager manager;
     private final ByteBuffer staging;
+    private long sinceGc;
 
     Uploader(ModelWeights source, NDManager manager, int stagingBytes) {
       this.source = source;
@@ -94,6 +103,7 @@ final class DeviceWeights {
 
     /** One tensor of the given shape. */
     NDArray tensor(String name, long... shape) throws WeightsException {
+      maybeCollect(); // before reading: the previous host copies are unreachable by now
       NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
       copyRows(out, 0, read(name, shape), shape);
       return out;
@@ -101,6 +111,7 @@ final class DeviceWeights {
 
     /** Several [rows_i, cols] tensors stacked along rows into one [sum rows_i, cols] array. */
     NDArray stacked(long cols, String[] names, long[] rows) throws WeightsException {
+      maybeCollect();
       long total = Arrays.stream(rows).sum();
       NDArray out = manager.create(new Shape(total, cols), DataType.FLOAT32);
       long at = 0;
@@ -121,7 +132,16 @@ final class DeviceWeights {
             "shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape)
                 + " for " + source.config().architecture());
       }
+      sinceGc += t.size() * 4;
       return t.data();
+    }
+
+    /** Asks for a collection of the host copies already uploaded, about once per GiB. */
+    private void maybeCollect() {
+      if (sinceGc >= GC_EVERY_BYTES) {
+        sinceGc = 0;
+        System.gc();
+      }
     }
 
     /** Copies {@code data} (shape {@code shape}) into rows {@code rowOffset..} of {@code out}. */
