@@ -79,6 +79,17 @@ class GemmaModelTest {
   }
 
   @Test
+  void aOneTokenSequenceIsThePrefixOfALongerOne() {
+    ModelConfig c = gemma2.config();
+    int[] longer = randomSequences(1, 9, 9, c.vocabSize(), 17).get(0);
+    ForwardResult one = gemma2.forward(List.of(new int[] {longer[0]}), everything(c));
+    ForwardResult full = gemma2.forward(List.of(longer), everything(c));
+    assertEquals(1, one.logits(0).count());
+    assertArrayEquals(full.logits(0).row(0), one.logits(0).row(0), 1e-5f);
+    assertArrayEquals(full.capture(2, Site.ATTN_Z, 0).row(0), one.capture(2, Site.ATTN_Z, 0).row(0), 1e-5f);
+  }
+
+  @Test
   void chosenPositionsAreRowsOfTheFullCapture() {
     ModelConfig c = gemma3.config();
     List<int[]> batch = randomSequences(3, 5, 12, c.vocabSize(), 11);
