@@ -324,8 +324,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     static List<Task> make(String runId, int n) {
       List<Task> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        String[] f = FACTS[i % FACTS.length];
-        Variant v = Variant.values()[(i / FACTS.length) % Variant.values().length];
+        String[] f = FACTS[(i / Variant.values().length) % FACTS.length];
+        Variant v = Variant.values()[i % Variant.values().length];
         String q = "What is the capital of " + f[0] + "?";
         String answer = switch (v) {
           case DIRECT -> f[1];

@@ -1,0 +1,165 @@
+package dev.saescope.worker.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.saescope.avro.SparseLatents;
+import dev.saescope.avro.TaskResult;
+import dev.saescope.avro.TokenScore;
+import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.common.kafka.TaskPublisher;
+import dev.saescope.common.kafka.TopicAdmin;
+import dev.saescope.common.kafka.TopicSpec;
+import dev.saescope.common.testing.EmbeddedKafkaExtension;
+import dev.saescope.schemas.Task;
+import dev.saescope.schemas.Variant;
+import dev.saescope.worker.hub.KnownModel;
+import dev.saescope.worker.hub.SaescopeHome;
+import dev.saescope.worker.model.GemmaModel;
+import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.Site;
+import dev.saescope.worker.sae.Sae;
+import dev.saescope.worker.sae.SaeParams;
+import dev.saescope.worker.sae.train.ModelActivationSource;
+import dev.saescope.worker.sae.train.TopKTrainer;
+import dev.saescope.worker.sae.train.TrainConfig;
+import dev.saescope.worker.tokenizer.GemmaTokenizer;
+import dev.saescope.worker.weights.ModelSpec;
+import dev.saescope.worker.weights.ModelWeights;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end on the real Gemma 3 270M with an SAE trained by saescope: tasks through a real broker
+ * into a worker and back equal the in-process computation, the latents respect the SAE's k, and
+ * the real model's lens at the final layer puts the gold object of an easy cloze near the top.
+ */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class Gemma270mWorkerTest {
+  private static final HookPoint SAE_HOOK = new HookPoint(6, Site.RESID_POST);
+  private static final int K = 16;
+
+  @TempDir static Path dir;
+  static GemmaModel model;
+  static GemmaTokenizer tokenizer;
+  static Sae sae;
+
+  @BeforeAll
+  static void load() throws Exception {
+    Path home = SaescopeHome.resolve();
+    assumeTrue(
+        Files.isRegularFile(KnownModel.GEMMA_3_270M.weightsPath(home)),
+        "Gemma 3 270M is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
+    try (ModelWeights w = ModelSpec.open("gemma-3-270m", new ModelSpec.OpenOptions(null, true, System.err))) {
+      model = GemmaModel.load(w);
+      tokenizer = GemmaTokenizer.load(w.tokenizerJson(), w.config(), w.origin());
+    }
+    sae = Sae.create(trainSmallSae());
+  }
+
+  /**
+   * A small TopK SAE trained here on the model's own activations over a few factual sentences: the
+   * pipeline test needs a trained SAE of the real width, not a good one (fetch-sae makes those).
+   */
+  private static SaeParams trainSmallSae() throws Exception {
+    List<String> corpus = new ArrayList<>();
+    String[][] facts = {
+      {"France", "Paris"}, {"Japan", "Tokyo"}, {"Italy", "Rome"}, {"Egypt", "Cairo"}, {"Kenya", "Nairobi"},
+      {"Canada", "Ottawa"}, {"Spain", "Madrid"}, {"Peru", "Lima"}, {"Norway", "Oslo"}, {"Greece", "Athens"},
+    };
+    for (String[] f : facts) {
+      corpus.add("The capital of " + f[0] + " is " + f[1] + ". " + f[1] + " is a large city with a long history, and many people visit "
+          + f[0] + " every year to see its museums, parks and old streets.");
+    }
+    ModelActivationSource source = new ModelActivationSource(
+        model, text -> tokenizer.encode(text).ids(), model.config().bosId(), corpus, List.of(SAE_HOOK), 48, 8, 2048, 5);
+    TrainConfig cfg = TrainConfig.of(model.config().dModel(), 1024, K, 6144, 3)
+        .withBatchSize(512)
+        .withTarget("gemma-3-270m", Optional.of(SAE_HOOK));
+    try (TopKTrainer trainer = TopKTrainer.open(cfg, dir.resolve("sae"))) {
+      return trainer.train(source.view(SAE_HOOK), p -> {});
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    if (sae != null) {
+      sae.close();
+    }
+    if (tokenizer != null) {
+      tokenizer.close();
+      model.close();
+    }
+  }
+
+  private static ExperimentProcessor processor() {
+    return new ExperimentProcessor(
+        model, tokenizer, "gemma-3-270m", "e2e",
+        List.of(new ExperimentProcessor.AttachedSae("l6-topk", sae, SAE_HOOK)),
+        new TreeSet<>(List.of(0, 6, 17)), 128);
+  }
+
+  @Test
+  void realModelThroughKafkaEqualsInProcess(KafkaSettings kafka) throws Exception {
+    List<Task> tasks = BenchPipelineCommand.BenchTasks.make("e2e", 12);
+    TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 2, TopicSpec.BROKER_DEFAULT));
+    try (TaskPublisher publisher = TaskPublisher.open(kafka)) {
+      for (Task t : tasks) {
+        publisher.publish(t);
+      }
+      publisher.flush();
+    }
+    WorkerLoop loop = new WorkerLoop(kafka,
+        new WorkerSettings("e2e", "e2e", 256, 16, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(60)),
+        processor(), new WorkerMetrics(new SimpleMeterRegistry(), "e2e"));
+    Thread t = new Thread(loop, "e2e-worker");
+    t.start();
+    List<TaskResult> got;
+    try {
+      got = WorkerServiceTest.readAll(kafka, kafka.topics().results(), tasks.size() * 3, dev.saescope.schemas.serde.Codecs.taskResult()::decode);
+    } finally {
+      loop.stop();
+      assertTrue(loop.awaitStopped(Duration.ofSeconds(60)));
+    }
+    assertEquals(tasks.size() * 3, got.size(), "one result per task and reported layer");
+
+    ExperimentProcessor local = processor();
+    Map<String, TaskResult> want = new HashMap<>();
+    for (Task task : tasks) {
+      for (TaskResult r : local.process(List.of((TaskProcessor.Accepted) local.check(task)))) {
+        want.put(WorkerServiceTest.key(r), r);
+      }
+    }
+    for (TaskResult r : got) {
+      ResultAssert.assertSameResult(want.get(WorkerServiceTest.key(r)), r);
+      if (r.getLayer() == SAE_HOOK.layer()) {
+        assertEquals("l6-topk", r.getSaeId());
+        assertEquals(r.getTokenIds().size(), r.getLatents().size(), "latents at every position");
+        for (SparseLatents s : r.getLatents()) {
+          assertTrue(s.getIndices().size() <= K, "TopK keeps at most k latents");
+        }
+      }
+      if (r.getVariant() == dev.saescope.avro.Variant.cloze && r.getLayer() == 17) {
+        TokenScore gold = r.getScores().stream().filter(s -> s.getRole().equals("gold0")).findFirst().orElseThrow();
+        // "The capital of France is" -> " Paris": the real model ranks capitals near the top.
+        assertTrue(gold.getLensRank() < 20, r.getTaskId() + ": gold rank " + gold.getLensRank() + " at the final layer");
+      }
+    }
+    assertTrue(got.stream().anyMatch(r -> r.getVariant() == dev.saescope.avro.Variant.cloze), "the tasks include cloze variants");
+    assertTrue(tasks.stream().anyMatch(x -> x.variant() == Variant.DIRECT));
+  }
+}
