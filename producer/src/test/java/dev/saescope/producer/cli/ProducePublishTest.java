@@ -66,7 +66,6 @@ class ProducePublishTest {
     }
     assertTrue(sent.stream().anyMatch(t -> t.goldObjects().size() > 1) || sent.size() > 0);
     TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 3, (short) 1));
-    PartitionReadiness.await(kafka, kafka.topics().tasks());
     PublishStats stats;
     try (TaskPublisher p = TaskPublisher.open(kafka)) {
       for (Task t : sent) {

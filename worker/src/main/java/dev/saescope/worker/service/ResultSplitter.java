@@ -48,7 +48,8 @@ final class ResultSplitter {
     int to = slice(positions.size(), p + 1, parts);
     ByteBuffer dense = whole.getDense().duplicate();
     int rowBytes = d * Float.BYTES;
-    dense.position(dense.position() + from * rowBytes).limit(dense.position() + to * rowBytes);
+    int base = dense.position();
+    dense.limit(base + to * rowBytes).position(base + from * rowBytes);
     b.setDensePositions(new ArrayList<>(positions.subList(from, to)));
     b.setDense(dense.slice());
     List<SparseLatents> latents = whole.getLatents();
