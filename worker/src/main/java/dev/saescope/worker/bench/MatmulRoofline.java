@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.saescope.worker.model.EngineSettings;
 import dev.saescope.worker.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,8 @@ import java.util.Set;
  * Linear.linear} (torch {@code F.linear}) call the model uses. Each shape is warmed up, then timed
  * several times; the median is kept. The roofline is the best median rate over the shapes.
  *
- * <p>Call after the model has been loaded, so the engine runs with the model's thread settings.
+ * <p>The engine runs with the model's thread settings ({@link EngineSettings#apply()}), so the
+ * roofline and the forward pass use the same threads.
  */
 public final class MatmulRoofline {
   private MatmulRoofline() {}
@@ -82,6 +84,7 @@ public final class MatmulRoofline {
     List<Measurement> out = new ArrayList<>();
     double best = 0;
     double bestCpu = 0;
+    EngineSettings.apply();
     try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
       for (Shape3 s : shapes) {
         try (NDManager sub = m.newSubManager()) {
