@@ -56,7 +56,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Exit codes: 0 stopped on request; 1 bad options; 2 model, tokenizer or SAE will not load;",
+      "Exit codes: 0 stopped on request; 1 bad options; 2 model, tokenizer or SAE will not load (or",
+      "--layers outside the model);",
       "3 Kafka unreachable or fatal Kafka error (e.g. fenced by a worker with the same --worker-id).",
       "",
       "Example: ./saescope worker --model gemma-3-270m --sae ~/.cache/saescope/saes/gemma-3-270m/layer_6 --layers 0-17"
