@@ -12,16 +12,16 @@ import java.util.Map;
  * A batch laid out for the engine: token ids right-padded to the longest sequence, the additive
  * attention masks of each attention kind and the rotary tables of each rope base.
  *
- * <p>Right padding keeps every real token at position 0..len-1, as when the sequence runs alone,
- * so rotary angles need no per-sequence offsets. Padding keys are masked out for every query;
- * padding queries produce rows nobody reads (they are never keys of real tokens), so a sequence's
- * results do not depend on its batch mates beyond matmul rounding.
+ * <p>Right padding keeps every real token at position 0..len-1, as when the sequence runs alone, so
+ * rotary angles need no per-sequence offsets. Padding keys are masked out for every query; padding
+ * queries produce rows nobody reads (they are never keys of real tokens), so a sequence's results
+ * do not depend on its batch mates beyond matmul rounding.
  */
 final class BatchInputs {
   /**
-   * Masked scores get {@code finfo(float32).min} added, as transformers' eager path does
-   * ({@code masking_utils.py}); a fully masked padding row then softmaxes to a finite uniform row
-   * instead of NaN, and exp(min - max) is exactly 0 for real rows.
+   * Masked scores get {@code finfo(float32).min} added, as transformers' eager path does ({@code
+   * masking_utils.py}); a fully masked padding row then softmaxes to a finite uniform row instead
+   * of NaN, and exp(min - max) is exactly 0 for real rows.
    */
   static final float MASKED = -Float.MAX_VALUE;
 
@@ -106,7 +106,8 @@ final class BatchInputs {
    * {@code freqs = pos * inv_freq}; {@code emb = cat(freqs, freqs)}.
    */
   private NDArray[] ropeTables(double theta, int headDim, NDManager manager) {
-    NDArray exponents = manager.arange(0f, (float) headDim, 2f, DataType.FLOAT32).divi((float) headDim);
+    NDArray exponents =
+        manager.arange(0f, (float) headDim, 2f, DataType.FLOAT32).divi((float) headDim);
     NDArray base = manager.create((float) theta);
     NDArray invFreq = ai.djl.ndarray.NDArrays.div(1f, base.pow(exponents)); // [D/2]
     NDArray positions = manager.arange(0f, (float) seq, 1f, DataType.FLOAT32).reshape(seq, 1);

@@ -13,8 +13,8 @@ import java.util.TreeSet;
  *     [count, vocab]} each: 1 MB per position for Gemma's 262k vocabulary, so choose positions;
  *     {@link Positions.None} skips the unembedding
  * @param nextTokenLogprobs positions t at which {@code log p(token[t+1] | tokens[..t])} is returned
- *     (cross-entropy without copying the vocabulary out); {@link Positions.All} means every position
- *     but the last of each sequence, chosen positions must be below the last
+ *     (cross-entropy without copying the vocabulary out); {@link Positions.All} means every
+ *     position but the last of each sequence, chosen positions must be below the last
  */
 public record CaptureSpec(
     Set<HookPoint> hooks, Positions positions, Positions logits, Positions nextTokenLogprobs) {

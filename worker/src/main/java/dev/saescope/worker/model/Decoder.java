@@ -17,7 +17,8 @@ final class Decoder {
     this.config = config;
     this.weights = weights;
     this.eps = (float) config.rmsNormEps();
-    // transformers: scaling = query_pre_attn_scalar ** -0.5 (a Python float), applied to fp32 scores.
+    // transformers: scaling = query_pre_attn_scalar ** -0.5 (a Python float), applied to fp32
+    // scores.
     this.scaling = (float) Math.pow(config.queryPreAttnScalar(), -0.5);
   }
 
@@ -29,21 +30,23 @@ final class Decoder {
   NDArray layer(int l, NDArray x, BatchInputs in, PassState pass) {
     LayerTensors w = weights.layers.get(l);
     x = pass.at(l, Site.RESID_PRE, x);
-    NDArray z = pass.at(l, Site.ATTN_Z, attention(l, Ops.rmsNorm(x, w.inputNorm(), eps), in)); // [b*s, H*D]
+    NDArray z =
+        pass.at(l, Site.ATTN_Z, attention(l, Ops.rmsNorm(x, w.inputNorm(), eps), in)); // [b*s, H*D]
     NDArray attnOut = Ops.rmsNorm(Ops.linear(z, w.o()), w.postAttnNorm(), eps);
     NDArray mid = x.add(attnOut); // resid_mid
     NDArray gateUp = Ops.linear(Ops.rmsNorm(mid, w.preMlpNorm(), eps), w.gateUp()); // [b*s, 2 dMlp]
     NDList parts = gateUp.split(2, 1);
     NDArray act = Ops.geluTanh(parts.get(0));
     act.muli(parts.get(1));
-    NDArray mlpOut = pass.at(l, Site.MLP_OUT, Ops.rmsNorm(Ops.linear(act, w.down()), w.postMlpNorm(), eps));
+    NDArray mlpOut =
+        pass.at(l, Site.MLP_OUT, Ops.rmsNorm(Ops.linear(act, w.down()), w.postMlpNorm(), eps));
     return pass.at(l, Site.RESID_POST, mid.add(mlpOut));
   }
 
   /**
    * Grouped-query self-attention up to (not including) o_proj. h: [b*s, dModel] → z: [b*s, H*D],
-   * head-major. Query heads g*G .. g*G+G-1 share kv head g (transformers' repeat_kv), so q is viewed
-   * as [b, KV, G*s, D] and multiplied by k once per kv head: no copies of k or v.
+   * head-major. Query heads g*G .. g*G+G-1 share kv head g (transformers' repeat_kv), so q is
+   * viewed as [b, KV, G*s, D] and multiplied by k once per kv head: no copies of k or v.
    */
   private NDArray attention(int l, NDArray h, BatchInputs in) {
     LayerTensors w = weights.layers.get(l);

@@ -31,12 +31,13 @@ final class DeviceWeights {
   /**
    * Host bytes uploaded between two garbage-collection requests. Each tensor's host copy is garbage
    * once uploaded, but large arrays live outside G1's young generation, so without a request the
-   * heap grows towards -Xmx (a quarter of RAM by default) before they are reclaimed: measured on the
-   * random gemma-2-2b, 17 GB peak resident instead of the 10.5 GB the engine holds.
+   * heap grows towards -Xmx (a quarter of RAM by default) before they are reclaimed: measured on
+   * the random gemma-2-2b, 17 GB peak resident instead of the 10.5 GB the engine holds.
    */
   static final long GC_EVERY_BYTES = 1L << 30;
 
-  final NDArray embed; // [vocab, dModel], unscaled: the embedding (times sqrt(dModel)) and the tied unembedding
+  final NDArray embed; // [vocab, dModel], unscaled: the embedding (times sqrt(dModel)) and the tied
+  // unembedding
   final NDArray finalNorm; // [dModel]
   final List<LayerTensors> layers;
 
@@ -60,10 +61,17 @@ final class DeviceWeights {
       NDArray qkv =
           up.stacked(
               d,
-              new String[] {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"},
+              new String[] {
+                p + "self_attn.q_proj.weight",
+                p + "self_attn.k_proj.weight",
+                p + "self_attn.v_proj.weight"
+              },
               new long[] {q, kv, kv});
       NDArray gateUp =
-          up.stacked(d, new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, new long[] {c.dMlp(), c.dMlp()});
+          up.stacked(
+              d,
+              new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"},
+              new long[] {c.dMlp(), c.dMlp()});
       layers.add(
           new LayerTensors(
               up.tensor(p + "input_layernorm.weight", d),
@@ -82,7 +90,8 @@ final class DeviceWeights {
   }
 
   /** Creates an engine-owned fp32 array from host data, copying through a staging buffer. */
-  static NDArray createInBlocks(NDManager manager, FloatBuffer data, int stagingBytes, long... shape) {
+  static NDArray createInBlocks(
+      NDManager manager, FloatBuffer data, int stagingBytes, long... shape) {
     NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
     new Uploader(null, manager, stagingBytes).copyRows(out, 0, data, shape);
     return out;
@@ -129,8 +138,12 @@ final class DeviceWeights {
         throw new WeightsException(
             source.origin(),
             name,
-            "shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape)
-                + " for " + source.config().architecture());
+            "shape "
+                + Arrays.toString(t.shape())
+                + ", expected "
+                + Arrays.toString(shape)
+                + " for "
+                + source.config().architecture());
       }
       sinceGc += t.size() * 4;
       return t.data();
@@ -153,7 +166,8 @@ final class DeviceWeights {
       }
       long rowsPerBlock = Math.max(1, staging.capacity() / 4 / rowFloats);
       if (rowFloats * 4 > staging.capacity()) {
-        throw new IllegalArgumentException("a row of " + rowFloats + " floats does not fit the staging buffer");
+        throw new IllegalArgumentException(
+            "a row of " + rowFloats + " floats does not fit the staging buffer");
       }
       for (long row = 0; row < shape[0]; row += rowsPerBlock) {
         long rows = Math.min(rowsPerBlock, shape[0] - row);

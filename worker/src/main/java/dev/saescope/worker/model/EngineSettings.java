@@ -11,13 +11,13 @@ import org.slf4j.LoggerFactory;
  * use of DJL's engine ({@link GemmaModel#load} does). Explicit {@code -D} settings and environment
  * variables win.
  *
- * <p>OpenMP's wait policy is read by libgomp from the C environment when the library loads (with the
- * engine). Measured on this 2-core machine while other processes competed for the cores (Gemma 3
- * 270M, batch 8 x 128, 2 threads): 57 tokens/s with the default spinning workers, 251 tokens/s with
- * {@code OMP_WAIT_POLICY=PASSIVE}: each of the ~900 ops of a pass otherwise waits for a spinning
- * worker that the OS has descheduled. So unless the variable is set, we set it in the process's C
- * environment ({@code setenv}, through the Foreign Function API on Java 22+, looked up reflectively
- * because the code targets Java 21); where that is impossible we warn.
+ * <p>OpenMP's wait policy is read by libgomp from the C environment when the library loads (with
+ * the engine). Measured on this 2-core machine while other processes competed for the cores (Gemma
+ * 3 270M, batch 8 x 128, 2 threads): 57 tokens/s with the default spinning workers, 251 tokens/s
+ * with {@code OMP_WAIT_POLICY=PASSIVE}: each of the ~900 ops of a pass otherwise waits for a
+ * spinning worker that the OS has descheduled. So unless the variable is set, we set it in the
+ * process's C environment ({@code setenv}, through the Foreign Function API on Java 22+, looked up
+ * reflectively because the code targets Java 21); where that is impossible we warn.
  */
 public final class EngineSettings {
   private static final Logger LOG = LoggerFactory.getLogger(EngineSettings.class);
@@ -73,7 +73,8 @@ public final class EngineSettings {
 
       Object linker = linkerC.getMethod("nativeLinker").invoke(null);
       Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
-      Optional<?> symbol = (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, "setenv");
+      Optional<?> symbol =
+          (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, "setenv");
       if (symbol.isEmpty()) {
         return false;
       }
@@ -83,11 +84,16 @@ public final class EngineSettings {
       Array.set(layouts, 0, address);
       Array.set(layouts, 1, address);
       Array.set(layouts, 2, jint);
-      Object descriptor = descriptorC.getMethod("of", layoutC, layouts.getClass()).invoke(null, jint, layouts);
+      Object descriptor =
+          descriptorC.getMethod("of", layoutC, layouts.getClass()).invoke(null, jint, layouts);
       MethodHandle setenv =
           (MethodHandle)
               linkerC
-                  .getMethod("downcallHandle", segmentC, descriptorC, Array.newInstance(optionC, 0).getClass())
+                  .getMethod(
+                      "downcallHandle",
+                      segmentC,
+                      descriptorC,
+                      Array.newInstance(optionC, 0).getClass())
                   .invoke(linker, symbol.get(), descriptor, Array.newInstance(optionC, 0));
       Object arena = arenaC.getMethod("global").invoke(null); // the strings must outlive the call
       Object n = allocatorC.getMethod("allocateFrom", String.class).invoke(arena, name);

@@ -23,7 +23,8 @@ public record ForwardResult(
   public Rows capture(HookPoint hook, int sequence) {
     List<Rows> rows = captures.get(hook);
     if (rows == null) {
-      throw new IllegalArgumentException(hook + " was not captured; captured: " + captures.keySet());
+      throw new IllegalArgumentException(
+          hook + " was not captured; captured: " + captures.keySet());
     }
     return rows.get(sequence);
   }
@@ -44,7 +45,8 @@ public record ForwardResult(
   /** Next-token log-probabilities of sequence {@code sequence}, one value per chosen position. */
   public Rows nextTokenLogprobs(int sequence) {
     if (nextTokenLogprobs.isEmpty()) {
-      throw new IllegalStateException("next-token log-probabilities were not asked for in the CaptureSpec");
+      throw new IllegalStateException(
+          "next-token log-probabilities were not asked for in the CaptureSpec");
     }
     return nextTokenLogprobs.get(sequence);
   }

@@ -75,9 +75,9 @@ public final class GemmaModel implements AutoCloseable {
   }
 
   /**
-   * Runs a batch of token sequences (BOS included by the caller) and returns what {@code spec}
-   * asks for. Sequences may have different lengths; results for one sequence do not depend on the
-   * others beyond fp32 matmul rounding.
+   * Runs a batch of token sequences (BOS included by the caller) and returns what {@code spec} asks
+   * for. Sequences may have different lengths; results for one sequence do not depend on the others
+   * beyond fp32 matmul rounding.
    *
    * @param sequences token ids, each non-empty, each id in {@code [0, vocab)}
    * @throws IllegalArgumentException naming the sequence, position, id, or hook that is invalid
@@ -131,7 +131,9 @@ public final class GemmaModel implements AutoCloseable {
     }
   }
 
-  /** Final logits of rows {@code flat} of x ([batch*seq, dModel]), in chunks: [rows, vocab] floats. */
+  /**
+   * Final logits of rows {@code flat} of x ([batch*seq, dModel]), in chunks: [rows, vocab] floats.
+   */
   private float[] finalLogits(NDArray x, long[] flat, NDManager m) {
     float[] out = new float[flat.length * config.vocabSize()];
     for (int start = 0; start < flat.length; start += LENS_CHUNK_ROWS) {
@@ -152,7 +154,8 @@ public final class GemmaModel implements AutoCloseable {
       int n = Math.min(LENS_CHUNK_ROWS, flat.length - start);
       try (NDManager chunk = m.newSubManager()) {
         NDArray idx = chunk.create(java.util.Arrays.copyOfRange(flat, start, start + n));
-        NDArray t = chunk.create(java.util.Arrays.copyOfRange(targets, start, start + n)).reshape(n, 1);
+        NDArray t =
+            chunk.create(java.util.Arrays.copyOfRange(targets, start, start + n)).reshape(n, 1);
         NDArray lp = unembed(x.get(chunk, new NDIndex("{}", idx))).logSoftmax(1); // [n, vocab]
         float[] part = lp.gather(t, 1).toFloatArray();
         System.arraycopy(part, 0, out, start, n);
@@ -184,7 +187,8 @@ public final class GemmaModel implements AutoCloseable {
       NDArray x = m.create(resid.values(), new Shape(resid.count(), config.dModel()));
       NDArray rows = weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))); // [k, dModel]
       NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, eps), rows); // [n, k]
-      return toMatrix(Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), ids.length);
+      return toMatrix(
+          Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), ids.length);
     }
   }
 
@@ -202,7 +206,8 @@ public final class GemmaModel implements AutoCloseable {
     long[] flat = new long[ids.length * k];
     for (int i = 0; i < ids.length; i++) {
       if (ids[i].length != k) {
-        throw new IllegalArgumentException("row " + i + " has " + ids[i].length + " ids, row 0 has " + k);
+        throw new IllegalArgumentException(
+            "row " + i + " has " + ids[i].length + " ids, row 0 has " + k);
       }
       checkIds(ids[i]);
       for (int j = 0; j < k; j++) {
@@ -216,21 +221,22 @@ public final class GemmaModel implements AutoCloseable {
       int n = resid.count();
       NDArray x = m.create(resid.values(), new Shape(n, config.dModel()));
       NDArray normed = Ops.rmsNorm(x, weights.finalNorm, eps).reshape(n, 1, config.dModel());
-      NDArray rows = weights.embed.get(m, new NDIndex("{}", m.create(flat))).reshape(n, k, config.dModel());
+      NDArray rows =
+          weights.embed.get(m, new NDIndex("{}", m.create(flat))).reshape(n, k, config.dModel());
       NDArray logits = normed.matMul(rows.transpose(0, 2, 1)).reshape(n, k); // [n, k]
       return toMatrix(Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), k);
     }
   }
 
   /**
-   * Full-vocabulary logit lens: the top {@code k} tokens of each row with log-probabilities.
-   * Costs a [rows, vocab] unembedding; use {@link #lensLogits(Rows, int[])} when only some ids
-   * matter.
+   * Full-vocabulary logit lens: the top {@code k} tokens of each row with log-probabilities. Costs
+   * a [rows, vocab] unembedding; use {@link #lensLogits(Rows, int[])} when only some ids matter.
    */
   public List<List<TokenScore>> lensTopK(Rows resid, int k) {
     checkResid(resid);
     if (k <= 0 || k > config.vocabSize()) {
-      throw new IllegalArgumentException("top-k must be in 1.." + config.vocabSize() + ", got " + k);
+      throw new IllegalArgumentException(
+          "top-k must be in 1.." + config.vocabSize() + ", got " + k);
     }
     List<List<TokenScore>> out = new ArrayList<>(resid.count());
     for (int start = 0; start < resid.count(); start += LENS_CHUNK_ROWS) {
@@ -272,13 +278,25 @@ public final class GemmaModel implements AutoCloseable {
     int k = n == 0 ? 0 : targets[0].length;
     if (targets.length != n || refRows.length != n || n > 4 * LENS_CHUNK_ROWS) {
       throw new IllegalArgumentException(
-          "lens of " + n + " rows (at most " + 4 * LENS_CHUNK_ROWS + ") needs one target list and one reference per row");
+          "lens of "
+              + n
+              + " rows (at most "
+              + 4 * LENS_CHUNK_ROWS
+              + ") needs one target list and one reference per row");
     }
     long[] ids = new long[n * k];
     long[] refs = new long[n];
     for (int i = 0; i < n; i++) {
       if (targets[i].length != k || refRows[i] < 0 || refRows[i] >= n) {
-        throw new IllegalArgumentException("lens row " + i + ": " + targets[i].length + " targets (want " + k + "), reference " + refRows[i]);
+        throw new IllegalArgumentException(
+            "lens row "
+                + i
+                + ": "
+                + targets[i].length
+                + " targets (want "
+                + k
+                + "), reference "
+                + refRows[i]);
       }
       checkIds(targets[i]);
       for (int j = 0; j < k; j++) {
@@ -287,7 +305,9 @@ public final class GemmaModel implements AutoCloseable {
       refs[i] = refRows[i];
     }
     try (NDManager m = manager.newSubManager()) {
-      NDArray lp = unembed(m.create(resid.values(), new Shape(n, config.dModel()))).logSoftmax(1); // [n, vocab]
+      NDArray lp =
+          unembed(m.create(resid.values(), new Shape(n, config.dModel())))
+              .logSoftmax(1); // [n, vocab]
       NDArray tlp = lp.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
       long[] rankFlat = new long[n * k];
       for (int j = 0; j < k; j++) { // one [n, vocab] comparison per target, summed as booleans
@@ -316,13 +336,15 @@ public final class GemmaModel implements AutoCloseable {
   public float[][] unembeddingColumns(int[] ids) {
     checkIds(ids);
     try (NDManager m = manager.newSubManager()) {
-      return toMatrix(weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))).toFloatArray(), config.dModel());
+      return toMatrix(
+          weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))).toFloatArray(),
+          config.dModel());
     }
   }
 
   /**
-   * The tied embedding {@code [vocab, dModel]} as the model holds it (its transpose is {@code W_U}).
-   * Owned by the model: read it, never close it; it is valid until the model is closed.
+   * The tied embedding {@code [vocab, dModel]} as the model holds it (its transpose is {@code
+   * W_U}). Owned by the model: read it, never close it; it is valid until the model is closed.
    */
   public NDArray embedding() {
     return weights.embed;
@@ -347,21 +369,38 @@ public final class GemmaModel implements AutoCloseable {
       }
       if (s.length > config.maxPositions()) {
         throw new IllegalArgumentException(
-            "sequence " + i + " has " + s.length + " tokens, more than max_position_embeddings "
+            "sequence "
+                + i
+                + " has "
+                + s.length
+                + " tokens, more than max_position_embeddings "
                 + config.maxPositions());
       }
       for (int p = 0; p < s.length; p++) {
         if (s[p] < 0 || s[p] >= config.vocabSize()) {
           throw new IllegalArgumentException(
-              "sequence " + i + " position " + p + ": token id " + s[p] + " outside [0, "
-                  + config.vocabSize() + ")");
+              "sequence "
+                  + i
+                  + " position "
+                  + p
+                  + ": token id "
+                  + s[p]
+                  + " outside [0, "
+                  + config.vocabSize()
+                  + ")");
         }
       }
     }
     for (HookPoint h : spec.hooks()) {
       if (h.layer() >= config.nLayers()) {
         throw new IllegalArgumentException(
-            "hook " + h + ": the model has " + config.nLayers() + " layers (0.." + (config.nLayers() - 1) + ")");
+            "hook "
+                + h
+                + ": the model has "
+                + config.nLayers()
+                + " layers (0.."
+                + (config.nLayers() - 1)
+                + ")");
       }
     }
     RowSelection.check(spec.positions(), sequences, "capture positions");
@@ -379,14 +418,18 @@ public final class GemmaModel implements AutoCloseable {
   private void checkResid(Rows resid) {
     if (resid.width() != config.dModel()) {
       throw new IllegalArgumentException(
-          "logit lens needs residual rows of width dModel " + config.dModel() + ", got " + resid.width());
+          "logit lens needs residual rows of width dModel "
+              + config.dModel()
+              + ", got "
+              + resid.width());
     }
   }
 
   private void checkIds(int[] ids) {
     for (int id : ids) {
       if (id < 0 || id >= config.vocabSize()) {
-        throw new IllegalArgumentException("token id " + id + " outside [0, " + config.vocabSize() + ")");
+        throw new IllegalArgumentException(
+            "token id " + id + " outside [0, " + config.vocabSize() + ")");
       }
     }
   }

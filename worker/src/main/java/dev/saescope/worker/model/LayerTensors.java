@@ -8,7 +8,8 @@ import ai.djl.ndarray.NDArray;
  * effective scales {@code 1 + w}.
  *
  * @param inputNorm [dModel]
- * @param qkv q, k and v projections stacked along the output: [(nHeads + 2 nKvHeads) headDim, dModel]
+ * @param qkv q, k and v projections stacked along the output: [(nHeads + 2 nKvHeads) headDim,
+ *     dModel]
  * @param qNorm [headDim], or null without q/k norm
  * @param kNorm [headDim], or null without q/k norm
  * @param o [dModel, nHeads headDim]

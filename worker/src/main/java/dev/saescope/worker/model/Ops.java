@@ -10,19 +10,23 @@ import ai.djl.nn.core.Linear;
  * The elementwise pieces of the Gemma forward pass, written as the same fp32 operations, in the
  * same order, as transformers' {@code modeling_gemma2.py} / {@code modeling_gemma3.py} (v5.24), so
  * that results agree to accumulation-order rounding (tanh-GELU is the one rewritten identity, see
- * {@link #geluTanh}). Every result lives in the manager of the
- * first operand (the activation), never in the weights' manager.
+ * {@link #geluTanh}). Every result lives in the manager of the first operand (the activation),
+ * never in the weights' manager.
  */
 final class Ops {
   private Ops() {}
 
-  /** 2 sqrt(2/pi) and 2 sqrt(2/pi) 0.044715: tanh-GELU's constants (PyTorch GeluKernel), doubled. */
+  /**
+   * 2 sqrt(2/pi) and 2 sqrt(2/pi) 0.044715: tanh-GELU's constants (PyTorch GeluKernel), doubled.
+   */
   private static final double GELU_BETA = Math.sqrt(2.0 / Math.PI);
 
   private static final float TWO_BETA = (float) (2 * GELU_BETA);
   private static final float TWO_BETA_KAPPA = (float) (2 * GELU_BETA * 0.044715);
 
-  /** {@code x @ w^T}, as {@code nn.Linear} without bias. x: [..., in], w: [out, in] → [..., out]. */
+  /**
+   * {@code x @ w^T}, as {@code nn.Linear} without bias. x: [..., in], w: [out, in] → [..., out].
+   */
   static NDArray linear(NDArray x, NDArray w) {
     return Linear.linear(x, w).singletonOrThrow();
   }
@@ -43,8 +47,8 @@ final class Ops {
 
   /**
    * {@code gelu(x, approximate="tanh")} = {@code 0.5 x (1 + tanh(u))}, u = sqrt(2/pi) (x + 0.044715
-   * x^3), computed as the identical {@code x sigmoid(2u)}. transformers calls PyTorch's fused kernel,
-   * which DJL does not expose (its {@code gelu} is the erf form); composing it from {@code
+   * x^3), computed as the identical {@code x sigmoid(2u)}. transformers calls PyTorch's fused
+   * kernel, which DJL does not expose (its {@code gelu} is the erf form); composing it from {@code
    * aten::tanh} was several times slower than {@code aten::sigmoid} in this libtorch build (16 ms
    * vs 2-5 ms per [1024, 2048] in our profiles). The results differ from the fused kernel by a few
    * ulp of the inner argument; the golden tests bound the effect.

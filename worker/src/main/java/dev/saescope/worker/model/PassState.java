@@ -47,8 +47,14 @@ final class PassState {
         float[] e = patch.editor().edit(b, clean.get(b));
         if (e == null || e.length != clean.get(b).values().length) {
           throw new IllegalArgumentException(
-              "patch at " + hook + ": the editor returned " + (e == null ? "null" : e.length + " floats")
-                  + " for sequence " + b + ", expected " + clean.get(b).values().length);
+              "patch at "
+                  + hook
+                  + ": the editor returned "
+                  + (e == null ? "null" : e.length + " floats")
+                  + " for sequence "
+                  + b
+                  + ", expected "
+                  + clean.get(b).values().length);
         }
         System.arraycopy(e, 0, edited, at, e.length);
         at += e.length;

@@ -6,7 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Which rows of a [batch*seq, width] activation to copy out, and how to split them per sequence. */
+/**
+ * Which rows of a [batch*seq, width] activation to copy out, and how to split them per sequence.
+ */
 final class RowSelection {
   private final int[][] positions; // per sequence
   private final long[] flat; // b * seq + position, in output order
@@ -20,7 +22,10 @@ final class RowSelection {
     return of(spec, in, 0);
   }
 
-  /** As {@link #of(Positions, BatchInputs)}; {@link Positions.All} leaves out the last {@code skipLast}. */
+  /**
+   * As {@link #of(Positions, BatchInputs)}; {@link Positions.All} leaves out the last {@code
+   * skipLast}.
+   */
   static RowSelection of(Positions spec, BatchInputs in, int skipLast) {
     int[][] pos = new int[in.batch][];
     for (int b = 0; b < in.batch; b++) {
@@ -58,13 +63,24 @@ final class RowSelection {
     }
     if (chosen.perSequence().size() != sequences.size()) {
       throw new IllegalArgumentException(
-          what + ": " + chosen.perSequence().size() + " position lists for " + sequences.size() + " sequences");
+          what
+              + ": "
+              + chosen.perSequence().size()
+              + " position lists for "
+              + sequences.size()
+              + " sequences");
     }
     for (int b = 0; b < sequences.size(); b++) {
       for (int p : chosen.at(b)) {
         if (p < 0 || p >= sequences.get(b).length - skipLast) {
           throw new IllegalArgumentException(
-              what + ": position " + p + " outside sequence " + b + " of length " + sequences.get(b).length
+              what
+                  + ": position "
+                  + p
+                  + " outside sequence "
+                  + b
+                  + " of length "
+                  + sequences.get(b).length
                   + (skipLast > 0 ? " (the last position has no next token)" : ""));
         }
       }

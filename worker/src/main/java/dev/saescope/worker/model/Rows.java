@@ -14,7 +14,11 @@ public record Rows(int[] positions, int width, float[] values) {
     positions = positions.clone();
     if (width <= 0 || (long) positions.length * width != values.length) {
       throw new IllegalArgumentException(
-          positions.length + " rows of width " + width + " need that many values, got " + values.length);
+          positions.length
+              + " rows of width "
+              + width
+              + " need that many values, got "
+              + values.length);
     }
   }
 

@@ -25,7 +25,10 @@ final class TopK {
     PriorityQueue<Integer> heap =
         new PriorityQueue<>(
             k + 1,
-            (a, b) -> logits[a] != logits[b] ? Float.compare(logits[a], logits[b]) : Integer.compare(b, a));
+            (a, b) ->
+                logits[a] != logits[b]
+                    ? Float.compare(logits[a], logits[b])
+                    : Integer.compare(b, a));
     for (int i = 0; i < logits.length; i++) {
       heap.add(i);
       if (heap.size() > k) {

@@ -22,13 +22,16 @@ public final class BigTensorMain {
     }
     try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
       long t0 = System.nanoTime();
-      NDArray big = DeviceWeights.createInBlocks(m, FloatBuffer.wrap(data), DeviceWeights.STAGING_BYTES, rows, cols);
+      NDArray big =
+          DeviceWeights.createInBlocks(
+              m, FloatBuffer.wrap(data), DeviceWeights.STAGING_BYTES, rows, cols);
       System.out.printf("uploaded %s in %.1f s%n", big.getShape(), (System.nanoTime() - t0) / 1e9);
       for (int r : new int[] {0, 1, 56888, 113777, 200000, rows - 1}) {
         float[] got = big.get(r).toFloatArray();
         for (int c = 0; c < cols; c++) {
           if (got[c] != data[r * cols + c]) {
-            throw new AssertionError("row " + r + " col " + c + ": " + got[c] + " != " + data[r * cols + c]);
+            throw new AssertionError(
+                "row " + r + " col " + c + ": " + got[c] + " != " + data[r * cols + c]);
           }
         }
       }

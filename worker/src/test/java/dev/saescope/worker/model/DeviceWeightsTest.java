@@ -26,7 +26,9 @@ class DeviceWeightsTest {
       // a buffer whose position is not 0 (e.g. a view into a larger mapped file)
       float[] padded = new float[data.length + 5];
       System.arraycopy(data, 0, padded, 5, data.length);
-      NDArray b = DeviceWeights.createInBlocks(m, FloatBuffer.wrap(padded).position(5), 7 * 3 * 4 * 3, 10, 21);
+      NDArray b =
+          DeviceWeights.createInBlocks(
+              m, FloatBuffer.wrap(padded).position(5), 7 * 3 * 4 * 3, 10, 21);
       assertArrayEquals(data, b.toFloatArray());
     }
   }

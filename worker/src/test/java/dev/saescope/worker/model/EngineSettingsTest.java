@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 class EngineSettingsTest {
   @Test
   void setenvWorksOnJava22AndLater() {
-    Assumptions.assumeTrue(Runtime.version().feature() >= 22, "java.lang.foreign is final from Java 22");
-    assertTrue(EngineSettings.setenv("SAESCOPE_ENGINE_SETTINGS_TEST", "1"), "setenv through java.lang.foreign");
+    Assumptions.assumeTrue(
+        Runtime.version().feature() >= 22, "java.lang.foreign is final from Java 22");
+    assertTrue(
+        EngineSettings.setenv("SAESCOPE_ENGINE_SETTINGS_TEST", "1"),
+        "setenv through java.lang.foreign");
   }
 }

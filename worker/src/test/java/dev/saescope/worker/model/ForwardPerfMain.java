@@ -27,8 +27,10 @@ public final class ForwardPerfMain {
     try (w;
         GemmaModel model = GemmaModel.load(w)) {
       ModelConfig c = model.config();
-      List<int[]> seqs = GemmaModelTest.randomSequences(batch, seq, seq, Math.min(c.vocabSize(), 200000), 1);
-      CaptureSpec spec = CaptureSpec.of(IntStream.range(0, c.nLayers()).boxed().toList(), Site.RESID_POST);
+      List<int[]> seqs =
+          GemmaModelTest.randomSequences(batch, seq, seq, Math.min(c.vocabSize(), 200000), 1);
+      CaptureSpec spec =
+          CaptureSpec.of(IntStream.range(0, c.nLayers()).boxed().toList(), Site.RESID_POST);
       model.forward(seqs, spec); // warm-up
       if (args.length > 4) {
         ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
@@ -46,15 +48,22 @@ public final class ForwardPerfMain {
         System.out.printf("iter %d: %.3f s, %.0f tok/s%n", i, s, batch * seq / s);
       }
       var roof = MatmulRoofline.measure(MatmulRoofline.shapesFor(c, batch * seq), 3, 1.0);
-      roof.measurements().forEach(m -> System.out.printf("  %s: %.1f GFLOP/s%n", m.shape(), m.flopsPerSecond() / 1e9));
+      roof.measurements()
+          .forEach(
+              m -> System.out.printf("  %s: %.1f GFLOP/s%n", m.shape(), m.flopsPerSecond() / 1e9));
       ModelFlops f = ModelFlops.of(c, seq);
       double flopsPerTok = f.linear() + f.attentionCausal();
       double rooflineTps = roof.peakFlopsPerSecond() / flopsPerTok;
       double tps = batch * seq / (sum / iters);
       System.out.printf(
           "mean %.0f tok/s (best %.0f); %.1f MFLOP/token; roofline %.1f GFLOP/s -> %.0f tok/s; ratio %.2f (best %.2f)%n",
-          tps, batch * seq / best, flopsPerTok / 1e6, roof.peakFlopsPerSecond() / 1e9, rooflineTps,
-          tps / rooflineTps, batch * seq / best / rooflineTps);
+          tps,
+          batch * seq / best,
+          flopsPerTok / 1e6,
+          roof.peakFlopsPerSecond() / 1e9,
+          rooflineTps,
+          tps / rooflineTps,
+          batch * seq / best / rooflineTps);
     }
   }
 }

@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The real Gemma 3 270M (the offline GGUF) against transformers running the same dequantized
  * weights ({@code tools/hf_golden_270m.py}, which ran them as a right-padded batch): a 647-token
- * text (longer than the 512-token sliding window) and a 20-token one; residuals at every third layer, attn_z and
- * mlp_out at layers 0, 5 and 17, next-token log-probabilities at every position and the top-10
- * final logits. Runs only when the model is provisioned ({@code ./saescope fetch-model
- * gemma-3-270m}).
+ * text (longer than the 512-token sliding window) and a 20-token one; residuals at every third
+ * layer, attn_z and mlp_out at layers 0, 5 and 17, next-token log-probabilities at every position
+ * and the top-10 final logits. Runs only when the model is provisioned ({@code ./saescope
+ * fetch-model gemma-3-270m}).
  *
  * <p>Tolerance: as in {@link HfGoldenTest}, 2e-5 of each tensor's largest value. Measured (2
  * threads vs transformers on 2): at most 2.7e-6 of the largest value (attn_z, layer 5), 1e-8 to
@@ -42,7 +42,8 @@ class Gemma270mGoldenTest {
     Path home = SaescopeHome.resolve();
     KnownModel known = KnownModel.GEMMA_3_270M;
     Assumptions.assumeTrue(
-        known.isProvisioned(home), "Gemma 3 270M is not in " + known.dir(home) + "; run: " + known.fetchCommand());
+        known.isProvisioned(home),
+        "Gemma 3 270M is not in " + known.dir(home) + "; run: " + known.fetchCommand());
     Path dir = HfGoldenTest.goldenDir("gemma3-270m");
     JsonNode inputs = new ObjectMapper().readTree(dir.resolve("inputs.json").toFile());
     List<int[]> seqs = new ArrayList<>();
@@ -67,13 +68,19 @@ class Gemma270mGoldenTest {
       long t0 = System.nanoTime();
       for (int b = 0; b < 2; b++) {
         Positions chosen = Positions.chosen(List.of(positions.get(b)));
-        results.add(model.forward(List.of(seqs.get(b)), new CaptureSpec(hooks, chosen, chosen, Positions.all())));
+        results.add(
+            model.forward(
+                List.of(seqs.get(b)), new CaptureSpec(hooks, chosen, chosen, Positions.all())));
       }
-      LOG.info("270M: {} + {} tokens in {} ms", seqs.get(0).length, seqs.get(1).length,
+      LOG.info(
+          "270M: {} + {} tokens in {} ms",
+          seqs.get(0).length,
+          seqs.get(1).length,
           (System.nanoTime() - t0) / 1_000_000);
       for (HookPoint h : hooks) {
         List<Rows> ours = List.of(results.get(0).capture(h, 0), results.get(1).capture(h, 0));
-        HfGoldenTest.check("270m " + h, golden.read(h.toString()), ours, HfGoldenTest.RELATIVE_TOLERANCE, true);
+        HfGoldenTest.check(
+            "270m " + h, golden.read(h.toString()), ours, HfGoldenTest.RELATIVE_TOLERANCE, true);
       }
       HostTensor lp = golden.read("next_logprobs"); // [2, seq-1]
       long width = lp.shape()[1];
@@ -81,7 +88,8 @@ class Gemma270mGoldenTest {
       for (int b = 0; b < 2; b++) {
         Rows ours = results.get(b).nextTokenLogprobs(0);
         for (int t = 0; t < ours.count(); t++) {
-          worstLp = Math.max(worstLp, Math.abs(ours.get(t, 0) - lp.data().get((int) (b * width + t))));
+          worstLp =
+              Math.max(worstLp, Math.abs(ours.get(t, 0) - lp.data().get((int) (b * width + t))));
         }
       }
       LOG.info("270m next-token log-probs: max abs diff {}", worstLp);
@@ -94,11 +102,14 @@ class Gemma270mGoldenTest {
         Rows logits = results.get(b).logits(0);
         for (int i = 0; i < p; i++) {
           int base = (b * p + i) * 10;
-          assertEquals((int) topIds.data().get(base), GemmaModel.topK(logits.row(i), 1).get(0).id(),
+          assertEquals(
+              (int) topIds.data().get(base),
+              GemmaModel.topK(logits.row(i), 1).get(0).id(),
               "top-1 of sequence " + b + " at position " + positions.get(b)[i]);
           for (int j = 0; j < 10; j++) {
             int id = (int) topIds.data().get(base + j);
-            worstTop = Math.max(worstTop, Math.abs(logits.get(i, id) - topLogits.data().get(base + j)));
+            worstTop =
+                Math.max(worstTop, Math.abs(logits.get(i, id) - topLogits.data().get(base + j)));
           }
         }
       }

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** A source that hands over a misshapen or missing tensor fails the load, naming file and tensor. */
+/**
+ * A source that hands over a misshapen or missing tensor fails the load, naming file and tensor.
+ */
 class GemmaModelLoadTest {
   /** Delegates to a real folder but corrupts one tensor. */
   private record Corrupt(ModelWeights inner, String name, boolean missing) implements ModelWeights {
@@ -41,7 +43,8 @@ class GemmaModelLoadTest {
       }
       HostTensor t = inner.tensor(n);
       long[] shape = t.shape();
-      return new HostTensor(n, new long[] {shape[1], shape[0]}, FloatBuffer.wrap(new float[(int) t.size()]));
+      return new HostTensor(
+          n, new long[] {shape[1], shape[0]}, FloatBuffer.wrap(new float[(int) t.size()]));
     }
 
     @Override
@@ -59,7 +62,8 @@ class GemmaModelLoadTest {
   void aTransposedTensorIsRejectedWithItsNameAndShape() throws Exception {
     try (HfFolderWeights w = HfFolderWeights.open(HfGoldenTest.goldenDir("gemma2-tiny"))) {
       String name = "model.layers.1.mlp.down_proj.weight";
-      var e = assertThrows(WeightsException.class, () -> GemmaModel.load(new Corrupt(w, name, false)));
+      var e =
+          assertThrows(WeightsException.class, () -> GemmaModel.load(new Corrupt(w, name, false)));
       assertTrue(e.getMessage().contains(name), e.getMessage());
       assertTrue(e.getMessage().contains("gemma2-tiny"), e.getMessage());
       assertTrue(e.getMessage().contains("expected [64, 96]"), e.getMessage());
@@ -70,7 +74,8 @@ class GemmaModelLoadTest {
   void aMissingTensorIsNamed() throws Exception {
     try (HfFolderWeights w = HfFolderWeights.open(HfGoldenTest.goldenDir("gemma3-tiny"))) {
       String name = "model.layers.2.self_attn.k_norm.weight";
-      var e = assertThrows(WeightsException.class, () -> GemmaModel.load(new Corrupt(w, name, true)));
+      var e =
+          assertThrows(WeightsException.class, () -> GemmaModel.load(new Corrupt(w, name, true)));
       assertTrue(e.getMessage().contains(name), e.getMessage());
     }
   }

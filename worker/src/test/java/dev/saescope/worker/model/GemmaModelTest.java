@@ -64,7 +64,8 @@ class GemmaModelTest {
     for (GemmaModel model : List.of(gemma2, gemma3)) {
       ModelConfig c = model.config();
       List<int[]> batch = randomSequences(5, 3, 40, c.vocabSize(), 7);
-      batch.set(4, randomSequences(1, 60, 60, c.vocabSize(), 8).get(0)); // long mate: lots of padding
+      batch.set(
+          4, randomSequences(1, 60, 60, c.vocabSize(), 8).get(0)); // long mate: lots of padding
       ForwardResult together = model.forward(batch, everything(c));
       double worst = 0;
       for (int b = 0; b < batch.size(); b++) {
@@ -86,7 +87,8 @@ class GemmaModelTest {
     ForwardResult full = gemma2.forward(List.of(longer), everything(c));
     assertEquals(1, one.logits(0).count());
     assertArrayEquals(full.logits(0).row(0), one.logits(0).row(0), 1e-5f);
-    assertArrayEquals(full.capture(2, Site.ATTN_Z, 0).row(0), one.capture(2, Site.ATTN_Z, 0).row(0), 1e-5f);
+    assertArrayEquals(
+        full.capture(2, Site.ATTN_Z, 0).row(0), one.capture(2, Site.ATTN_Z, 0).row(0), 1e-5f);
   }
 
   @Test
@@ -94,9 +96,13 @@ class GemmaModelTest {
     ModelConfig c = gemma3.config();
     List<int[]> batch = randomSequences(3, 5, 12, c.vocabSize(), 11);
     ForwardResult all = gemma3.forward(batch, everything(c));
-    List<int[]> chosen = List.of(new int[] {4, 0}, new int[] {}, new int[] {batch.get(2).length - 1});
+    List<int[]> chosen =
+        List.of(new int[] {4, 0}, new int[] {}, new int[] {batch.get(2).length - 1});
     CaptureSpec spec =
-        new CaptureSpec(Set.of(new HookPoint(1, Site.ATTN_Z)), Positions.chosen(chosen), Positions.chosen(chosen));
+        new CaptureSpec(
+            Set.of(new HookPoint(1, Site.ATTN_Z)),
+            Positions.chosen(chosen),
+            Positions.chosen(chosen));
     ForwardResult some = gemma3.forward(batch, spec);
     for (int b = 0; b < 3; b++) {
       Rows z = some.capture(1, Site.ATTN_Z, b);
@@ -121,8 +127,13 @@ class GemmaModelTest {
     List<int[]> batch = randomSequences(2, 5, 9, c.vocabSize(), 3);
     ForwardResult early = gemma3.forward(batch, shallow);
     ForwardResult full = gemma3.forward(batch, everything(c));
-    assertEquals(Set.of(new HookPoint(0, Site.RESID_POST), new HookPoint(1, Site.RESID_POST)), early.captures().keySet());
-    assertEquals(0.0, maxDiff(early.capture(1, Site.RESID_POST, 1), full.capture(1, Site.RESID_POST, 1)), 1e-6);
+    assertEquals(
+        Set.of(new HookPoint(0, Site.RESID_POST), new HookPoint(1, Site.RESID_POST)),
+        early.captures().keySet());
+    assertEquals(
+        0.0,
+        maxDiff(early.capture(1, Site.RESID_POST, 1), full.capture(1, Site.RESID_POST, 1)),
+        1e-6);
     assertThrows(IllegalStateException.class, () -> early.logits(0));
   }
 
@@ -131,7 +142,8 @@ class GemmaModelTest {
     ModelConfig c = gemma2.config();
     ForwardResult r = gemma2.forward(randomSequences(2, 4, 9, c.vocabSize(), 5), everything(c));
     for (int l = 1; l < c.nLayers(); l++) {
-      assertEquals(0.0, maxDiff(r.capture(l, Site.RESID_PRE, 1), r.capture(l - 1, Site.RESID_POST, 1)));
+      assertEquals(
+          0.0, maxDiff(r.capture(l, Site.RESID_PRE, 1), r.capture(l - 1, Site.RESID_POST, 1)));
     }
   }
 
@@ -153,7 +165,8 @@ class GemmaModelTest {
       List<List<TokenScore>> top = model.lensTopK(last, 5);
       for (int i = 0; i < last.count(); i++) {
         for (int j = 0; j < ids.length; j++) {
-          assertEquals(logits.get(i, ids[j]), lens[i][j], 1e-5, c.architecture() + " lens row " + i);
+          assertEquals(
+              logits.get(i, ids[j]), lens[i][j], 1e-5, c.architecture() + " lens row " + i);
         }
         assertEquals(logits.get(i, perRow[i][0]), lensPerRow[i][0], 1e-5);
         assertEquals(logits.get(i, perRow[i][1]), lensPerRow[i][1], 1e-5);
@@ -179,26 +192,53 @@ class GemmaModelTest {
   void badRequestsNameWhatIsWrong() {
     ModelConfig c = gemma3.config();
     CaptureSpec spec = CaptureSpec.of(List.of(0), Site.RESID_POST);
-    var e1 = assertThrows(IllegalArgumentException.class,
-        () -> gemma3.forward(List.of(new int[] {2, 5}, new int[] {2, c.vocabSize()}), spec));
-    assertTrue(e1.getMessage().contains("sequence 1 position 1: token id " + c.vocabSize()), e1.getMessage());
-    var e2 = assertThrows(IllegalArgumentException.class, () -> gemma3.forward(List.of(new int[0]), spec));
+    var e1 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> gemma3.forward(List.of(new int[] {2, 5}, new int[] {2, c.vocabSize()}), spec));
+    assertTrue(
+        e1.getMessage().contains("sequence 1 position 1: token id " + c.vocabSize()),
+        e1.getMessage());
+    var e2 =
+        assertThrows(
+            IllegalArgumentException.class, () -> gemma3.forward(List.of(new int[0]), spec));
     assertTrue(e2.getMessage().contains("sequence 0 is empty"), e2.getMessage());
-    var e3 = assertThrows(IllegalArgumentException.class,
-        () -> gemma3.forward(List.of(new int[] {2, 5}), CaptureSpec.of(List.of(c.nLayers()), Site.MLP_OUT)));
+    var e3 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                gemma3.forward(
+                    List.of(new int[] {2, 5}), CaptureSpec.of(List.of(c.nLayers()), Site.MLP_OUT)));
     assertTrue(e3.getMessage().contains("layers." + c.nLayers() + ".mlp_out"), e3.getMessage());
-    var e4 = assertThrows(IllegalArgumentException.class,
-        () -> gemma3.forward(List.of(new int[] {2, 5}),
-            new CaptureSpec(spec.hooks(), Positions.chosen(List.of(new int[] {2})), Positions.none())));
-    assertTrue(e4.getMessage().contains("position 2 outside sequence 0 of length 2"), e4.getMessage());
-    var e5 = assertThrows(IllegalArgumentException.class,
-        () -> gemma3.forward(List.of(new int[] {2, 5}), CaptureSpec.logitsOnly(Positions.chosen(List.of()))));
+    var e4 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                gemma3.forward(
+                    List.of(new int[] {2, 5}),
+                    new CaptureSpec(
+                        spec.hooks(), Positions.chosen(List.of(new int[] {2})), Positions.none())));
+    assertTrue(
+        e4.getMessage().contains("position 2 outside sequence 0 of length 2"), e4.getMessage());
+    var e5 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                gemma3.forward(
+                    List.of(new int[] {2, 5}),
+                    CaptureSpec.logitsOnly(Positions.chosen(List.of()))));
     assertTrue(e5.getMessage().contains("0 position lists for 1 sequences"), e5.getMessage());
-    var e6 = assertThrows(IllegalArgumentException.class,
-        () -> gemma3.lensLogits(new Rows(new int[] {0}, 3, new float[3]), new int[] {1}));
+    var e6 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> gemma3.lensLogits(new Rows(new int[] {0}, 3, new float[3]), new int[] {1}));
     assertTrue(e6.getMessage().contains("width dModel " + c.dModel()), e6.getMessage());
-    var e7 = assertThrows(IllegalArgumentException.class,
-        () -> gemma3.lensLogits(new Rows(new int[] {0}, c.dModel(), new float[c.dModel()]), new int[] {-1}));
+    var e7 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                gemma3.lensLogits(
+                    new Rows(new int[] {0}, c.dModel(), new float[c.dModel()]), new int[] {-1}));
     assertTrue(e7.getMessage().contains("token id -1"), e7.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Site.parse("resid_mid"));
     assertEquals(Site.ATTN_Z, Site.parse("attn_z"));

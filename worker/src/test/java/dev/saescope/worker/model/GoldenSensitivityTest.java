@@ -71,11 +71,35 @@ class GoldenSensitivityTest {
   }
 
   private static ModelConfig with(
-      ModelConfig c, int window, double attnCap, double finalCap, double thetaGlobal, double thetaLocal, double qpas) {
+      ModelConfig c,
+      int window,
+      double attnCap,
+      double finalCap,
+      double thetaGlobal,
+      double thetaLocal,
+      double qpas) {
     return new ModelConfig(
-        c.architecture(), c.vocabSize(), c.dModel(), c.dMlp(), c.nLayers(), c.nHeads(), c.nKvHeads(),
-        c.headDim(), c.rmsNormEps(), qpas, attnCap, finalCap, window, c.layerKinds(), thetaGlobal,
-        thetaLocal, c.qkNorm(), c.maxPositions(), c.bosId(), c.eosId(), c.padId());
+        c.architecture(),
+        c.vocabSize(),
+        c.dModel(),
+        c.dMlp(),
+        c.nLayers(),
+        c.nHeads(),
+        c.nKvHeads(),
+        c.headDim(),
+        c.rmsNormEps(),
+        qpas,
+        attnCap,
+        finalCap,
+        window,
+        c.layerKinds(),
+        thetaGlobal,
+        thetaLocal,
+        c.qkNorm(),
+        c.maxPositions(),
+        c.bosId(),
+        c.eosId(),
+        c.padId());
   }
 
   private static void assertBroken(String what, double diff) {
@@ -85,17 +109,83 @@ class GoldenSensitivityTest {
   @Test
   void eachFeatureMatters() throws Exception {
     assertTrue(logitDiff("gemma2-tiny", c -> c) < 1e-4, "unaltered config must match");
-    assertBroken("window + 1", logitDiff("gemma2-tiny", c -> with(c, c.slidingWindow() + 1,
-        c.attnLogitSoftcap(), c.finalLogitSoftcap(), c.ropeThetaGlobal(), c.ropeThetaLocal(), c.queryPreAttnScalar())));
-    assertBroken("no attention softcap", logitDiff("gemma2-tiny", c -> with(c, c.slidingWindow(),
-        0, c.finalLogitSoftcap(), c.ropeThetaGlobal(), c.ropeThetaLocal(), c.queryPreAttnScalar())));
-    assertBroken("no final softcap", logitDiff("gemma2-tiny", c -> with(c, c.slidingWindow(),
-        c.attnLogitSoftcap(), 0, c.ropeThetaGlobal(), c.ropeThetaLocal(), c.queryPreAttnScalar())));
-    assertBroken("scale by head_dim", logitDiff("gemma2-tiny", c -> with(c, c.slidingWindow(),
-        c.attnLogitSoftcap(), c.finalLogitSoftcap(), c.ropeThetaGlobal(), c.ropeThetaLocal(), c.headDim())));
-    assertBroken("rope bases swapped", logitDiff("gemma3-tiny", c -> with(c, c.slidingWindow(),
-        c.attnLogitSoftcap(), c.finalLogitSoftcap(), c.ropeThetaLocal(), c.ropeThetaGlobal(), c.queryPreAttnScalar())));
-    assertBroken("window - 1", logitDiff("gemma3-tiny", c -> with(c, c.slidingWindow() - 1,
-        c.attnLogitSoftcap(), c.finalLogitSoftcap(), c.ropeThetaGlobal(), c.ropeThetaLocal(), c.queryPreAttnScalar())));
+    assertBroken(
+        "window + 1",
+        logitDiff(
+            "gemma2-tiny",
+            c ->
+                with(
+                    c,
+                    c.slidingWindow() + 1,
+                    c.attnLogitSoftcap(),
+                    c.finalLogitSoftcap(),
+                    c.ropeThetaGlobal(),
+                    c.ropeThetaLocal(),
+                    c.queryPreAttnScalar())));
+    assertBroken(
+        "no attention softcap",
+        logitDiff(
+            "gemma2-tiny",
+            c ->
+                with(
+                    c,
+                    c.slidingWindow(),
+                    0,
+                    c.finalLogitSoftcap(),
+                    c.ropeThetaGlobal(),
+                    c.ropeThetaLocal(),
+                    c.queryPreAttnScalar())));
+    assertBroken(
+        "no final softcap",
+        logitDiff(
+            "gemma2-tiny",
+            c ->
+                with(
+                    c,
+                    c.slidingWindow(),
+                    c.attnLogitSoftcap(),
+                    0,
+                    c.ropeThetaGlobal(),
+                    c.ropeThetaLocal(),
+                    c.queryPreAttnScalar())));
+    assertBroken(
+        "scale by head_dim",
+        logitDiff(
+            "gemma2-tiny",
+            c ->
+                with(
+                    c,
+                    c.slidingWindow(),
+                    c.attnLogitSoftcap(),
+                    c.finalLogitSoftcap(),
+                    c.ropeThetaGlobal(),
+                    c.ropeThetaLocal(),
+                    c.headDim())));
+    assertBroken(
+        "rope bases swapped",
+        logitDiff(
+            "gemma3-tiny",
+            c ->
+                with(
+                    c,
+                    c.slidingWindow(),
+                    c.attnLogitSoftcap(),
+                    c.finalLogitSoftcap(),
+                    c.ropeThetaLocal(),
+                    c.ropeThetaGlobal(),
+                    c.queryPreAttnScalar())));
+    assertBroken(
+        "window - 1",
+        logitDiff(
+            "gemma3-tiny",
+            c ->
+                with(
+                    c,
+                    c.slidingWindow() - 1,
+                    c.attnLogitSoftcap(),
+                    c.finalLogitSoftcap(),
+                    c.ropeThetaGlobal(),
+                    c.ropeThetaLocal(),
+                    c.queryPreAttnScalar())));
   }
 }

@@ -21,18 +21,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The forward pass against Hugging Face transformers 5.24 (torch 2.15, fp32, eager attention) on
- * tiny random Gemma 2 and Gemma 3 models made by {@code tools/hf_golden.py}: a right-padded batch of
- * three sequences longer than the sliding window, every layer, every site, and the final logits.
+ * tiny random Gemma 2 and Gemma 3 models made by {@code tools/hf_golden.py}: a right-padded batch
+ * of three sequences longer than the sliding window, every layer, every site, and the final logits.
  *
  * <p>Tolerance. Both sides compute the same fp32 operations in the same order, except inside
  * matmuls and reductions, whose accumulation order depends on the BLAS kernel, the matrix shapes
  * (we fuse q/k/v and gate/up and multiply grouped queries at once) and the thread count. Each such
  * sum of n terms differs by a few ulp of its largest partial sums (~n · 2^-24 relative in the worst
- * case, far less in practice), and the difference is carried through at most 4 layers of
- * norm → matmul → nonlinearity. Measured (2 threads vs transformers on 1 thread): max abs diff
- * 0 (embeddings) to 5.7e-6 on residuals of magnitude ~27, i.e. at most ~1.5e-6 of each tensor's
- * largest value. We allow {@code 2e-5 · max(1, |golden|_max)} per tensor (over 10x margin, ~170
- * ulp at the largest value); a real bug (window edge, rope pairing or base, scale, norm placement,
+ * case, far less in practice), and the difference is carried through at most 4 layers of norm →
+ * matmul → nonlinearity. Measured (2 threads vs transformers on 1 thread): max abs diff 0
+ * (embeddings) to 5.7e-6 on residuals of magnitude ~27, i.e. at most ~1.5e-6 of each tensor's
+ * largest value. We allow {@code 2e-5 · max(1, |golden|_max)} per tensor (over 10x margin, ~170 ulp
+ * at the largest value); a real bug (window edge, rope pairing or base, scale, norm placement,
  * soft-cap order) moves values by 1e-2 or more, see {@link GoldenSensitivityTest}.
  */
 class HfGoldenTest {

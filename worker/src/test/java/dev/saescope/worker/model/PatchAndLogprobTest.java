@@ -31,7 +31,8 @@ class PatchAndLogprobTest {
   @Test
   void nextTokenLogprobsAreTheLogSoftmaxOfTheLogitsAtTheNextToken() {
     ForwardResult r =
-        model.forward(batch, CaptureSpec.logitsOnly(Positions.all()).withNextTokenLogprobs(Positions.all()));
+        model.forward(
+            batch, CaptureSpec.logitsOnly(Positions.all()).withNextTokenLogprobs(Positions.all()));
     for (int b = 0; b < batch.size(); b++) {
       Rows lp = r.nextTokenLogprobs(b);
       int[] s = batch.get(b);
@@ -49,15 +50,26 @@ class PatchAndLogprobTest {
         assertEquals(logits[s[t + 1]] - max - Math.log(sum), lp.get(t, 0), 1e-5);
       }
     }
-    var e = assertThrows(IllegalArgumentException.class, () -> model.forward(batch,
-        CaptureSpec.logitsOnly(Positions.none()).withNextTokenLogprobs(
-            Positions.chosen(List.of(new int[] {0}, new int[] {0}, new int[] {batch.get(2).length - 1})))));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                model.forward(
+                    batch,
+                    CaptureSpec.logitsOnly(Positions.none())
+                        .withNextTokenLogprobs(
+                            Positions.chosen(
+                                List.of(
+                                    new int[] {0},
+                                    new int[] {0},
+                                    new int[] {batch.get(2).length - 1})))));
     assertTrue(e.getMessage().contains("no next token"), e.getMessage());
   }
 
   private static CaptureSpec allResid() {
     int n = model.config().nLayers();
-    return CaptureSpec.of(IntStream.range(0, n).boxed().toList(), Site.RESID_PRE, Site.RESID_POST, Site.ATTN_Z)
+    return CaptureSpec.of(
+            IntStream.range(0, n).boxed().toList(), Site.RESID_PRE, Site.RESID_POST, Site.ATTN_Z)
         .withLogits(Positions.all());
   }
 
@@ -78,7 +90,8 @@ class PatchAndLogprobTest {
     HookPoint hook = new HookPoint(1, Site.RESID_POST);
     List<int[]> chosen = List.of(new int[] {1, 2}, new int[] {3}, new int[] {});
     ForwardResult clean = model.forward(batch, allResid());
-    ForwardResult patched = model.forward(batch, allResid(), Patch.zero(hook, Positions.chosen(chosen)));
+    ForwardResult patched =
+        model.forward(batch, allResid(), Patch.zero(hook, Positions.chosen(chosen)));
     for (int b = 0; b < batch.size(); b++) {
       assertArrayEquals(clean.capture(hook, b).values(), patched.capture(hook, b).values(), 0f);
       Rows next = patched.capture(2, Site.RESID_PRE, b);
@@ -90,7 +103,8 @@ class PatchAndLogprobTest {
     }
     double changed = 0;
     for (int i = 0; i < clean.logits(0).values().length; i++) {
-      changed = Math.max(changed, Math.abs(clean.logits(0).values()[i] - patched.logits(0).values()[i]));
+      changed =
+          Math.max(changed, Math.abs(clean.logits(0).values()[i] - patched.logits(0).values()[i]));
     }
     assertTrue(changed > 1e-2, "the patch should change later logits, max change " + changed);
   }
@@ -101,14 +115,23 @@ class PatchAndLogprobTest {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) Math.sin(i);
     }
-    Patch.Editor put = (s, clean) -> {
-      float[] out = clean.values().clone();
-      System.arraycopy(v, 0, out, 0, v.length);
-      return out;
-    };
+    Patch.Editor put =
+        (s, clean) -> {
+          float[] out = clean.values().clone();
+          System.arraycopy(v, 0, out, 0, v.length);
+          return out;
+        };
     List<int[]> at = List.of(new int[] {2}, new int[] {2}, new int[] {2});
-    ForwardResult a = model.forward(batch, allResid(), new Patch(new HookPoint(1, Site.RESID_POST), Positions.chosen(at), put));
-    ForwardResult b = model.forward(batch, allResid(), new Patch(new HookPoint(2, Site.RESID_PRE), Positions.chosen(at), put));
+    ForwardResult a =
+        model.forward(
+            batch,
+            allResid(),
+            new Patch(new HookPoint(1, Site.RESID_POST), Positions.chosen(at), put));
+    ForwardResult b =
+        model.forward(
+            batch,
+            allResid(),
+            new Patch(new HookPoint(2, Site.RESID_PRE), Positions.chosen(at), put));
     for (int s = 0; s < batch.size(); s++) {
       assertArrayEquals(a.logits(s).values(), b.logits(s).values(), 0f);
     }
@@ -116,9 +139,14 @@ class PatchAndLogprobTest {
 
   @Test
   void aBadEditorIsNamed() {
-    Patch bad = new Patch(new HookPoint(0, Site.ATTN_Z), Positions.all(), (s, clean) -> new float[3]);
-    var e = assertThrows(IllegalArgumentException.class,
-        () -> model.forward(batch, new CaptureSpec(Set.of(), Positions.none(), Positions.all()), bad));
+    Patch bad =
+        new Patch(new HookPoint(0, Site.ATTN_Z), Positions.all(), (s, clean) -> new float[3]);
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                model.forward(
+                    batch, new CaptureSpec(Set.of(), Positions.none(), Positions.all()), bad));
     assertTrue(e.getMessage().contains("patch at layers.0.attn_z"), e.getMessage());
   }
 }

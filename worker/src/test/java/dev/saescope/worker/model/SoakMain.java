@@ -8,8 +8,8 @@ import java.util.stream.IntStream;
 
 /**
  * Child process of {@link SoakTest}: runs batches on a model folder and prints one line per sample,
- * {@code rss <batch> <bytes> <arrays>}, where arrays counts those held by the weights' manager.
- * Run with a small pre-touched heap so that resident-set changes are native memory.
+ * {@code rss <batch> <bytes> <arrays>}, where arrays counts those held by the weights' manager. Run
+ * with a small pre-touched heap so that resident-set changes are native memory.
  */
 public final class SoakMain {
   private SoakMain() {}

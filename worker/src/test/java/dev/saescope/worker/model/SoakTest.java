@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Native memory stays flat over 200 batches (all sites at all layers, logits, lens). Runs {@link
  * SoakMain} in a child JVM with a fixed, pre-touched 128 MB heap, so the resident set measures
- * native memory and not Java garbage. One batch allocates ~3 MB of native activations, so a leak
- * of even a tenth of a batch would grow the resident set by ~50 MB over the 140 measured batches;
- * we allow 24 MB of drift (allocator caching, JIT code). Also no array may stay attached to the
+ * native memory and not Java garbage. One batch allocates ~3 MB of native activations, so a leak of
+ * even a tenth of a batch would grow the resident set by ~50 MB over the 140 measured batches; we
+ * allow 24 MB of drift (allocator caching, JIT code). Also no array may stay attached to the
  * weights' manager.
  */
 class SoakTest {
@@ -53,7 +53,8 @@ class SoakTest {
         log.append(line).append('\n');
         String[] f = line.split(" ");
         if (f[0].equals("rss") && f.length == 4) {
-          samples.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])});
+          samples.add(
+              new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])});
         } else if (f[0].equals("arrays-at-load")) {
           arraysAtLoad = Long.parseLong(f[1]);
         }
@@ -65,7 +66,8 @@ class SoakTest {
     long min = Long.MAX_VALUE;
     long max = 0;
     for (long[] s : samples) {
-      assertEquals(arraysAtLoad, s[2], "arrays left attached to the weights' manager after batch " + s[0]);
+      assertEquals(
+          arraysAtLoad, s[2], "arrays left attached to the weights' manager after batch " + s[0]);
       if (s[0] > 60) { // after warm-up (JIT, allocator caches)
         min = Math.min(min, s[1]);
         max = Math.max(max, s[1]);
@@ -74,6 +76,8 @@ class SoakTest {
     StringBuilder rss = new StringBuilder();
     samples.forEach(s -> rss.append(s[0]).append(':').append(s[1] >> 20).append("MB "));
     LOG.info("soak RSS by batch: {}", rss);
-    assertTrue(max - min < 24L << 20, "RSS drifted by " + ((max - min) >> 20) + " MB after warm-up: " + rss);
+    assertTrue(
+        max - min < 24L << 20,
+        "RSS drifted by " + ((max - min) >> 20) + " MB after warm-up: " + rss);
   }
 }
