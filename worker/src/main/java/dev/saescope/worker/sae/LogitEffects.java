@@ -144,6 +144,20 @@ public final class LogitEffects {
     return computed;
   }
 
+  /**
+   * Where an SAE's logit-effect cache lives by default: next to the SAE (its folder, or the folder
+   * of its {@code .npz}) when writable, except inside the Hugging Face cache, whose snapshots
+   * belong to the hub tools; then {@code <saescope home>/latent-logits}.
+   */
+  public static Path defaultCacheDir(Path saePath) {
+    Path dir = Files.isDirectory(saePath) ? saePath : saePath.toAbsolutePath().getParent();
+    boolean inHubCache = dir != null && dir.toString().replace('\\', '/').contains("/snapshots/");
+    if (dir != null && !inHubCache && Files.isWritable(dir)) {
+      return dir;
+    }
+    return dev.saescope.worker.hub.SaescopeHome.resolve().resolve("latent-logits");
+  }
+
   /** {@code latent-logits-<saeHash>-<modelHash>-k<k>.bin}. */
   public static Path cacheFile(Path dir, String saeHash, String modelHash, int k) {
     String safeModel = modelHash.replaceAll("[^A-Za-z0-9._-]", "_");

@@ -54,6 +54,8 @@ class LogitEffectsTest {
       assertThrows(IllegalArgumentException.class, () -> LogitEffects.fromUnembedding(sae, e, k, 8));
       List<LatentLogits> tied = LogitEffects.cachedFromEmbedding(sae, dir.resolve("tied"), "model-abc", k, () -> e);
       assertEquals(got, tied);
+      assertEquals(dir, LogitEffects.defaultCacheDir(dir));
+      assertEquals(dir, LogitEffects.defaultCacheDir(dir.resolve("params.npz")));
     }
   }
 }
