@@ -3,6 +3,7 @@ package dev.saescope.worker.sae.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -255,14 +256,23 @@ public final class TopKTrainer implements AutoCloseable {
         NDArray loss = err.square().mean();
         if (numDead > 0 && cfg.auxCoeff() > 0) {
           int kAux = Math.min(cfg.auxK(), numDead);
-          NDArray deadMask = sm.create(dead, new Shape(dSae));
-          // non-dead latents pushed far below any dead one, so top-k picks among the dead
-          NDArray deadPre = preD.add(deadMask.sub(1f).mul(1e30f));
-          NDArray kthAux = deadPre.topK(kAux, 1, true, false).get(0).min(new int[] {1}, true);
-          NDArray auxMask =
-              deadPre.gte(kthAux).logicalAnd(preD.gt(0f)).logicalAnd(deadMask.gt(0f)).toType(DataType.FLOAT32, false);
+          // Work on the dead columns only: [n, numDead] pre-activations and [numDead, dIn] decoder
+          // rows. Each index is selected once, so the backward index_add has no collisions and
+          // stays deterministic; the cost is numDead / dSae of a dense AuxK decode.
+          long[] deadIds = new long[numDead];
+          for (int i = 0, j = 0; i < dSae; i++) {
+            if (dead[i] == 1) {
+              deadIds[j++] = i;
+            }
+          }
+          NDArray ids = sm.create(deadIds);
+          NDArray preDead = pre.get(sm, new NDIndex(":, {}", ids)); // [n, numDead]
+          NDArray preDeadD = preDead.stopGradient();
+          NDArray kthAux = preDeadD.topK(kAux, 1, true, false).get(0).min(new int[] {1}, true); // [n, 1]
+          NDArray auxMask = preDeadD.gte(kthAux).logicalAnd(preDeadD.gt(0f)).toType(DataType.FLOAT32, false);
+          NDArray decDead = wDec.get(sm, new NDIndex("{}", ids)); // [numDead, dIn]
           NDArray residual = err.stopGradient();
-          NDArray aux = pre.mul(auxMask).matMul(wDec).sub(residual).square().mean();
+          NDArray aux = preDead.mul(auxMask).matMul(decDead).sub(residual).square().mean();
           double auxScale = Math.min(numDead / (double) cfg.auxK(), 1.0);
           loss = loss.add(aux.mul((float) (cfg.auxCoeff() * auxScale)));
         }
