@@ -287,7 +287,13 @@ public final class HfConfigJson {
     o.put("num_hidden_layers", c.nLayers());
     o.put("num_key_value_heads", c.nKvHeads());
     o.put("pad_token_id", c.padId());
-    o.put("query_pre_attn_scalar", c.queryPreAttnScalar());
+    // an int in the official files; transformers v5's strict config rejects 256.0
+    double qpas = c.queryPreAttnScalar();
+    if (qpas == Math.rint(qpas) && Math.abs(qpas) < Integer.MAX_VALUE) {
+      o.put("query_pre_attn_scalar", (int) qpas);
+    } else {
+      o.put("query_pre_attn_scalar", qpas);
+    }
     o.put("rms_norm_eps", c.rmsNormEps());
     if (!gemma2) {
       o.put("rope_local_base_freq", c.ropeThetaLocal());

@@ -95,6 +95,15 @@ class HfConfigJsonTest {
   }
 
   @Test
+  void writtenConfigKeepsTheOfficialJsonTypes() {
+    // transformers v5 validates config types strictly: query_pre_attn_scalar 256.0 is rejected
+    // (checked by hand: AutoModelForCausalLM.from_pretrained on a make-random-model folder)
+    JsonNode json = HfConfigJson.toJson(GemmaPresets.GEMMA_3_270M.config());
+    assertTrue(json.get("query_pre_attn_scalar").isInt(), json.toString());
+    assertTrue(json.get("num_hidden_layers").isInt() && json.get("rope_theta").isDouble());
+  }
+
+  @Test
   void gemma3DefaultPatternAndFlatRopeParameters() throws Exception {
     ModelConfig c =
         parse(
