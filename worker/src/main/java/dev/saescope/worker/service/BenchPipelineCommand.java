@@ -12,7 +12,6 @@ import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.avro.TaskResult;
 import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.sae.Sae;
-import dev.saescope.worker.sae.io.SaeLoader;
 import dev.saescope.worker.tokenizer.GemmaTokenizer;
 import dev.saescope.worker.weights.ModelSpec;
 import dev.saescope.worker.weights.ModelWeights;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -82,10 +80,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
       List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
       for (String s : saes) {
-        WorkerCommand.SaeSpec parsed = WorkerCommand.SaeSpec.parse(s);
-        Sae sae = Sae.create(SaeLoader.load(parsed.path(), new SaeLoader.Hints(Optional.of(model), parsed.hook())));
-        opened.add(sae);
-        attached.add(new ExperimentProcessor.AttachedSae(parsed.id(sae), sae, sae.metadata().hook().orElseThrow()));
+        ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(model, true);
+        opened.add(a.sae());
+        attached.add(a);
       }
       java.util.SortedSet<Integer> layers = LayerList.parse("all", gemma.config().nLayers());
       ExperimentProcessor processor = new ExperimentProcessor(gemma, tokenizer, model, "bench", attached, layers, 512);

@@ -9,13 +9,10 @@ import dev.saescope.common.kafka.TopicAdminException;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.metrics.MetricsServer;
 import dev.saescope.worker.model.GemmaModel;
-import dev.saescope.worker.model.HookPoint;
-import dev.saescope.worker.model.Site;
 import dev.saescope.worker.hub.SaescopeHome;
 import dev.saescope.worker.sae.LatentLogits;
 import dev.saescope.worker.sae.LogitEffects;
 import dev.saescope.worker.sae.Sae;
-import dev.saescope.worker.sae.io.SaeLoader;
 import dev.saescope.worker.tokenizer.GemmaTokenizer;
 import dev.saescope.worker.weights.ModelSpec;
 import dev.saescope.worker.weights.ModelWeights;
@@ -29,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.ExecutionException;
@@ -265,12 +261,9 @@ public final class WorkerCommand implements Callable<Integer> {
       Timer saeLoad = Timer.builder("saescope.worker.sae.load").description("SAE load time").tag("worker", id).register(registry);
       for (String s : saes) {
         long t1 = System.nanoTime();
-        SaeSpec parsed = SaeSpec.parse(s);
-        Sae sae = Sae.create(SaeLoader.load(parsed.path(), new SaeLoader.Hints(Optional.of(model), parsed.hook())));
-        opened.add(sae);
-        HookPoint hook = sae.metadata().hook().orElseThrow(() ->
-            new IllegalArgumentException("--sae " + s + ": its config does not say which layer and site it reads; append #LAYER:SITE"));
-        attached.add(new ExperimentProcessor.AttachedSae(parsed.id(sae), sae, hook));
+        ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(modelIdOf(model), off);
+        opened.add(a.sae());
+        attached.add(a);
         saeLoad.record(Duration.ofNanos(System.nanoTime() - t1));
       }
       SortedSet<Integer> layerSet = LayerList.parse(layers, gemma.config().nLayers());
@@ -296,34 +289,5 @@ public final class WorkerCommand implements Callable<Integer> {
       host = "worker";
     }
     return host + "-" + ProcessHandle.current().pid();
-  }
-
-  /** {@code PATH[#LAYER:SITE]}. */
-  record SaeSpec(Path path, Optional<HookPoint> hook) {
-    static SaeSpec parse(String text) {
-      int hash = text.lastIndexOf('#');
-      if (hash < 0) {
-        return new SaeSpec(Path.of(text), Optional.empty());
-      }
-      String where = text.substring(hash + 1);
-      String[] parts = where.split(":");
-      if (parts.length != 2) {
-        throw new IllegalArgumentException("--sae " + text + ": expected PATH#LAYER:SITE, e.g. params.npz#12:resid_post");
-      }
-      int layer;
-      try {
-        layer = Integer.parseInt(parts[0]);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--sae " + text + ": layer '" + parts[0] + "' is not a number");
-      }
-      return new SaeSpec(Path.of(text.substring(0, hash)), Optional.of(new HookPoint(layer, Site.parse(parts[1]))));
-    }
-
-    String id(Sae sae) {
-      Path name = path.getFileName();
-      String base = name == null ? "sae" : name.toString().replaceAll("\\.npz$", "");
-      String h = sae.metadata().hash();
-      return base + "-" + h.substring(0, Math.min(8, h.length()));
-    }
   }
 }
