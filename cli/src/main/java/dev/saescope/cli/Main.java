@@ -1,7 +1,11 @@
 package dev.saescope.cli;
 
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.UsageMessageSpec;
 
 /** The {@code saescope} command: one subcommand per role or tool. */
 @Command(
@@ -38,6 +42,38 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command tree, with a command list of one line per command. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
+    return cl;
+  }
+
+  /** {@code name  first sentence of its header or description}, one line each. */
+  static String commandList(CommandLine.Help help) {
+    StringBuilder out = new StringBuilder();
+    for (Map.Entry<String, CommandLine.Help> e : help.subcommands().entrySet()) {
+      UsageMessageSpec usage = e.getValue().commandSpec().usageMessage();
+      String[] lines = usage.header().length > 0 ? usage.header() : usage.description();
+      out.append(String.format("  %-18s %s%n", e.getKey(), firstSentence(String.join(" ", lines))));
+    }
+    return out.toString();
+  }
+
+  /** Up to the first full stop before a capital letter, or a colon; at most about 100 characters. */
+  static String firstSentence(String text) {
+    String t = text.replace("%n", " ").strip().replaceAll("\\s+", " ");
+    Matcher m = Pattern.compile("(\\.\\s+(?=[A-Z])|:\\s)").matcher(t);
+    if (m.find()) {
+      t = t.substring(0, m.start());
+    }
+    t = t.endsWith(".") ? t.substring(0, t.length() - 1) : t;
+    if (t.length() > 100) {
+      t = t.substring(0, t.lastIndexOf(' ', 97)) + " ...";
+    }
+    return t;
   }
 }
