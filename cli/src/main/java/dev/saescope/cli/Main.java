@@ -28,6 +28,7 @@ import picocli.CommandLine.Model.UsageMessageSpec;
       dev.saescope.worker.sae.cli.SaeEncodeCommand.class,
       dev.saescope.worker.sae.cli.TrainSaeCommand.class,
       dev.saescope.worker.sae.cli.SaeEvalCommand.class,
+      dev.saescope.worker.sae.cli.FetchSaeCommand.class,
     },
     footer = {
       "",
