@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
           + " fixed settings and seed. A folder is complete when its fetch-sae.json marker, written"
           + " last, records the current settings.",
       "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
-          + " batch 2048, Adam lr 8e-4, context 128, seed 0; about 20 minutes on 2 cores. The model"
+          + " batch 2048, Adam lr 8e-4 decaying linearly to 0 over the last 20%, context 128, seed 0; about 20 minutes on 2 cores. The model"
           + " is fetched first (fetch-model) unless --offline.",
       "Default corpus: the text every Debian/Ubuntu system has, /usr/share/common-licenses plus"
           + " /usr/share/doc/*/copyright (Debian policy 12.5 requires one per package; gzip-compressed"
@@ -87,10 +87,30 @@ public final class FetchSaeCommand implements Callable<Integer> {
   @Option(names = "--npm", paramLabel = "EXE", defaultValue = "${env:SAESCOPE_NPM:-npm}", description = "npm for fetch-model (default: $SAESCOPE_NPM or npm).")
   String npm;
 
+  // Tuning overrides: not part of the documented interface; folders made with them are stale for
+  // the default recipe (and the default ones for them).
+  @Option(names = "--width", hidden = true)
+  Integer width;
+
+  @Option(names = "--k", hidden = true)
+  Integer k;
+
+  @Option(names = "--tokens", hidden = true)
+  Long tokens;
+
+  @Option(names = "--batch", hidden = true)
+  Integer batch;
+
+  @Option(names = "--lr", hidden = true)
+  Double lr;
+
+  @Option(names = "--lr-decay-from", hidden = true)
+  Double lrDecayFrom;
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    Optional<SaeRecipe> recipe = SaeRecipe.forModel(name);
+    Optional<SaeRecipe> recipe = SaeRecipe.forModel(name).map(this::overridden);
     Optional<KnownModel> known = KnownModel.byAlias(name);
     if (recipe.isEmpty() || known.isEmpty()) {
       err.println("error: fetch-sae knows no SAEs for '" + name + "'; known: " + SaeRecipe.GEMMA_3_270M.model());
@@ -130,6 +150,16 @@ public final class FetchSaeCommand implements Callable<Integer> {
       err.println("fetch-sae " + name + " failed: " + e.getMessage());
       return 2;
     }
+  }
+
+  private SaeRecipe overridden(SaeRecipe r) {
+    return r.with(
+        width != null ? width : r.width(),
+        k != null ? k : r.k(),
+        tokens != null ? tokens : r.tokens(),
+        batch != null ? batch : r.batch(),
+        lr != null ? lr : r.lr(),
+        lrDecayFrom != null ? lrDecayFrom : r.lrDecayFrom());
   }
 
   /** {@code <home>/saes/<model>}. */

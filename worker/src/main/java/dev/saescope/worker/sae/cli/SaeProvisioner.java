@@ -213,6 +213,7 @@ public final class SaeProvisioner {
             TrainConfig.of(dIn, recipe.width(), recipe.k(), recipe.tokens(), recipe.seed())
                 .withBatchSize(recipe.batch())
                 .withLr(recipe.lr())
+                .withLrDecayFrom(recipe.lrDecayFrom())
                 .withCheckpointEvery(Math.max(1, (int) (20_000 / recipe.batch()))) // about every 20k tokens
                 .withTarget(recipe.model(), Optional.of(p.hook()));
         trainers.add(TopKTrainer.open(cfg, p.path()));

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param tokens training tokens per SAE (BOS excluded)
  * @param batch tokens per optimiser step
  * @param lr Adam learning rate
+ * @param lrDecayFrom fraction of the tokens after which the learning rate decays linearly to 0
  * @param context tokens per sequence, BOS included
  * @param forwardSeqs sequences per forward pass
  * @param seed initialisation and shuffling seed
@@ -35,6 +36,7 @@ public record SaeRecipe(
     long tokens,
     int batch,
     double lr,
+    double lrDecayFrom,
     int context,
     int forwardSeqs,
     long seed) {
@@ -47,13 +49,13 @@ public record SaeRecipe(
    * "SAEs for Gemma 3 270M (issue 4)" for the runs behind these numbers.
    */
   public static final SaeRecipe GEMMA_3_270M =
-      new SaeRecipe("gemma-3-270m", List.of(3, 9, 15), Site.RESID_POST, 2048, 64, 600_000, 2048, 8e-4, 128, 8, 0);
+      new SaeRecipe("gemma-3-270m", List.of(3, 9, 15), Site.RESID_POST, 2048, 64, 600_000, 2048, 8e-4, 0.8, 128, 8, 0);
 
   public SaeRecipe {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(site, "site");
     layers = List.copyOf(layers);
-    if (layers.isEmpty() || width <= 0 || k <= 0 || k > width || tokens <= 0 || batch <= 0 || !(lr > 0) || context < 2 || forwardSeqs < 1) {
+    if (layers.isEmpty() || width <= 0 || k <= 0 || k > width || tokens <= 0 || batch <= 0 || !(lr > 0) || !(lrDecayFrom >= 0 && lrDecayFrom <= 1) || context < 2 || forwardSeqs < 1) {
       throw new IllegalArgumentException("invalid SAE recipe " + model + ": layers " + layers + ", width " + width + ", k " + k);
     }
   }
@@ -61,6 +63,11 @@ public record SaeRecipe(
   /** The recipe for a model alias, if {@code fetch-sae} knows one. */
   public static java.util.Optional<SaeRecipe> forModel(String alias) {
     return GEMMA_3_270M.model.equals(alias) ? java.util.Optional.of(GEMMA_3_270M) : java.util.Optional.empty();
+  }
+
+  /** This recipe with other training settings (for tuning runs; the folders then differ). */
+  public SaeRecipe with(int width, int k, long tokens, int batch, double lr, double lrDecayFrom) {
+    return new SaeRecipe(model, layers, site, width, k, tokens, batch, lr, lrDecayFrom, context, forwardSeqs, seed);
   }
 
   public List<HookPoint> hooks() {
@@ -87,6 +94,7 @@ public record SaeRecipe(
     o.put("tokens", tokens);
     o.put("batch", batch);
     o.put("lr", lr);
+    o.put("lr_decay_from", lrDecayFrom);
     o.put("context", context);
     o.put("forward_seqs", forwardSeqs);
     o.put("seed", seed);

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li>loss = MSE + {@code auxCoeff * min(dead/auxK, 1) * AuxK}, where AuxK reconstructs the
  *       residual from the top {@code auxK} dead latents (§A.2; SAELens
  *       {@code calculate_topk_aux_loss} for the scale);
- *   <li>Adam, decoder rows renormalised to unit norm after every step.
+ *   <li>Adam, decoder rows renormalised to unit norm after every step; optionally the learning
+ *       rate decays linearly to 0 over the last part of the run ({@link TrainConfig#lrDecayFrom}).
  * </ul>
  *
  * Gradients come from DJL's autograd; Adam runs on the engine. Every step works in its own
@@ -317,7 +318,7 @@ public final class TopKTrainer implements AutoCloseable {
       NDArray denom = adamV[i].div(bc2); // ops on a parameter-manager array land there: move each
       denom.attach(sm);
       denom = denom.sqrt().addi((float) cfg.eps());
-      NDArray update = adamM[i].mul((float) (cfg.lr() / bc1));
+      NDArray update = adamM[i].mul((float) (cfg.lrAt(tokens) / bc1));
       update.attach(sm);
       ps[i].subi(update.divi(denom));
       g.subi(g); // PyTorch accumulates gradients across backward calls

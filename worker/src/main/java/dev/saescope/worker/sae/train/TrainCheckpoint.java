@@ -84,6 +84,10 @@ final class TrainCheckpoint {
     o.put("eps", c.eps());
     o.put("batch_size", c.batchSize());
     o.put("seed", c.seed());
+    if (c.lrDecayFrom() < 1) {
+      o.put("lr_decay_from", c.lrDecayFrom()); // absent = constant, as in checkpoints made before it existed
+      o.put("total_tokens", c.totalTokens()); // the decay schedule depends on the budget
+    }
     return o;
   }
 

@@ -25,6 +25,9 @@ import java.util.Optional;
  * @param checkpointEvery steps between checkpoints (0 = only at the end)
  * @param modelId recorded in the saved SAE
  * @param hook recorded in the saved SAE
+ * @param lrDecayFrom fraction of {@code totalTokens} after which the learning rate falls linearly
+ *     to 0 at the end (1 = constant); Gao et al. 2024 §A.3 and SAELens' {@code
+ *     lr_decay_steps} decay at the end of training, which settles the short runs here noticeably
  */
 public record TrainConfig(
     int dIn,
@@ -42,7 +45,8 @@ public record TrainConfig(
     long seed,
     int checkpointEvery,
     String modelId,
-    Optional<HookPoint> hook) {
+    Optional<HookPoint> hook,
+    double lrDecayFrom) {
   public TrainConfig {
     Objects.requireNonNull(modelId, "modelId");
     Objects.requireNonNull(hook, "hook");
@@ -52,6 +56,9 @@ public record TrainConfig(
     }
     if (!(lr > 0) || auxCoeff < 0 || deadAfterTokens <= 0) {
       throw new IllegalArgumentException("need lr > 0, aux_coeff >= 0, dead_after_tokens > 0");
+    }
+    if (!(lrDecayFrom >= 0 && lrDecayFrom <= 1)) {
+      throw new IllegalArgumentException("lr decay start must be a fraction in [0, 1], got " + lrDecayFrom);
     }
   }
 
@@ -75,30 +82,44 @@ public record TrainConfig(
         seed,
         100,
         "",
-        Optional.empty());
+        Optional.empty(),
+        1.0);
   }
 
   public TrainConfig withBatchSize(int b) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, b, totalTokens, seed, checkpointEvery, modelId, hook);
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, b, totalTokens, seed, checkpointEvery, modelId, hook, lrDecayFrom);
   }
 
   public TrainConfig withLr(double l) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, l, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook);
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, l, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook, lrDecayFrom);
   }
 
   public TrainConfig withDeadAfterTokens(long t) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, t, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook);
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, t, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook, lrDecayFrom);
   }
 
   public TrainConfig withCheckpointEvery(int steps) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, steps, modelId, hook);
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, steps, modelId, hook, lrDecayFrom);
   }
 
   public TrainConfig withTotalTokens(long t) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, t, seed, checkpointEvery, modelId, hook);
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, t, seed, checkpointEvery, modelId, hook, lrDecayFrom);
   }
 
   public TrainConfig withTarget(String model, Optional<HookPoint> h) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, model, h);
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, model, h, lrDecayFrom);
+  }
+
+  public TrainConfig withLrDecayFrom(double fraction) {
+    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook, fraction);
+  }
+
+  /** The learning rate for a step that starts after {@code tokensSoFar} tokens. */
+  public double lrAt(long tokensSoFar) {
+    double start = lrDecayFrom * totalTokens;
+    if (lrDecayFrom >= 1 || tokensSoFar <= start) {
+      return lr;
+    }
+    return lr * Math.max(0, (totalTokens - tokensSoFar) / (totalTokens - start));
   }
 }

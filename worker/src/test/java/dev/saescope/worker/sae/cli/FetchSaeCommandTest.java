@@ -125,10 +125,10 @@ class FetchSaeCommandTest {
       assertEquals(SaeProvisioner.State.COMPLETE, SaeProvisioner.state(REAL, p));
     }
     SaeRecipe wider =
-        new SaeRecipe(REAL.model(), REAL.layers(), REAL.site(), REAL.width() * 2, REAL.k(), REAL.tokens(), REAL.batch(), REAL.lr(), REAL.context(), REAL.forwardSeqs(), REAL.seed());
+        new SaeRecipe(REAL.model(), REAL.layers(), REAL.site(), REAL.width() * 2, REAL.k(), REAL.tokens(), REAL.batch(), REAL.lr(), REAL.lrDecayFrom(), REAL.context(), REAL.forwardSeqs(), REAL.seed());
     assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(wider, all.get(0)), "another width is another SAE");
     SaeRecipe reseeded =
-        new SaeRecipe(REAL.model(), REAL.layers(), REAL.site(), REAL.width(), REAL.k(), REAL.tokens(), REAL.batch(), REAL.lr(), REAL.context(), REAL.forwardSeqs(), 1);
+        new SaeRecipe(REAL.model(), REAL.layers(), REAL.site(), REAL.width(), REAL.k(), REAL.tokens(), REAL.batch(), REAL.lr(), REAL.lrDecayFrom(), REAL.context(), REAL.forwardSeqs(), 1);
     assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(reseeded, all.get(0)), "another seed is another SAE");
 
     Files.writeString(all.get(0).path().resolve(SaeProvisioner.MARKER), "{\"recipe\": {"); // truncated
@@ -167,7 +167,7 @@ class FetchSaeCommandTest {
           throw new AssertionError("complete SAEs must be reused without loading the model");
         };
     List<String> corpus = List.of("the cat sat on the mat", "a quick brown fox", "jumps over the lazy dog");
-    SaeRecipe tiny = new SaeRecipe("tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 16, 4, 3);
+    SaeRecipe tiny = new SaeRecipe("tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 3);
     Path root = tmp.resolve("saes");
     PrintWriter err = new PrintWriter(new StringWriter());
 
@@ -193,7 +193,7 @@ class FetchSaeCommandTest {
     assertEquals(hashes.get(1), SaeLoader.load(first.get(1).path()).meta().hash());
 
     // another seed: every folder is stale and trained again into a different SAE
-    SaeRecipe reseeded = new SaeRecipe("tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 16, 4, 4);
+    SaeRecipe reseeded = new SaeRecipe("tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 4);
     SaeProvisioner.provision(reseeded, root, loader, corpus, "test", err, true);
     assertEquals(3, loads[0]);
     for (int i = 0; i < first.size(); i++) {
