@@ -168,8 +168,8 @@ public final class HfHub {
 
   /**
    * Makes a Hugging Face model folder available: {@code config.json}, {@code tokenizer.json},
-   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the shards
-   * listed by {@code model.safetensors.index.json}, else {@code model.safetensors}). All files come
+   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the single file
+   * {@code model.safetensors}, else the shards listed by {@code model.safetensors.index.json}). All files come
    * from the one commit the revision resolves to first.
    *
    * @return {@code snapshots/<commit>/<subpath>}
@@ -181,14 +181,14 @@ public final class HfHub {
     String rev = snapshot.getFileName().toString();
     file(spec.repoId(), rev, spec.inRepo("tokenizer.json"));
     optionalFile(spec.repoId(), rev, spec.inRepo("tokenizer_config.json"));
-    Optional<Path> index =
-        optionalFile(spec.repoId(), rev, spec.inRepo("model.safetensors.index.json"));
-    if (index.isPresent()) {
-      for (String shard : shards(index.get())) {
+    // The single file first, as transformers asks: a cache it filled for a single-file model has
+    // model.safetensors and no "does not exist" marker for the index.
+    Optional<Path> single = optionalFile(spec.repoId(), rev, spec.inRepo("model.safetensors"));
+    if (single.isEmpty()) {
+      Path index = file(spec.repoId(), rev, spec.inRepo("model.safetensors.index.json"));
+      for (String shard : shards(index)) {
         file(spec.repoId(), rev, spec.inRepo(shard));
       }
-    } else {
-      file(spec.repoId(), rev, spec.inRepo("model.safetensors"));
     }
     LOG.debug("{} -> {}", spec, snapshot);
     return spec.subpath().isEmpty() ? snapshot : snapshot.resolve(spec.subpath());
