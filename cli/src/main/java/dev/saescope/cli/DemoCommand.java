@@ -12,11 +12,15 @@ import dev.saescope.common.progress.ProgressBar;
 import dev.saescope.producer.cli.ProduceCommand;
 import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.schemas.serde.DecodeException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.worker.hub.FetchModelCommand;
+import dev.saescope.worker.sae.cli.FetchSaeCommand;
 import dev.saescope.worker.service.WorkerCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -79,8 +83,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--layers", paramLabel = "LIST", defaultValue = "all", description = "Layers to report (default: ${DEFAULT-VALUE}).")
   String layers;
 
-  @Option(names = "--sae", paramLabel = "SPEC", description = "SAEs to attach (repeatable); see worker --help.")
+  @Option(names = "--sae", paramLabel = "SPEC",
+      description = "SAEs to attach (repeatable; see worker --help). Default: saescope's own, from fetch-sae.")
   List<String> saes = new ArrayList<>();
+
+  @Option(names = "--no-sae", description = "Run without SAEs (no latents; skips fetch-sae).")
+  boolean noSae;
 
   @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "9401",
       description = "First worker's /metrics port; 0 picks free ports, -1 disables (default: ${DEFAULT-VALUE}).")
@@ -103,6 +111,19 @@ public final class DemoCommand implements Callable<Integer> {
     if (fetched != 0) {
       err.println("demo: could not provision gemma-3-270m (see above)");
       return 2;
+    }
+    if (saes.isEmpty() && !noSae) {
+      err.println("[1/5] provisioning saescope's SAEs for it (reused when present; training them takes up to ~20 min once)");
+      err.flush();
+      StringWriter json = new StringWriter();
+      int provisioned = new CommandLine(new FetchSaeCommand()).setOut(new PrintWriter(json)).setErr(err).execute("gemma-3-270m", "--json");
+      if (provisioned != 0) {
+        err.println("demo: could not provision the SAEs (see above); --no-sae runs without them");
+        return 2;
+      }
+      for (JsonNode sae : new ObjectMapper().readTree(json.toString())) {
+        saes.add(sae.path("path").asText());
+      }
     }
     Path work = Files.createTempDirectory("saescope-demo-");
     Path items = data != null ? data : sampleItems(work);
