@@ -56,7 +56,7 @@ import picocli.CommandLine.Spec;
       "--layers outside the model);",
       "3 Kafka unreachable or fatal Kafka error (e.g. fenced by a worker with the same --worker-id).",
       "",
-      "Example: ./saescope worker --model gemma-3-270m --sae ~/.cache/saescope/saes/gemma-3-270m/layer_6 --layers 0-17"
+      "Example: ./saescope worker --model gemma-3-270m --sae ~/.cache/saescope/saes/gemma-3-270m/layer_9_resid_post"
     })
 public final class WorkerCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
