@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
           + " fixed settings and seed. A folder is complete when its fetch-sae.json marker, written"
           + " last, records the current settings.",
       "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
-          + " batch 2048, Adam lr 8e-4 decaying linearly to 0 over the last 20%, context 128, seed 0; about 20 minutes on 2 cores. The model"
+          + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%, context 128, seed 0; about 20 minutes on 2 cores. The model"
           + " is fetched first (fetch-model) unless --offline.",
       "Default corpus: the text every Debian/Ubuntu system has, /usr/share/common-licenses plus"
           + " /usr/share/doc/*/copyright (Debian policy 12.5 requires one per package; gzip-compressed"

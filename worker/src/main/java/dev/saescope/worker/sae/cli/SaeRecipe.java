@@ -49,7 +49,7 @@ public record SaeRecipe(
    * "SAEs for Gemma 3 270M (issue 4)" for the runs behind these numbers.
    */
   public static final SaeRecipe GEMMA_3_270M =
-      new SaeRecipe("gemma-3-270m", List.of(3, 9, 15), Site.RESID_POST, 2048, 64, 600_000, 2048, 8e-4, 0.8, 128, 8, 0);
+      new SaeRecipe("gemma-3-270m", List.of(3, 9, 15), Site.RESID_POST, 2048, 64, 600_000, 1024, 8e-4, 0.8, 128, 8, 0);
 
   public SaeRecipe {
     Objects.requireNonNull(model, "model");
