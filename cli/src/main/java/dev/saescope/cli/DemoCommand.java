@@ -1,5 +1,7 @@
 package dev.saescope.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.aggregator.stats.Distances;
 import dev.saescope.avro.TaskResult;
 import dev.saescope.avro.TokenScore;
@@ -12,8 +14,6 @@ import dev.saescope.common.progress.ProgressBar;
 import dev.saescope.producer.cli.ProduceCommand;
 import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.schemas.serde.DecodeException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.worker.hub.FetchModelCommand;
 import dev.saescope.worker.sae.cli.FetchSaeCommand;
 import dev.saescope.worker.service.WorkerCommand;
@@ -64,37 +64,69 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--dataset", defaultValue = "jsonl",
-      description = "knowledge-neurons, pararel or jsonl (default: the bundled sample of ${DEFAULT-VALUE} items).")
+  @Option(
+      names = "--dataset",
+      defaultValue = "jsonl",
+      description =
+          "knowledge-neurons, pararel or jsonl (default: the bundled sample of ${DEFAULT-VALUE} items).")
   String dataset;
 
-  @Option(names = "--data", paramLabel = "PATH", description = "Dataset folder or file (default: a bundled sample of 12 facts).")
+  @Option(
+      names = "--data",
+      paramLabel = "PATH",
+      description = "Dataset folder or file (default: a bundled sample of 12 facts).")
   Path data;
 
-  @Option(names = "--relations", paramLabel = "LIST", description = "Only these relations, e.g. P36,P103.")
+  @Option(
+      names = "--relations",
+      paramLabel = "LIST",
+      description = "Only these relations, e.g. P36,P103.")
   String relations;
 
-  @Option(names = "--items", paramLabel = "N", defaultValue = "6", description = "Items (facts) to run (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--items",
+      paramLabel = "N",
+      defaultValue = "6",
+      description = "Items (facts) to run (default: ${DEFAULT-VALUE}).")
   int items;
 
-  @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Workers in this process (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Workers in this process (default: ${DEFAULT-VALUE}).")
   int workers;
 
-  @Option(names = "--layers", paramLabel = "LIST", defaultValue = "all", description = "Layers to report (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--layers",
+      paramLabel = "LIST",
+      defaultValue = "all",
+      description = "Layers to report (default: ${DEFAULT-VALUE}).")
   String layers;
 
-  @Option(names = "--sae", paramLabel = "SPEC",
-      description = "SAEs to attach (repeatable; see worker --help). Default: saescope's own, from fetch-sae.")
+  @Option(
+      names = "--sae",
+      paramLabel = "SPEC",
+      description =
+          "SAEs to attach (repeatable; see worker --help). Default: saescope's own, from fetch-sae.")
   List<String> saes = new ArrayList<>();
 
   @Option(names = "--no-sae", description = "Run without SAEs (no latents; skips fetch-sae).")
   boolean noSae;
 
-  @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "9401",
-      description = "First worker's /metrics port; 0 picks free ports, -1 disables (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "P",
+      defaultValue = "9401",
+      description =
+          "First worker's /metrics port; 0 picks free ports, -1 disables (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "1800",
+      description = "Give up after this long (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
   @Override
@@ -107,16 +139,22 @@ public final class DemoCommand implements Callable<Integer> {
     }
     err.println("[1/5] provisioning the offline model (once)");
     err.flush();
-    int fetched = new CommandLine(new FetchModelCommand()).setOut(err).setErr(err).execute("gemma-3-270m");
+    int fetched =
+        new CommandLine(new FetchModelCommand()).setOut(err).setErr(err).execute("gemma-3-270m");
     if (fetched != 0) {
       err.println("demo: could not provision gemma-3-270m (see above)");
       return 2;
     }
     if (saes.isEmpty() && !noSae) {
-      err.println("[1/5] provisioning saescope's SAEs for it (reused when present; training them takes up to ~20 min once)");
+      err.println(
+          "[1/5] provisioning saescope's SAEs for it (reused when present; training them takes up to ~20 min once)");
       err.flush();
       StringWriter json = new StringWriter();
-      int provisioned = new CommandLine(new FetchSaeCommand()).setOut(new PrintWriter(json)).setErr(err).execute("gemma-3-270m", "--json");
+      int provisioned =
+          new CommandLine(new FetchSaeCommand())
+              .setOut(new PrintWriter(json))
+              .setErr(err)
+              .execute("gemma-3-270m", "--json");
       if (provisioned != 0) {
         err.println("demo: could not provision the SAEs (see above); --no-sae runs without them");
         return 2;
@@ -129,36 +167,72 @@ public final class DemoCommand implements Callable<Integer> {
     Path items = data != null ? data : sampleItems(work);
     err.println("[2/5] starting an embedded Kafka broker");
     err.flush();
-    try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(work.resolve("kafka")).withPort(0))) {
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(EmbeddedBroker.Config.at(work.resolve("kafka")).withPort(0))) {
       String bootstrap = broker.bootstrapServers();
       String runId = "demo-" + System.currentTimeMillis();
       err.println("[3/5] publishing tasks to " + bootstrap);
       err.flush();
-      List<String> produce = new ArrayList<>(List.of(
-          "--dataset", data != null ? dataset : "jsonl", "--data", items.toString(), "--limit", String.valueOf(this.items),
-          "--seed", "1", "--run-id", runId, "--bootstrap-servers", bootstrap, "--partitions", "4", "--quiet"));
+      List<String> produce =
+          new ArrayList<>(
+              List.of(
+                  "--dataset",
+                  data != null ? dataset : "jsonl",
+                  "--data",
+                  items.toString(),
+                  "--limit",
+                  String.valueOf(this.items),
+                  "--seed",
+                  "1",
+                  "--run-id",
+                  runId,
+                  "--bootstrap-servers",
+                  bootstrap,
+                  "--partitions",
+                  "4",
+                  "--quiet"));
       if (relations != null) {
         produce.addAll(List.of("--relations", relations));
       }
-      int produced = new CommandLine(new ProduceCommand()).setOut(err).setErr(err).execute(produce.toArray(String[]::new));
+      int produced =
+          new CommandLine(new ProduceCommand())
+              .setOut(err)
+              .setErr(err)
+              .execute(produce.toArray(String[]::new));
       if (produced != 0) {
         return produced;
       }
       KafkaSettings kafka = KafkaSettings.forBootstrap(bootstrap);
       long tasks = countMessages(kafka, kafka.topics().tasks());
-      err.println("[4/5] " + workers + " worker(s) computing " + tasks + " tasks (results stream below)");
+      err.println(
+          "[4/5] " + workers + " worker(s) computing " + tasks + " tasks (results stream below)");
       err.flush();
       List<WorkerCommand> running = new ArrayList<>();
       List<Thread> threads = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
         WorkerCommand worker = new WorkerCommand();
-        List<String> args = new ArrayList<>(List.of(
-            "--model", "gemma-3-270m", "--layers", layers, "--bootstrap-servers", bootstrap, "--worker-id", "demo-" + (w + 1), "--partitions", "4",
-            "--metrics-port", String.valueOf(metricsPort <= 0 ? metricsPort : metricsPort + w)));
+        List<String> args =
+            new ArrayList<>(
+                List.of(
+                    "--model",
+                    "gemma-3-270m",
+                    "--layers",
+                    layers,
+                    "--bootstrap-servers",
+                    bootstrap,
+                    "--worker-id",
+                    "demo-" + (w + 1),
+                    "--partitions",
+                    "4",
+                    "--metrics-port",
+                    String.valueOf(metricsPort <= 0 ? metricsPort : metricsPort + w)));
         for (String s : saes) {
           args.addAll(List.of("--sae", s));
         }
-        Thread t = new Thread(() -> new CommandLine(worker).setErr(err).execute(args.toArray(String[]::new)), "demo-worker-" + (w + 1));
+        Thread t =
+            new Thread(
+                () -> new CommandLine(worker).setErr(err).execute(args.toArray(String[]::new)),
+                "demo-worker-" + (w + 1));
         t.start();
         running.add(worker);
         threads.add(t);
@@ -188,7 +262,8 @@ public final class DemoCommand implements Callable<Integer> {
     Path file = dir.resolve("items.jsonl");
     try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/items.jsonl")) {
       if (in == null) {
-        throw new IOException("the bundled demo items are missing from the jar (/demo/items.jsonl)");
+        throw new IOException(
+            "the bundled demo items are missing from the jar (/demo/items.jsonl)");
       }
       Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -197,13 +272,20 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static long countMessages(KafkaSettings kafka, String topic) {
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
     }
   }
 
-  /** Results until every task has reported each of its layers, the workers die, or time runs out. */
-  private List<TaskResult> collect(KafkaSettings kafka, long tasks, Duration timeout, List<Thread> workers) throws DecodeException {
+  /**
+   * Results until every task has reported each of its layers, the workers die, or time runs out.
+   */
+  private List<TaskResult> collect(
+      KafkaSettings kafka, long tasks, Duration timeout, List<Thread> workers)
+      throws DecodeException {
     List<TaskResult> results = new ArrayList<>();
     Set<String> done = new HashSet<>();
     Map<String, Integer> layersPerTask = new HashMap<>();
@@ -211,13 +293,19 @@ public final class DemoCommand implements Callable<Integer> {
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka);
         ProgressBar bar = ProgressBar.onStderr("tasks", tasks, false)) {
       String topic = kafka.topics().results();
-      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (done.size() < tasks && System.nanoTime() < deadline && workers.stream().anyMatch(Thread::isAlive)) {
+      while (done.size() < tasks
+          && System.nanoTime() < deadline
+          && workers.stream().anyMatch(Thread::isAlive)) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
-          TaskResult res = Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
+          TaskResult res =
+              Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
           results.add(res);
           if (!"resid_post".equals(res.getSite())) {
             continue;
@@ -251,27 +339,45 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
     }
-    out.println("E2a  d_l = 1 - cos(h(q_end), mean h(answer)): direct vs evasive (means over tasks)");
-    out.println("layer  n_dir  d_dir   n_eva  d_eva   delta    | latent delta | cloze: gold top-1  median rank");
+    out.println(
+        "E2a  d_l = 1 - cos(h(q_end), mean h(answer)): direct vs evasive (means over tasks)");
+    out.println(
+        "layer  n_dir  d_dir   n_eva  d_eva   delta    | latent delta | cloze: gold top-1  median rank");
     for (int layer : dense.keySet()) {
       Stat d = Stat.of(dense.get(layer).get(Variant.direct));
       Stat e = Stat.of(dense.get(layer).get(Variant.evasive));
       Stat ld = Stat.of(latent.getOrDefault(layer, Map.of()).get(Variant.direct));
       Stat le = Stat.of(latent.getOrDefault(layer, Map.of()).get(Variant.evasive));
       List<Integer> ranks = goldRanks.getOrDefault(layer, List.of());
-      String latentDelta = ld.n() == 0 || le.n() == 0 ? "      -     " : String.format("%+10.4f  ", ld.mean() - le.mean());
-      out.printf("%5d  %5d  %.4f  %5d  %.4f  %+.4f  | %s | %18s  %11s%n",
-          layer, d.n(), d.mean(), e.n(), e.mean(), d.mean() - e.mean(), latentDelta,
-          ranks.isEmpty() ? "-" : String.format("%d/%d", ranks.stream().filter(x -> x == 0).count(), ranks.size()),
+      String latentDelta =
+          ld.n() == 0 || le.n() == 0
+              ? "      -     "
+              : String.format("%+10.4f  ", ld.mean() - le.mean());
+      out.printf(
+          "%5d  %5d  %.4f  %5d  %.4f  %+.4f  | %s | %18s  %11s%n",
+          layer,
+          d.n(),
+          d.mean(),
+          e.n(),
+          e.mean(),
+          d.mean() - e.mean(),
+          latentDelta,
+          ranks.isEmpty()
+              ? "-"
+              : String.format("%d/%d", ranks.stream().filter(x -> x == 0).count(), ranks.size()),
           ranks.isEmpty() ? "-" : String.valueOf(median(ranks)));
     }
-    out.println("(negative delta: the question's end sits closer to direct answers than to evasive ones)");
+    out.println(
+        "(negative delta: the question's end sits closer to direct answers than to evasive ones)");
     out.flush();
   }
 
-  private static void add(Map<Integer, Map<Variant, List<Double>>> into, int layer, Variant v, double x) {
+  private static void add(
+      Map<Integer, Map<Variant, List<Double>>> into, int layer, Variant v, double x) {
     if (!Double.isNaN(x)) {
-      into.computeIfAbsent(layer, k -> new HashMap<>()).computeIfAbsent(v, k -> new ArrayList<>()).add(x);
+      into.computeIfAbsent(layer, k -> new HashMap<>())
+          .computeIfAbsent(v, k -> new ArrayList<>())
+          .add(x);
     }
   }
 
@@ -286,7 +392,8 @@ public final class DemoCommand implements Callable<Integer> {
       if (xs == null || xs.isEmpty()) {
         return new Stat(0, Double.NaN);
       }
-      return new Stat(xs.size(), xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+      return new Stat(
+          xs.size(), xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
     }
   }
 

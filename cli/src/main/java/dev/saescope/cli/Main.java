@@ -53,7 +53,7 @@ public final class Main implements Runnable {
     return cl;
   }
 
-  /** {@code name  first sentence of its header or description}, one line each. */
+  /** {@code name first sentence of its header or description}, one line each. */
   static String commandList(CommandLine.Help help) {
     StringBuilder out = new StringBuilder();
     for (Map.Entry<String, CommandLine.Help> e : help.subcommands().entrySet()) {
@@ -64,7 +64,9 @@ public final class Main implements Runnable {
     return out.toString();
   }
 
-  /** Up to the first full stop before a capital letter, or a colon; at most about 100 characters. */
+  /**
+   * Up to the first full stop before a capital letter, or a colon; at most about 100 characters.
+   */
   static String firstSentence(String text) {
     String t = text.replace("%n", " ").strip().replaceAll("\\s+", " ");
     Matcher m = Pattern.compile("(\\.\\s+(?=[A-Z])|:\\s)").matcher(t);

@@ -26,7 +26,8 @@ final class DashboardContract {
   private static final Set<String> NEED_MONOTONIC = Set.of("rate", "irate", "increase", "resets");
 
   /** Grafana's variable query {@code label_values(selector, label)}. */
-  private static final Pattern LABEL_VALUES = Pattern.compile("^\\s*label_values\\((.+),\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)\\s*$");
+  private static final Pattern LABEL_VALUES =
+      Pattern.compile("^\\s*label_values\\((.+),\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)\\s*$");
 
   /** One query of the dashboard and where it sits, for messages. */
   record Query(String where, String expr, String labelValuesLabel) {}
@@ -58,7 +59,13 @@ final class DashboardContract {
     List<Query> out = new ArrayList<>();
     for (JsonNode p : panels(dashboard)) {
       for (JsonNode t : p.path("targets")) {
-        String where = "panel '" + p.path("title").asText() + "' (id " + p.path("id").asText() + ") target " + t.path("refId").asText();
+        String where =
+            "panel '"
+                + p.path("title").asText()
+                + "' (id "
+                + p.path("id").asText()
+                + ") target "
+                + t.path("refId").asText();
         out.add(new Query(where, t.path("expr").asText(null), null));
       }
     }
@@ -84,7 +91,8 @@ final class DashboardContract {
    *
    * @param elsewhere metric names checked by another scrape (reported as absent otherwise)
    */
-  static List<String> violations(JsonNode dashboard, PrometheusText scrape, Predicate<String> elsewhere) {
+  static List<String> violations(
+      JsonNode dashboard, PrometheusText scrape, Predicate<String> elsewhere) {
     List<String> out = new ArrayList<>();
     for (Query q : queries(dashboard)) {
       if (q.expr() == null || q.expr().isBlank()) {
@@ -107,26 +115,59 @@ final class DashboardContract {
           continue;
         }
         if (!scrape.has(s.metric())) {
-          out.add(q.where() + ": metric " + s.metric() + " is not exported" + near(scrape, s.metric()) + " in: " + q.expr());
+          out.add(
+              q.where()
+                  + ": metric "
+                  + s.metric()
+                  + " is not exported"
+                  + near(scrape, s.metric())
+                  + " in: "
+                  + q.expr());
           continue;
         }
         for (String label : s.labels()) {
           if (!TARGET_LABELS.contains(label) && !scrape.labelsOf(s.metric()).contains(label)) {
-            out.add(q.where() + ": " + s.metric() + " has no label '" + label + "' (it has " + scrape.labelsOf(s.metric()) + ")");
+            out.add(
+                q.where()
+                    + ": "
+                    + s.metric()
+                    + " has no label '"
+                    + label
+                    + "' (it has "
+                    + scrape.labelsOf(s.metric())
+                    + ")");
           }
         }
         if (NEED_MONOTONIC.contains(s.function()) && !scrape.monotonic(s.metric())) {
-          out.add(q.where() + ": " + s.function() + "() over " + s.metric() + ", a " + scrape.typeOf(s.metric()) + ", not a counter");
+          out.add(
+              q.where()
+                  + ": "
+                  + s.function()
+                  + "() over "
+                  + s.metric()
+                  + ", a "
+                  + scrape.typeOf(s.metric())
+                  + ", not a counter");
         }
         bucket |= s.metric().endsWith("_bucket") && scrape.typeOf(s.metric()).equals("histogram");
       }
-      if (q.expr().contains("histogram_quantile") && !bucket && selectors.stream().noneMatch(s -> elsewhere.test(s.metric()))) {
-        out.add(q.where() + ": histogram_quantile without a histogram's _bucket series: " + q.expr());
+      if (q.expr().contains("histogram_quantile")
+          && !bucket
+          && selectors.stream().noneMatch(s -> elsewhere.test(s.metric()))) {
+        out.add(
+            q.where() + ": histogram_quantile without a histogram's _bucket series: " + q.expr());
       }
       if (q.labelValuesLabel() != null) {
         for (PromQlNames.Selector s : selectors) {
-          if (scrape.has(s.metric()) && !scrape.labelsOf(s.metric()).contains(q.labelValuesLabel())) {
-            out.add(q.where() + ": label_values over " + s.metric() + ", which has no label '" + q.labelValuesLabel() + "'");
+          if (scrape.has(s.metric())
+              && !scrape.labelsOf(s.metric()).contains(q.labelValuesLabel())) {
+            out.add(
+                q.where()
+                    + ": label_values over "
+                    + s.metric()
+                    + ", which has no label '"
+                    + q.labelValuesLabel()
+                    + "'");
           }
         }
       }

@@ -44,7 +44,8 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * The contract between the code's meters and {@code monitoring/}: every dashboard query names a
  * metric (and labels) the worker really exports, and the Prometheus configs scrape the ports the
- * commands listen on by default. A real worker process is scraped in {@link WorkerProcessScrapeTest}.
+ * commands listen on by default. A real worker process is scraped in {@link
+ * WorkerProcessScrapeTest}.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class MonitoringContractTest {
@@ -54,7 +55,9 @@ class MonitoringContractTest {
    * them.
    */
   static final Predicate<String> LOAD_TIMERS =
-      n -> n.startsWith("saescope_worker_model_load_seconds") || n.startsWith("saescope_worker_sae_load_seconds");
+      n ->
+          n.startsWith("saescope_worker_model_load_seconds")
+              || n.startsWith("saescope_worker_sae_load_seconds");
 
   /** (Prometheus job, saescope command, docker-compose service) per role. */
   record Role(String job, String command, String service) {}
@@ -67,7 +70,8 @@ class MonitoringContractTest {
 
   static Path repoRoot() {
     String root = System.getProperty("saescope.repoRoot");
-    assertNotNull(root, "system property saescope.repoRoot is not set (the parent pom's surefire sets it)");
+    assertNotNull(
+        root, "system property saescope.repoRoot is not set (the parent pom's surefire sets it)");
     return Path.of(root);
   }
 
@@ -82,9 +86,14 @@ class MonitoringContractTest {
     TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 1, TopicSpec.BROKER_DEFAULT));
     String topic = kafka.topics().tasks();
     Properties producerProps = kafka.client();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+    try (KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(
+                producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaConsumer<byte[], byte[]> consumer =
-            new KafkaConsumer<>(Consumers.groupSettings(kafka, "contract", null), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            new KafkaConsumer<>(
+                Consumers.groupSettings(kafka, "contract", null),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
       producer.send(new ProducerRecord<>(topic, "k".getBytes(), "v".getBytes())).get();
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -101,29 +110,41 @@ class MonitoringContractTest {
         p.bindTo(registry);
         // jvm_gc_pause_seconds is registered on the first GC notification, not at bind time.
         PrometheusText scrape = scrapeAfterGc(registry);
-        List<String> problems = DashboardContract.violations(DashboardContract.read(dashboardFile()), scrape, LOAD_TIMERS);
-        assertTrue(problems.isEmpty(), "dashboard vs. worker registry:\n  " + String.join("\n  ", problems));
+        List<String> problems =
+            DashboardContract.violations(
+                DashboardContract.read(dashboardFile()), scrape, LOAD_TIMERS);
+        assertTrue(
+            problems.isEmpty(),
+            "dashboard vs. worker registry:\n  " + String.join("\n  ", problems));
       }
     }
   }
 
-  private static PrometheusText scrapeAfterGc(PrometheusMeterRegistry registry) throws InterruptedException {
+  private static PrometheusText scrapeAfterGc(PrometheusMeterRegistry registry)
+      throws InterruptedException {
     PrometheusText scrape = PrometheusText.parse(registry.scrape(), "worker registry");
     for (int i = 0; i < 50 && !scrape.has("jvm_gc_pause_seconds_count"); i++) {
       System.gc();
       Thread.sleep(100);
       scrape = PrometheusText.parse(registry.scrape(), "worker registry");
     }
-    assertTrue(scrape.has("jvm_gc_pause_seconds_count"), "a GC pause is recorded within 5 s of System.gc()");
+    assertTrue(
+        scrape.has("jvm_gc_pause_seconds_count"),
+        "a GC pause is recorded within 5 s of System.gc()");
     return scrape;
   }
 
   @Test
   void dashboardIsAProvisionableGrafanaDashboard() throws IOException {
     JsonNode d = DashboardContract.read(dashboardFile());
-    assertEquals("saescope", d.path("uid").asText(), "dashboard uid (links and provisioning use it)");
-    assertTrue(d.path("schemaVersion").asInt() >= 39, "schemaVersion >= 39, got " + d.path("schemaVersion"));
-    assertTrue(d.path("id").isNull() || d.path("id").isMissingNode(), "a provisioned dashboard has no numeric id");
+    assertEquals(
+        "saescope", d.path("uid").asText(), "dashboard uid (links and provisioning use it)");
+    assertTrue(
+        d.path("schemaVersion").asInt() >= 39,
+        "schemaVersion >= 39, got " + d.path("schemaVersion"));
+    assertTrue(
+        d.path("id").isNull() || d.path("id").isMissingNode(),
+        "a provisioned dashboard has no numeric id");
     Set<Integer> ids = new HashSet<>();
     List<String> problems = new ArrayList<>();
     int queryPanels = 0;
@@ -140,21 +161,33 @@ class MonitoringContractTest {
       }
       queryPanels++;
       if (!p.path("datasource").path("uid").asText().equals("saescope-prometheus")) {
-        problems.add("panel '" + title + "': datasource uid is not saescope-prometheus: " + p.path("datasource"));
+        problems.add(
+            "panel '"
+                + title
+                + "': datasource uid is not saescope-prometheus: "
+                + p.path("datasource"));
       }
       if (p.path("targets").isEmpty()) {
         problems.add("panel '" + title + "': no targets");
       }
       for (JsonNode t : p.path("targets")) {
-        if (!t.path("datasource").isMissingNode() && !t.path("datasource").path("uid").asText().equals("saescope-prometheus")) {
-          problems.add("panel '" + title + "' target " + t.path("refId").asText() + ": datasource uid is not saescope-prometheus");
+        if (!t.path("datasource").isMissingNode()
+            && !t.path("datasource").path("uid").asText().equals("saescope-prometheus")) {
+          problems.add(
+              "panel '"
+                  + title
+                  + "' target "
+                  + t.path("refId").asText()
+                  + ": datasource uid is not saescope-prometheus");
         }
       }
     }
     Set<String> vars = new HashSet<>();
     d.path("templating").path("list").forEach(v -> vars.add(v.path("name").asText()));
     assertTrue(vars.contains("worker"), "template variable 'worker'; have " + vars);
-    assertFalse(vars.contains("run"), "no 'run' variable: meters are never tagged per run (DESIGN, Observability)");
+    assertFalse(
+        vars.contains("run"),
+        "no 'run' variable: meters are never tagged per run (DESIGN, Observability)");
     assertTrue(queryPanels >= 15, "the panels issue 5 asks for; have " + queryPanels);
     assertTrue(problems.isEmpty(), String.join("\n", problems));
   }
@@ -169,25 +202,56 @@ class MonitoringContractTest {
       JsonNode config = yaml(repoRoot().resolve(file));
       boolean local = file.endsWith("-local.yml");
       for (Role role : ROLES) {
-        tests.add(DynamicTest.dynamicTest(file + " " + role.job(), () -> {
-          List<String> targets = targets(config, role.job(), file);
-          assertEquals(1, targets.size(), file + ": job " + role.job() + " has one target, got " + targets);
-          String target = targets.get(0);
-          int colon = target.lastIndexOf(':');
-          assertTrue(colon > 0, file + ": target " + target + " has no port");
-          String host = target.substring(0, colon);
-          int port = Integer.parseInt(target.substring(colon + 1));
-          assertEquals(local ? "127.0.0.1" : role.service(), host, file + ": host of " + role.job());
-          if (!local) {
-            composeMetricsPort(compose, role.service())
-                .ifPresent(p -> assertEquals(p, port, "docker-compose.yml service " + role.service() + " --metrics-port vs " + file));
-          }
-          CommandLine cmd = commands.get(role.command());
-          assumeTrue(cmd != null, "no '" + role.command() + "' command yet; port " + port + " not checked");
-          OptionSpec option = cmd.getCommandSpec().findOption("--metrics-port");
-          assumeTrue(option != null, "'" + role.command() + "' has no --metrics-port yet; port " + port + " not checked");
-          assertEquals(String.valueOf(port), option.defaultValue(), file + ": " + role.job() + " port vs '" + role.command() + " --metrics-port' default");
-        }));
+        tests.add(
+            DynamicTest.dynamicTest(
+                file + " " + role.job(),
+                () -> {
+                  List<String> targets = targets(config, role.job(), file);
+                  assertEquals(
+                      1,
+                      targets.size(),
+                      file + ": job " + role.job() + " has one target, got " + targets);
+                  String target = targets.get(0);
+                  int colon = target.lastIndexOf(':');
+                  assertTrue(colon > 0, file + ": target " + target + " has no port");
+                  String host = target.substring(0, colon);
+                  int port = Integer.parseInt(target.substring(colon + 1));
+                  assertEquals(
+                      local ? "127.0.0.1" : role.service(), host, file + ": host of " + role.job());
+                  if (!local) {
+                    composeMetricsPort(compose, role.service())
+                        .ifPresent(
+                            p ->
+                                assertEquals(
+                                    p,
+                                    port,
+                                    "docker-compose.yml service "
+                                        + role.service()
+                                        + " --metrics-port vs "
+                                        + file));
+                  }
+                  CommandLine cmd = commands.get(role.command());
+                  assumeTrue(
+                      cmd != null,
+                      "no '" + role.command() + "' command yet; port " + port + " not checked");
+                  OptionSpec option = cmd.getCommandSpec().findOption("--metrics-port");
+                  assumeTrue(
+                      option != null,
+                      "'"
+                          + role.command()
+                          + "' has no --metrics-port yet; port "
+                          + port
+                          + " not checked");
+                  assertEquals(
+                      String.valueOf(port),
+                      option.defaultValue(),
+                      file
+                          + ": "
+                          + role.job()
+                          + " port vs '"
+                          + role.command()
+                          + " --metrics-port' default");
+                }));
       }
     }
     return tests;
@@ -195,7 +259,12 @@ class MonitoringContractTest {
 
   @Test
   void workerMetricsPortDefaultIs9401() {
-    OptionSpec option = new CommandLine(new Main()).getSubcommands().get("worker").getCommandSpec().findOption("--metrics-port");
+    OptionSpec option =
+        new CommandLine(new Main())
+            .getSubcommands()
+            .get("worker")
+            .getCommandSpec()
+            .findOption("--metrics-port");
     assertNotNull(option, "worker --metrics-port");
     assertEquals("9401", option.defaultValue());
   }

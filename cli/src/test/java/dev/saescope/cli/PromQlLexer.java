@@ -14,8 +14,19 @@ final class PromQlLexer {
   private PromQlLexer() {}
 
   enum Kind {
-    IDENT, NUMBER, DURATION, STRING, VARIABLE, OPEN_PAREN, CLOSE_PAREN, OPEN_BRACE, CLOSE_BRACE,
-    OPEN_BRACKET, CLOSE_BRACKET, COMMA, OPERATOR
+    IDENT,
+    NUMBER,
+    DURATION,
+    STRING,
+    VARIABLE,
+    OPEN_PAREN,
+    CLOSE_PAREN,
+    OPEN_BRACE,
+    CLOSE_BRACE,
+    OPEN_BRACKET,
+    CLOSE_BRACKET,
+    COMMA,
+    OPERATOR
   }
 
   /** A token; {@code column} is 1-based. */
@@ -53,7 +64,9 @@ final class PromQlLexer {
           }
           j = close + 1;
         } else {
-          while (j < n && isIdentPart(expr.charAt(j)) && expr.charAt(j) != ':') { // ${x:fmt} only in braces
+          while (j < n
+              && isIdentPart(expr.charAt(j))
+              && expr.charAt(j) != ':') { // ${x:fmt} only in braces
             j++;
           }
           if (j == i + 1) {
@@ -69,9 +82,12 @@ final class PromQlLexer {
         }
         out.add(new Token(Kind.VARIABLE, expr.substring(i, close + 2), col));
         i = close + 2;
-      } else if (Character.isDigit(c) || (c == '.' && i + 1 < n && Character.isDigit(expr.charAt(i + 1)))) {
+      } else if (Character.isDigit(c)
+          || (c == '.' && i + 1 < n && Character.isDigit(expr.charAt(i + 1)))) {
         int j = number(expr, i);
-        if (j < n && "smhdwy".indexOf(expr.charAt(j)) >= 0 && expr.substring(i, j).chars().allMatch(Character::isDigit)) {
+        if (j < n
+            && "smhdwy".indexOf(expr.charAt(j)) >= 0
+            && expr.substring(i, j).chars().allMatch(Character::isDigit)) {
           // a duration: one or more <int><unit> parts, e.g. 1h30m, 500ms
           j = i;
           while (j < n && Character.isDigit(expr.charAt(j))) {
@@ -93,7 +109,8 @@ final class PromQlLexer {
           out.add(new Token(Kind.NUMBER, expr.substring(i, j), col));
         }
         if (j < n && (isIdentStart(expr.charAt(j)) || Character.isDigit(expr.charAt(j)))) {
-          throw new PromQlException(expr, j + 1, "malformed number or duration '" + expr.substring(i, j + 1) + "'");
+          throw new PromQlException(
+              expr, j + 1, "malformed number or duration '" + expr.substring(i, j + 1) + "'");
         }
         i = j;
       } else if (isIdentStart(c)) {
@@ -104,16 +121,17 @@ final class PromQlLexer {
         out.add(new Token(Kind.IDENT, expr.substring(i, j), col));
         i = j;
       } else {
-        Kind single = switch (c) {
-          case '(' -> Kind.OPEN_PAREN;
-          case ')' -> Kind.CLOSE_PAREN;
-          case '{' -> Kind.OPEN_BRACE;
-          case '}' -> Kind.CLOSE_BRACE;
-          case '[' -> Kind.OPEN_BRACKET;
-          case ']' -> Kind.CLOSE_BRACKET;
-          case ',' -> Kind.COMMA;
-          default -> null;
-        };
+        Kind single =
+            switch (c) {
+              case '(' -> Kind.OPEN_PAREN;
+              case ')' -> Kind.CLOSE_PAREN;
+              case '{' -> Kind.OPEN_BRACE;
+              case '}' -> Kind.CLOSE_BRACE;
+              case '[' -> Kind.OPEN_BRACKET;
+              case ']' -> Kind.CLOSE_BRACKET;
+              case ',' -> Kind.COMMA;
+              default -> null;
+            };
         if (single != null) {
           out.add(new Token(single, String.valueOf(c), col));
           i++;

@@ -2,7 +2,6 @@ package dev.saescope.cli;
 
 import dev.saescope.cli.PromQlLexer.Kind;
 import dev.saescope.cli.PromQlLexer.Token;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -22,8 +21,8 @@ import java.util.Set;
  * identifier followed by {@code (} is a function or aggregation; {@code by}, {@code without},
  * {@code on}, {@code ignoring}, {@code group_left} and {@code group_right} take a parenthesised
  * label list; strings use {@code "}, {@code '} or backticks; {@code #} starts a comment. Grafana
- * template variables ({@code $name}, {@code ${name}}, {@code ${name:format}}, {@code [[name]]})
- * may stand wherever a duration or value may.
+ * template variables ({@code $name}, {@code ${name}}, {@code ${name:format}}, {@code [[name]]}) may
+ * stand wherever a duration or value may.
  */
 final class PromQlNames {
   private PromQlNames() {}
@@ -43,31 +42,110 @@ final class PromQlNames {
 
   static final Set<String> AGGREGATIONS =
       Set.of(
-          "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values",
-          "bottomk", "topk", "quantile", "limitk", "limit_ratio");
+          "sum",
+          "min",
+          "max",
+          "avg",
+          "group",
+          "stddev",
+          "stdvar",
+          "count",
+          "count_values",
+          "bottomk",
+          "topk",
+          "quantile",
+          "limitk",
+          "limit_ratio");
 
   static final Set<String> FUNCTIONS =
       Set.of(
-          "abs", "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-          "avg_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
-          "count_over_time", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "deg",
-          "delta", "deriv", "double_exponential_smoothing", "end", "exp", "floor",
-          "histogram_avg", "histogram_count", "histogram_fraction", "histogram_quantile",
-          "histogram_stddev", "histogram_stdvar", "histogram_sum", "holt_winters", "hour",
-          "idelta", "increase", "info", "irate", "label_join", "label_replace",
-          "last_over_time", "ln", "log10", "log2", "mad_over_time", "max_over_time",
-          "min_over_time", "minute", "month", "pi", "predict_linear", "present_over_time",
-          "quantile_over_time", "rad", "rate", "resets", "round", "scalar", "sgn", "sin", "sinh",
-          "sort", "sort_by_label", "sort_by_label_desc", "sort_desc", "sqrt", "start",
-          "stddev_over_time", "stdvar_over_time", "sum_over_time", "tan", "tanh", "time",
-          "timestamp", "vector", "year");
+          "abs",
+          "absent",
+          "absent_over_time",
+          "acos",
+          "acosh",
+          "asin",
+          "asinh",
+          "atan",
+          "atanh",
+          "avg_over_time",
+          "ceil",
+          "changes",
+          "clamp",
+          "clamp_max",
+          "clamp_min",
+          "cos",
+          "cosh",
+          "count_over_time",
+          "day_of_month",
+          "day_of_week",
+          "day_of_year",
+          "days_in_month",
+          "deg",
+          "delta",
+          "deriv",
+          "double_exponential_smoothing",
+          "end",
+          "exp",
+          "floor",
+          "histogram_avg",
+          "histogram_count",
+          "histogram_fraction",
+          "histogram_quantile",
+          "histogram_stddev",
+          "histogram_stdvar",
+          "histogram_sum",
+          "holt_winters",
+          "hour",
+          "idelta",
+          "increase",
+          "info",
+          "irate",
+          "label_join",
+          "label_replace",
+          "last_over_time",
+          "ln",
+          "log10",
+          "log2",
+          "mad_over_time",
+          "max_over_time",
+          "min_over_time",
+          "minute",
+          "month",
+          "pi",
+          "predict_linear",
+          "present_over_time",
+          "quantile_over_time",
+          "rad",
+          "rate",
+          "resets",
+          "round",
+          "scalar",
+          "sgn",
+          "sin",
+          "sinh",
+          "sort",
+          "sort_by_label",
+          "sort_by_label_desc",
+          "sort_desc",
+          "sqrt",
+          "start",
+          "stddev_over_time",
+          "stdvar_over_time",
+          "sum_over_time",
+          "tan",
+          "tanh",
+          "time",
+          "timestamp",
+          "vector",
+          "year");
 
   /** Keywords followed by a parenthesised list of label names. */
   private static final Set<String> LABEL_LIST_KEYWORDS =
       Set.of("by", "without", "on", "ignoring", "group_left", "group_right");
 
-  private static final Set<String> OPERATOR_KEYWORDS = Set.of("and", "or", "unless", "bool", "atan2");
-
+  private static final Set<String> OPERATOR_KEYWORDS =
+      Set.of("and", "or", "unless", "bool", "atan2");
 
   /** Every selector of {@code expr}, in order of appearance. */
   static List<Selector> selectors(String expr) {
@@ -92,11 +170,16 @@ final class PromQlNames {
           }
           if (lower.equals("offset")) {
             int d = i + 1;
-            if (d < tokens.size() && tokens.get(d).kind() == Kind.OPERATOR && tokens.get(d).text().equals("-")) {
+            if (d < tokens.size()
+                && tokens.get(d).kind() == Kind.OPERATOR
+                && tokens.get(d).text().equals("-")) {
               d++;
             }
-            if (d >= tokens.size() || (tokens.get(d).kind() != Kind.DURATION && tokens.get(d).kind() != Kind.VARIABLE)) {
-              throw new PromQlException(expr, t.column(), "'offset' must be followed by a duration");
+            if (d >= tokens.size()
+                || (tokens.get(d).kind() != Kind.DURATION
+                    && tokens.get(d).kind() != Kind.VARIABLE)) {
+              throw new PromQlException(
+                  expr, t.column(), "'offset' must be followed by a duration");
             }
             i = d;
             continue;
@@ -105,7 +188,10 @@ final class PromQlNames {
             if (next != null && next.kind() == Kind.OPEN_PAREN) {
               i = skipLabelList(expr, tokens, i + 1);
             } else if (!lower.startsWith("group_")) {
-              throw new PromQlException(expr, t.column(), "'" + word + "' must be followed by a label list in parentheses");
+              throw new PromQlException(
+                  expr,
+                  t.column(),
+                  "'" + word + "' must be followed by a label list in parentheses");
             }
             continue;
           }
@@ -116,7 +202,9 @@ final class PromQlNames {
             pendingCall = word;
             continue;
           }
-          if (AGGREGATIONS.contains(word) && next != null && next.kind() == Kind.IDENT
+          if (AGGREGATIONS.contains(word)
+              && next != null
+              && next.kind() == Kind.IDENT
               && (next.text().equals("by") || next.text().equals("without"))) {
             pendingCall = word; // sum by (x) (...): the call's '(' comes after the label list
             continue;
@@ -134,7 +222,9 @@ final class PromQlNames {
           if (m.metric() == null) {
             throw new PromQlException(expr, t.column(), "selector without a metric name");
           }
-          out.add(new Selector(m.metric(), m.labels(), calls.isEmpty() ? "" : calls.peek(), t.column()));
+          out.add(
+              new Selector(
+                  m.metric(), m.labels(), calls.isEmpty() ? "" : calls.peek(), t.column()));
           i = m.end();
         }
         case OPEN_BRACKET -> i = skipRange(expr, tokens, i);
@@ -151,8 +241,11 @@ final class PromQlNames {
           calls.pop();
         }
         case CLOSE_BRACE, CLOSE_BRACKET ->
-            throw new PromQlException(expr, t.column(), "'" + t.text() + "' without a matching opening bracket");
-        case DURATION -> throw new PromQlException(expr, t.column(), "duration '" + t.text() + "' outside a range [..] or offset");
+            throw new PromQlException(
+                expr, t.column(), "'" + t.text() + "' without a matching opening bracket");
+        case DURATION ->
+            throw new PromQlException(
+                expr, t.column(), "duration '" + t.text() + "' outside a range [..] or offset");
         case NUMBER, STRING, VARIABLE, COMMA, OPERATOR -> {
           // values, arguments and operators name no metric
         }
@@ -177,7 +270,8 @@ final class PromQlNames {
         return new Matchers(metric, labels, i);
       }
       if (t.kind() != Kind.IDENT && t.kind() != Kind.STRING) {
-        throw new PromQlException(expr, t.column(), "expected a label name in '{...}', found '" + t.text() + "'");
+        throw new PromQlException(
+            expr, t.column(), "expected a label name in '{...}', found '" + t.text() + "'");
       }
       Token op = at(expr, tokens, i + 1, tokens.get(open), "'{' is never closed");
       if (t.kind() == Kind.STRING && (op.kind() == Kind.COMMA || op.kind() == Kind.CLOSE_BRACE)) {
@@ -186,11 +280,15 @@ final class PromQlNames {
         continue;
       }
       if (op.kind() != Kind.OPERATOR || !Set.of("=", "!=", "=~", "!~").contains(op.text())) {
-        throw new PromQlException(expr, op.column(), "expected =, !=, =~ or !~ after label '" + t.text() + "'");
+        throw new PromQlException(
+            expr, op.column(), "expected =, !=, =~ or !~ after label '" + t.text() + "'");
       }
       Token value = at(expr, tokens, i + 2, tokens.get(open), "'{' is never closed");
       if (value.kind() != Kind.STRING) {
-        throw new PromQlException(expr, value.column(), "label '" + t.text() + "' must be matched against a quoted string");
+        throw new PromQlException(
+            expr,
+            value.column(),
+            "label '" + t.text() + "' must be matched against a quoted string");
       }
       String label = t.kind() == Kind.STRING ? unquote(t.text()) : t.text();
       if (label.equals("__name__") && op.text().equals("=")) {
@@ -204,7 +302,10 @@ final class PromQlNames {
       } else if (after.kind() == Kind.CLOSE_BRACE) {
         i += 3;
       } else {
-        throw new PromQlException(expr, after.column(), "expected ',' or '}' after a label matcher, found '" + after.text() + "'");
+        throw new PromQlException(
+            expr,
+            after.column(),
+            "expected ',' or '}' after a label matcher, found '" + after.text() + "'");
       }
     }
   }
@@ -221,10 +322,14 @@ final class PromQlNames {
         }
         return i;
       }
-      boolean ok = t.kind() == Kind.DURATION || t.kind() == Kind.VARIABLE || t.kind() == Kind.NUMBER
-          || (t.kind() == Kind.OPERATOR && t.text().equals(":"));
+      boolean ok =
+          t.kind() == Kind.DURATION
+              || t.kind() == Kind.VARIABLE
+              || t.kind() == Kind.NUMBER
+              || (t.kind() == Kind.OPERATOR && t.text().equals(":"));
       if (!ok) {
-        throw new PromQlException(expr, t.column(), "expected a duration inside '[...]', found '" + t.text() + "'");
+        throw new PromQlException(
+            expr, t.column(), "expected a duration inside '[...]', found '" + t.text() + "'");
       }
       any |= t.kind() != Kind.OPERATOR;
       i++;
@@ -240,7 +345,8 @@ final class PromQlNames {
         return i;
       }
       if (t.kind() != Kind.IDENT && t.kind() != Kind.STRING && t.kind() != Kind.COMMA) {
-        throw new PromQlException(expr, t.column(), "expected a label name in the label list, found '" + t.text() + "'");
+        throw new PromQlException(
+            expr, t.column(), "expected a label name in the label list, found '" + t.text() + "'");
       }
       i++;
     }
@@ -256,5 +362,4 @@ final class PromQlNames {
   private static String unquote(String quoted) {
     return quoted.substring(1, quoted.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
   }
-
 }

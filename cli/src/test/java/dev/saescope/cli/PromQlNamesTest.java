@@ -27,7 +27,9 @@ class PromQlNamesTest {
         "histogram_quantile(0.99, sum by (le, worker) (rate(a_seconds_bucket{worker=~\"$worker\", le!=\"\"}[$__rate_interval])))"
             + " / on (instance) group_left (worker) group by (instance, worker) (b_gauge)"
             + " + ignoring(role) c:recorded:rate5m offset 5m - sum(d_total) without (x) * 2e3 and bool e or unless f";
-    assertEquals(List.of("a_seconds_bucket", "b_gauge", "c:recorded:rate5m", "d_total", "e", "f"), names(expr));
+    assertEquals(
+        List.of("a_seconds_bucket", "b_gauge", "c:recorded:rate5m", "d_total", "e", "f"),
+        names(expr));
     Selector a = PromQlNames.selectors(expr).get(0);
     assertEquals(Set.of("worker", "le"), a.labels());
     assertEquals("rate", a.function());
@@ -38,7 +40,8 @@ class PromQlNamesTest {
   void readsNameMatchersSubqueriesStringsAndVariables() {
     assertEquals(List.of("x_total"), names("{__name__=\"x_total\", job=\"w\"}"));
     assertEquals(List.of("y"), names("max_over_time(rate(y[5m])[1h:1m])"));
-    assertEquals(List.of("z"), names("label_replace(z, \"dst\", \"$1\", \"src\", \"(.*) {x} [y]\")"));
+    assertEquals(
+        List.of("z"), names("label_replace(z, \"dst\", \"$1\", \"src\", \"(.*) {x} [y]\")"));
     assertEquals(List.of("w"), names("increase(w[${__range}]) # a comment naming fake_metric"));
     assertEquals(List.of("v"), names("rate(v[[[interval]]])"));
     assertEquals(List.of("u"), names("u @ end() offset -1h30m"));
@@ -48,7 +51,8 @@ class PromQlNamesTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
-      textBlock = """
+      textBlock =
+          """
           rat(x[5m])                     | 1  | unknown function 'rat'
           sum(rate(x[5m])                | 4  | '(' is never closed
           rate(x[5m]))                   | 12 | ')' without a matching '('
@@ -106,9 +110,20 @@ class PromQlNamesTest {
   @Test
   void expositionKeepsSampleNamesLabelsAndTypes() {
     PrometheusText p = PrometheusText.parse(SCRAPE, "hand-made");
-    assertEquals(Set.of("t_total", "lat_seconds_bucket", "lat_seconds_count", "lat_seconds_sum", "lat_seconds_max", "pending"), p.labels().keySet());
+    assertEquals(
+        Set.of(
+            "t_total",
+            "lat_seconds_bucket",
+            "lat_seconds_count",
+            "lat_seconds_sum",
+            "lat_seconds_max",
+            "pending"),
+        p.labels().keySet());
     assertEquals(Set.of("worker", "note"), p.labelsOf("pending"));
-    assertTrue(p.monotonic("t_total") && p.monotonic("lat_seconds_bucket") && p.monotonic("lat_seconds_sum"));
+    assertTrue(
+        p.monotonic("t_total")
+            && p.monotonic("lat_seconds_bucket")
+            && p.monotonic("lat_seconds_sum"));
     assertTrue(!p.monotonic("lat_seconds_max") && !p.monotonic("pending"));
     assertEquals("histogram", p.typeOf("lat_seconds_count"));
   }
@@ -116,7 +131,8 @@ class PromQlNamesTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
-      textBlock = """
+      textBlock =
+          """
           x{a="1"}                 | line 1 | no numeric value
           x{a="1" 2                | line 1 | expected ',' or '}'
           x{a=1} 2                 | line 1 | malformed label
@@ -125,7 +141,8 @@ class PromQlNamesTest {
           x one                    | line 1 | no numeric value
           """)
   void badExpositionLinesNameTheLine(String line, String where, String problem) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrometheusText.parse(line, "scrape"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> PrometheusText.parse(line, "scrape"));
     assertTrue(e.getMessage().startsWith("scrape " + where + ": "), e.getMessage());
     assertTrue(e.getMessage().contains(problem), e.getMessage());
   }
@@ -133,7 +150,8 @@ class PromQlNamesTest {
   @Test
   void malformedTypeLineIsNamed() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> PrometheusText.parse("x 1\n# TYPE\n", "scrape"));
+        assertThrows(
+            IllegalArgumentException.class, () -> PrometheusText.parse("x 1\n# TYPE\n", "scrape"));
     assertTrue(e.getMessage().startsWith("scrape line 2: malformed TYPE line"), e.getMessage());
   }
 
@@ -152,32 +170,39 @@ class PromQlNamesTest {
   @Test
   void contractAcceptsACorrectDashboard() throws Exception {
     PrometheusText p = PrometheusText.parse(SCRAPE, "hand-made");
-    JsonNode d = dashboard(
-        "sum by (worker) (rate(t_total{worker=~\"$worker\", instance!=\"\"}[$__rate_interval]))",
-        "histogram_quantile(0.99, sum by (le) (rate(lat_seconds_bucket[1m])))",
-        "max(lat_seconds_max) + sum(pending{note=\"\"})");
+    JsonNode d =
+        dashboard(
+            "sum by (worker) (rate(t_total{worker=~\"$worker\", instance!=\"\"}[$__rate_interval]))",
+            "histogram_quantile(0.99, sum by (le) (rate(lat_seconds_bucket[1m])))",
+            "max(lat_seconds_max) + sum(pending{note=\"\"})");
     assertEquals(List.of(), DashboardContract.violations(d, p, n -> false));
   }
 
   @Test
   void contractNamesEachKindOfMistake() throws Exception {
     PrometheusText p = PrometheusText.parse(SCRAPE, "hand-made");
-    JsonNode d = dashboard(
-        "rate(t[1m])",                                  // name without _total
-        "rate(lat_seconds[1m])",                        // bare histogram name
-        "sum(pending{reason=\"x\"})",                   // label the series lacks
-        "rate(pending[1m])",                            // rate over a gauge
-        "histogram_quantile(0.5, rate(lat_seconds_count[1m]))", // quantile without buckets
-        "rate(t_total[1m]",                             // unreadable
-        "vector(1)",                                    // no metric at all
-        "rate(elsewhere_total[1m])");                   // checked elsewhere: no violation
+    JsonNode d =
+        dashboard(
+            "rate(t[1m])", // name without _total
+            "rate(lat_seconds[1m])", // bare histogram name
+            "sum(pending{reason=\"x\"})", // label the series lacks
+            "rate(pending[1m])", // rate over a gauge
+            "histogram_quantile(0.5, rate(lat_seconds_count[1m]))", // quantile without buckets
+            "rate(t_total[1m]", // unreadable
+            "vector(1)", // no metric at all
+            "rate(elsewhere_total[1m])"); // checked elsewhere: no violation
     List<String> v = DashboardContract.violations(d, p, n -> n.startsWith("elsewhere"));
     assertEquals(7, v.size(), String.join("\n", v));
-    assertTrue(v.get(0).contains("panel 'P' (id 7) target A: metric t is not exported (nearest exported: t_total)"), v.get(0));
+    assertTrue(
+        v.get(0)
+            .contains(
+                "panel 'P' (id 7) target A: metric t is not exported (nearest exported: t_total)"),
+        v.get(0));
     assertTrue(v.get(1).contains("metric lat_seconds is not exported"), v.get(1));
     assertTrue(v.get(2).contains("pending has no label 'reason'"), v.get(2));
     assertTrue(v.get(3).contains("rate() over pending, a gauge, not a counter"), v.get(3));
-    assertTrue(v.get(4).contains("histogram_quantile without a histogram's _bucket series"), v.get(4));
+    assertTrue(
+        v.get(4).contains("histogram_quantile without a histogram's _bucket series"), v.get(4));
     assertTrue(v.get(5).contains("'(' is never closed"), v.get(5));
     assertTrue(v.get(6).contains("names no metric"), v.get(6));
   }

@@ -8,14 +8,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The sample names, their label names and the family types of a Prometheus text exposition
- * (format 0.0.4, as {@code PrometheusMeterRegistry.scrape()} writes it; OpenMetrics-style
- * {@code # TYPE} lines without the {@code _total} suffix are understood too).
+ * The sample names, their label names and the family types of a Prometheus text exposition (format
+ * 0.0.4, as {@code PrometheusMeterRegistry.scrape()} writes it; OpenMetrics-style {@code # TYPE}
+ * lines without the {@code _total} suffix are understood too).
  *
  * <p>Names are kept exactly as the samples spell them ({@code x_seconds_bucket}, {@code
- * x_seconds_count}, {@code x_seconds_max}, ...), because that is what a PromQL selector must
- * match: a query on the bare histogram name {@code x_seconds} finds nothing. The family, needed to
- * know whether a sample is a counter, is found by stripping the suffix its type allows.
+ * x_seconds_count}, {@code x_seconds_max}, ...), because that is what a PromQL selector must match:
+ * a query on the bare histogram name {@code x_seconds} finds nothing. The family, needed to know
+ * whether a sample is a counter, is found by stripping the suffix its type allows.
  *
  * @param labels label names per sample name, over all series of that name
  * @param types type per family name, from the {@code # TYPE} lines
@@ -62,7 +62,8 @@ record PrometheusText(Map<String, Set<String>> labels, Map<String, String> types
       }
       String name = line.substring(0, i);
       if (!isName(name)) {
-        throw new IllegalArgumentException(where + ": a sample must start with a metric name: " + line);
+        throw new IllegalArgumentException(
+            where + ": a sample must start with a metric name: " + line);
       }
       Set<String> names = labels.computeIfAbsent(name, k -> new LinkedHashSet<>());
       if (i < line.length() && line.charAt(i) == '{') {
@@ -71,7 +72,8 @@ record PrometheusText(Map<String, Set<String>> labels, Map<String, String> types
       String rest = line.substring(i).strip();
       String value = rest.split("\\s+")[0];
       if (rest.isEmpty() || !isValue(value)) {
-        throw new IllegalArgumentException(where + ": sample " + name + " has no numeric value: " + line);
+        throw new IllegalArgumentException(
+            where + ": sample " + name + " has no numeric value: " + line);
       }
     }
     return new PrometheusText(labels, types);
@@ -92,7 +94,8 @@ record PrometheusText(Map<String, Set<String>> labels, Map<String, String> types
         i++;
       }
       if (i == start || i + 1 >= n || line.charAt(i) != '=' || line.charAt(i + 1) != '"') {
-        throw new IllegalArgumentException(where + ": malformed label at column " + (i + 1) + ": " + line);
+        throw new IllegalArgumentException(
+            where + ": malformed label at column " + (i + 1) + ": " + line);
       }
       into.add(line.substring(start, i));
       i += 2;
@@ -106,7 +109,8 @@ record PrometheusText(Map<String, Set<String>> labels, Map<String, String> types
       if (i < n && line.charAt(i) == ',') {
         i++;
       } else if (i >= n || line.charAt(i) != '}') {
-        throw new IllegalArgumentException(where + ": expected ',' or '}' at column " + (i + 1) + ": " + line);
+        throw new IllegalArgumentException(
+            where + ": expected ',' or '}' at column " + (i + 1) + ": " + line);
       }
     }
   }
@@ -153,11 +157,17 @@ record PrometheusText(Map<String, Set<String>> labels, Map<String, String> types
   }
 
   private static boolean isName(String s) {
-    return !s.isEmpty() && !Character.isDigit(s.charAt(0)) && s.chars().allMatch(c -> isNamePart((char) c));
+    return !s.isEmpty()
+        && !Character.isDigit(s.charAt(0))
+        && s.chars().allMatch(c -> isNamePart((char) c));
   }
 
   private static boolean isNamePart(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '_'
+        || c == ':';
   }
 
   private static boolean isValue(String v) {

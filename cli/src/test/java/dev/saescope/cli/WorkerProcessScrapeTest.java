@@ -49,32 +49,58 @@ class WorkerProcessScrapeTest {
   @Test
   void everyDashboardQueryNamesAMetricOfARunningWorker(KafkaSettings kafka) throws Exception {
     Path tokenizer = KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
-    assumeTrue(Files.isRegularFile(tokenizer), "the Gemma 3 tokenizer is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
+    assumeTrue(
+        Files.isRegularFile(tokenizer),
+        "the Gemma 3 tokenizer is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
     Path model = dir.resolve("model");
-    RandomModelWriter.write(tinyConfig(), model, RandomModelWriter.Options.defaults(7), tokenizer, bytes -> {});
+    RandomModelWriter.write(
+        tinyConfig(), model, RandomModelWriter.Options.defaults(7), tokenizer, bytes -> {});
     Path sae = dir.resolve("sae");
     SaeLensWriter.save(randomSae(), sae);
     int port = freePort();
     Path log = dir.resolve("worker.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(
-        // A small initial heap makes the model load collect at least once, so jvm_gc_pause exists.
-        java, "-Xms32m", "-Xmx768m", "-Dai.djl.offline=true", "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker",
-        "--model", model.toString(),
-        "--sae", sae.toString(),
-        "--layers", "all",
-        "--worker-id", "scrape-test",
-        "--group", "scrape-test",
-        "--metrics-port", String.valueOf(port),
-        "--bootstrap-servers", kafka.bootstrapServers(),
-        "--topic-prefix", kafka.topics().prefix()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                // A small initial heap makes the model load collect at least once, so jvm_gc_pause
+                // exists.
+                java,
+                "-Xms32m",
+                "-Xmx768m",
+                "-Dai.djl.offline=true",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "worker",
+                "--model",
+                model.toString(),
+                "--sae",
+                sae.toString(),
+                "--layers",
+                "all",
+                "--worker-id",
+                "scrape-test",
+                "--group",
+                "scrape-test",
+                "--metrics-port",
+                String.valueOf(port),
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic-prefix",
+                kafka.topics().prefix()));
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       String text = scrapeWhenReady(p, port, log, Duration.ofSeconds(120));
       PrometheusText scrape = PrometheusText.parse(text, "http://127.0.0.1:" + port + "/metrics");
-      List<String> problems = DashboardContract.violations(DashboardContract.read(MonitoringContractTest.dashboardFile()), scrape, n -> false);
-      assertTrue(problems.isEmpty(), "dashboard vs. a running worker's /metrics:\n  " + String.join("\n  ", problems));
+      List<String> problems =
+          DashboardContract.violations(
+              DashboardContract.read(MonitoringContractTest.dashboardFile()), scrape, n -> false);
+      assertTrue(
+          problems.isEmpty(),
+          "dashboard vs. a running worker's /metrics:\n  " + String.join("\n  ", problems));
     } finally {
       p.destroy(); // SIGTERM: the worker's shutdown hook stops the loop
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -87,14 +113,22 @@ class WorkerProcessScrapeTest {
    * {@code /metrics} once the worker has bound its Kafka clients and recorded a GC pause; fails
    * with the worker's log if it exits or does not get there in time.
    */
-  private static String scrapeWhenReady(Process p, int port, Path log, Duration timeout) throws Exception {
+  private static String scrapeWhenReady(Process p, int port, Path log, Duration timeout)
+      throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "";
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
-        fail("the worker exited with " + p.exitValue() + " before serving its metrics; log:\n" + tail(log));
+        fail(
+            "the worker exited with "
+                + p.exitValue()
+                + " before serving its metrics; log:\n"
+                + tail(log));
       }
       try {
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -109,8 +143,13 @@ class WorkerProcessScrapeTest {
       }
       Thread.sleep(500);
     }
-    return fail("no Kafka consumer meters or GC pause in the worker's /metrics within " + timeout.toSeconds()
-        + " s (scrape has " + last.lines().filter(l -> !l.startsWith("#")).count() + " samples); log:\n" + tail(log));
+    return fail(
+        "no Kafka consumer meters or GC pause in the worker's /metrics within "
+            + timeout.toSeconds()
+            + " s (scrape has "
+            + last.lines().filter(l -> !l.startsWith("#")).count()
+            + " samples); log:\n"
+            + tail(log));
   }
 
   private static String tail(Path log) throws IOException {
@@ -127,8 +166,27 @@ class WorkerProcessScrapeTest {
   /** Two layers, Gemma 3's 262144-token vocabulary, width 64 (as the worker tests' TinyWorld). */
   private static ModelConfig tinyConfig() {
     return new ModelConfig(
-        "gemma3_text", 262144, 64, 128, 2, 2, 1, 16, 1e-6, 16, 0, 0, 8,
-        List.of(AttentionKind.SLIDING, AttentionKind.FULL), 1_000_000, 10_000, true, 32768, 2, 1, 0);
+        "gemma3_text",
+        262144,
+        64,
+        128,
+        2,
+        2,
+        1,
+        16,
+        1e-6,
+        16,
+        0,
+        0,
+        8,
+        List.of(AttentionKind.SLIDING, AttentionKind.FULL),
+        1_000_000,
+        10_000,
+        true,
+        32768,
+        2,
+        1,
+        0);
   }
 
   private static SaeParams randomSae() {
@@ -136,8 +194,18 @@ class WorkerProcessScrapeTest {
     int dIn = 64;
     int dSae = 256;
     return SaeParams.of(
-        "tiny", Optional.of(new HookPoint(1, Site.RESID_POST)), dIn, dSae, new Activation.TopK(8), false, "random tiny SAE",
-        gaussian(r, dIn * dSae, 0.2f), gaussian(r, dSae, 0.01f), gaussian(r, dSae * dIn, 0.2f), gaussian(r, dIn, 0.01f), null);
+        "tiny",
+        Optional.of(new HookPoint(1, Site.RESID_POST)),
+        dIn,
+        dSae,
+        new Activation.TopK(8),
+        false,
+        "random tiny SAE",
+        gaussian(r, dIn * dSae, 0.2f),
+        gaussian(r, dSae, 0.01f),
+        gaussian(r, dSae * dIn, 0.2f),
+        gaussian(r, dIn, 0.01f),
+        null);
   }
 
   private static float[] gaussian(Random r, int n, float std) {

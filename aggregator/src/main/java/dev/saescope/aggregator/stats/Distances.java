@@ -27,8 +27,16 @@ public final class Distances {
     FloatBuffer f = r.getDense().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     if (f.remaining() != positions.size() * d) {
       throw new IllegalArgumentException(
-          "result " + r.getTaskId() + " layer " + r.getLayer() + ": dense holds " + f.remaining()
-              + " floats for " + positions.size() + " rows of " + d);
+          "result "
+              + r.getTaskId()
+              + " layer "
+              + r.getLayer()
+              + ": dense holds "
+              + f.remaining()
+              + " floats for "
+              + positions.size()
+              + " rows of "
+              + d);
     }
     double[] q = new double[d];
     double[] mean = new double[d];
@@ -102,8 +110,15 @@ public final class Distances {
   private static void requireWhole(TaskResult r) {
     if (r.getParts() != 1) {
       throw new IllegalArgumentException(
-          "result " + r.getTaskId() + " layer " + r.getLayer() + " is part " + r.getPart() + " of "
-              + r.getParts() + "; join the parts first");
+          "result "
+              + r.getTaskId()
+              + " layer "
+              + r.getLayer()
+              + " is part "
+              + r.getPart()
+              + " of "
+              + r.getParts()
+              + "; join the parts first");
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.saescope.common.kafka;
 
-import dev.saescope.common.kafka.KafkaSettings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

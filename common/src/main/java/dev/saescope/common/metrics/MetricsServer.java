@@ -63,25 +63,35 @@ public final class MetricsServer implements AutoCloseable {
                   req -> {
                     String path = req.path();
                     if (!"GET".equals(req.method().name())) {
-                      req.response().setStatusCode(405).putHeader("Allow", "GET").end("only GET is served\n");
+                      req.response()
+                          .setStatusCode(405)
+                          .putHeader("Allow", "GET")
+                          .end("only GET is served\n");
                     } else if (path.equals("/metrics")) {
                       vertx
                           .executeBlocking(registry::scrape)
                           .onSuccess(
                               text ->
                                   req.response()
-                                      .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                                      .putHeader(
+                                          "Content-Type",
+                                          "text/plain; version=0.0.4; charset=utf-8")
                                       .end(text))
                           .onFailure(e -> req.response().setStatusCode(500).end(e.toString()));
                     } else if (path.equals("/health")) {
                       vertx
-                          .executeBlocking(() -> new JsonObject().put("status", "up").mergeIn(health.get()))
+                          .executeBlocking(
+                              () -> new JsonObject().put("status", "up").mergeIn(health.get()))
                           .onSuccess(
                               json ->
-                                  req.response().putHeader("Content-Type", "application/json").end(json.encode()))
+                                  req.response()
+                                      .putHeader("Content-Type", "application/json")
+                                      .end(json.encode()))
                           .onFailure(e -> req.response().setStatusCode(500).end(e.toString()));
                     } else {
-                      req.response().setStatusCode(404).end("not found: " + path + " (try /metrics or /health)\n");
+                      req.response()
+                          .setStatusCode(404)
+                          .end("not found: " + path + " (try /metrics or /health)\n");
                     }
                   })
               .listen(port, host)
@@ -90,7 +100,8 @@ public final class MetricsServer implements AutoCloseable {
       return new MetricsServer(registry, vertx, server);
     } catch (Exception e) {
       vertx.close();
-      throw new IllegalStateException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
     }
   }
 

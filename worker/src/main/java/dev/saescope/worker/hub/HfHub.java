@@ -168,9 +168,10 @@ public final class HfHub {
 
   /**
    * Makes a Hugging Face model folder available: {@code config.json}, {@code tokenizer.json},
-   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the single file
-   * {@code model.safetensors}, else the shards listed by {@code model.safetensors.index.json}). All files come
-   * from the one commit the revision resolves to first.
+   * {@code tokenizer_config.json} if the repository has it, and the safetensors weights (the single
+   * file {@code model.safetensors}, else the shards listed by {@code
+   * model.safetensors.index.json}). All files come from the one commit the revision resolves to
+   * first.
    *
    * @return {@code snapshots/<commit>/<subpath>}
    */

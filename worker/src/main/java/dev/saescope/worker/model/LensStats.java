@@ -5,8 +5,11 @@ package dev.saescope.worker.model;
  * experiments read (EXPERIMENTS.md E1c, E2b), so only a few numbers per row cross to Java.
  *
  * @param targetLogprobs {@code [rows][targets]} log-probability of each target id
- * @param targetRanks {@code [rows][targets]} number of tokens with a strictly higher probability (0 = top-1)
+ * @param targetRanks {@code [rows][targets]} number of tokens with a strictly higher probability (0
+ *     = top-1)
  * @param top1 {@code [rows]} the most probable token
- * @param klBits {@code [rows]} KL(p_ref || p_row) in bits, p_ref being the reference row's distribution
+ * @param klBits {@code [rows]} KL(p_ref || p_row) in bits, p_ref being the reference row's
+ *     distribution
  */
-public record LensStats(float[][] targetLogprobs, long[][] targetRanks, long[] top1, float[] klBits) {}
+public record LensStats(
+    float[][] targetLogprobs, long[][] targetRanks, long[] top1, float[] klBits) {}

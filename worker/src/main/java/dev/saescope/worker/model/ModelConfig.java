@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param dMlp MLP width (intermediate_size)
  * @param nLayers decoder layers
  * @param nHeads query heads
- * @param nKvHeads key/value heads (grouped-query attention: head h reads kv head h / (nHeads/nKvHeads))
+ * @param nKvHeads key/value heads (grouped-query attention: head h reads kv head h /
+ *     (nHeads/nKvHeads))
  * @param headDim per-head width, from the config, not dModel / nHeads
  * @param rmsNormEps epsilon inside the RMSNorm square root
  * @param queryPreAttnScalar attention scores are multiplied by queryPreAttnScalar^-0.5
@@ -75,7 +76,10 @@ public record ModelConfig(
     positive("max_position_embeddings", maxPositions);
     if (nHeads % nKvHeads != 0) {
       throw new IllegalArgumentException(
-          "num_attention_heads " + nHeads + " is not a multiple of num_key_value_heads " + nKvHeads);
+          "num_attention_heads "
+              + nHeads
+              + " is not a multiple of num_key_value_heads "
+              + nKvHeads);
     }
     if (layerKinds.size() != nLayers) {
       throw new IllegalArgumentException(

@@ -12,9 +12,9 @@ public sealed interface Activation permits Activation.JumpRelu, Activation.TopK,
   /**
    * Gemma Scope's JumpReLU: {@code z = pre * (pre > threshold)} with a learned per-latent threshold
    * (arXiv 2408.05147 eq. 2). SAELens computes {@code relu(pre) * (pre > threshold)}
-   * (sae_lens/saes/jumprelu_sae.py {@code JumpReLUSAE.encode}); the two agree for the
-   * non-negative thresholds JumpReLU training produces, and we follow SAELens for negative ones by
-   * comparing against {@code max(threshold, 0)}.
+   * (sae_lens/saes/jumprelu_sae.py {@code JumpReLUSAE.encode}); the two agree for the non-negative
+   * thresholds JumpReLU training produces, and we follow SAELens for negative ones by comparing
+   * against {@code max(threshold, 0)}.
    */
   record JumpRelu() implements Activation {
     @Override

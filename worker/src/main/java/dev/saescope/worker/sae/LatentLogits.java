@@ -3,9 +3,9 @@ package dev.saescope.worker.sae;
 import java.util.Arrays;
 
 /**
- * One latent's direct logit effect: the tokens with the most positive and most negative entries
- * of {@code W_dec[i] . W_U} (unnormalised, no final soft-cap), what Neuronpedia and sae_dashboard
- * show as "positive/negative logits".
+ * One latent's direct logit effect: the tokens with the most positive and most negative entries of
+ * {@code W_dec[i] . W_U} (unnormalised, no final soft-cap), what Neuronpedia and sae_dashboard show
+ * as "positive/negative logits".
  *
  * @param latent latent index
  * @param topTokens token ids, largest effect first
@@ -38,6 +38,11 @@ public record LatentLogits(
 
   @Override
   public String toString() {
-    return "latent " + latent + " top " + Arrays.toString(topTokens) + " bottom " + Arrays.toString(bottomTokens);
+    return "latent "
+        + latent
+        + " top "
+        + Arrays.toString(topTokens)
+        + " bottom "
+        + Arrays.toString(bottomTokens);
   }
 }

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * latent reach Java), and caches the result on disk keyed by the SAE's and the model's hashes.
  *
  * <p>It takes the unembedding as an array so it does not depend on the forward-pass class. Gemma
- * ties the unembedding to the embedding: {@code W_U = embed_tokens.weight^T}, see
- * {@link #fromEmbedding}.
+ * ties the unembedding to the embedding: {@code W_U = embed_tokens.weight^T}, see {@link
+ * #fromEmbedding}.
  */
 public final class LogitEffects {
   private static final Logger LOG = LoggerFactory.getLogger(LogitEffects.class);
@@ -44,11 +44,17 @@ public final class LogitEffects {
    * @param unembed {@code W_U} {@code [dModel, vocab]} on the engine, not closed
    * @param k tokens per side (10 for the latent cards)
    */
-  public static List<LatentLogits> fromUnembedding(Sae sae, NDArray unembed, int k, int latentBatch) {
+  public static List<LatentLogits> fromUnembedding(
+      Sae sae, NDArray unembed, int k, int latentBatch) {
     long[] s = unembed.getShape().getShape();
     if (s.length != 2 || s[0] != sae.dIn()) {
       throw new IllegalArgumentException(
-          "W_U must be [d_model=" + sae.dIn() + ", vocab] for SAE " + sae.metadata().source() + ", got " + unembed.getShape());
+          "W_U must be [d_model="
+              + sae.dIn()
+              + ", vocab] for SAE "
+              + sae.metadata().source()
+              + ", got "
+              + unembed.getShape());
     }
     if (k <= 0 || k > s[1]) {
       throw new IllegalArgumentException("k=" + k + " must be in [1, vocab=" + s[1] + "]");
@@ -82,7 +88,11 @@ public final class LogitEffects {
         }
       }
     }
-    LOG.info("logit effects of {} latents over a vocabulary of {} in {} ms", sae.dSae(), s[1], (System.nanoTime() - t0) / 1_000_000);
+    LOG.info(
+        "logit effects of {} latents over a vocabulary of {} in {} ms",
+        sae.dSae(),
+        s[1],
+        (System.nanoTime() - t0) / 1_000_000);
     return out;
   }
 
@@ -90,7 +100,8 @@ public final class LogitEffects {
    * The same from a tied embedding matrix {@code [vocab, dModel]} (Gemma's {@code embed_tokens}),
    * transposed on the engine without a copy.
    */
-  public static List<LatentLogits> fromEmbedding(Sae sae, NDArray embedding, int k, int latentBatch) {
+  public static List<LatentLogits> fromEmbedding(
+      Sae sae, NDArray embedding, int k, int latentBatch) {
     try (NDManager m = embedding.getManager().newSubManager()) {
       NDArray wU = embedding.transpose(); // [dModel, vocab]
       wU.attach(m);
@@ -105,8 +116,8 @@ public final class LogitEffects {
    * @param modelHash identifies the unembedding (e.g. a hash of the model's weights or its spec)
    * @param unembed supplies {@code W_U [dModel, vocab]} only when the cache misses
    */
-  public static List<LatentLogits> cached(Sae sae, Path dir, String modelHash, int k, Supplier<NDArray> unembed)
-      throws IOException {
+  public static List<LatentLogits> cached(
+      Sae sae, Path dir, String modelHash, int k, Supplier<NDArray> unembed) throws IOException {
     Path file = cacheFile(dir, sae.metadata().hash(), modelHash, k);
     if (Files.isRegularFile(file)) {
       try {
@@ -124,9 +135,9 @@ public final class LogitEffects {
   }
 
   /**
-   * As {@link #cached} for a model with tied embeddings (Gemma): {@code embedding} supplies
-   * {@code embed_tokens} {@code [vocab, dModel]}, e.g. {@code GemmaModel::embedding}; it is only
-   * read, never closed.
+   * As {@link #cached} for a model with tied embeddings (Gemma): {@code embedding} supplies {@code
+   * embed_tokens} {@code [vocab, dModel]}, e.g. {@code GemmaModel::embedding}; it is only read,
+   * never closed.
    */
   public static List<LatentLogits> cachedFromEmbedding(
       Sae sae, Path dir, String modelHash, int k, Supplier<NDArray> embedding) throws IOException {
@@ -166,7 +177,8 @@ public final class LogitEffects {
 
   static void write(Path file, List<LatentLogits> all, int k) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
+    try (DataOutputStream out =
+        new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
       out.writeInt(all.size());
@@ -186,14 +198,16 @@ public final class LogitEffects {
   }
 
   static List<LatentLogits> read(Path file, int dSae, int k) throws IOException {
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
+    try (DataInputStream in =
+        new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
       if (in.readInt() != MAGIC || in.readInt() != VERSION) {
         throw new IOException(file + ": not a logit-effect cache of version " + VERSION);
       }
       int n = in.readInt();
       int kk = in.readInt();
       if (n != dSae || kk != k) {
-        throw new IOException(file + ": holds " + n + " latents x k=" + kk + ", expected " + dSae + " x " + k);
+        throw new IOException(
+            file + ": holds " + n + " latents x k=" + kk + ", expected " + dSae + " x " + k);
       }
       List<LatentLogits> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {

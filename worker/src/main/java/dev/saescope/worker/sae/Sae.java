@@ -1,12 +1,12 @@
 package dev.saescope.worker.sae;
 
-import dev.saescope.worker.model.HookPoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.saescope.worker.model.HookPoint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -102,7 +102,12 @@ public final class Sae implements AutoCloseable {
             h -> {
               if (!h.equals(where)) {
                 throw new IllegalArgumentException(
-                    "SAE " + meta.source() + " was trained on " + h + " but is attached to " + where);
+                    "SAE "
+                        + meta.source()
+                        + " was trained on "
+                        + h
+                        + " but is attached to "
+                        + where);
               }
             });
   }
@@ -124,7 +129,8 @@ public final class Sae implements AutoCloseable {
       int n = Math.min(batch, tokens - start);
       try (NDManager m = manager.newSubManager()) {
         NDArray xb =
-            m.create(Arrays.copyOfRange(x, start * dIn(), (start + n) * dIn()), new Shape(n, dIn()));
+            m.create(
+                Arrays.copyOfRange(x, start * dIn(), (start + n) * dIn()), new Shape(n, dIn()));
         parts.add(encode(xb));
       }
     }
@@ -271,7 +277,12 @@ public final class Sae implements AutoCloseable {
   public float[] decode(SparseLatents z) {
     if (z.dSae() != dSae()) {
       throw new IllegalArgumentException(
-          "latents of width " + z.dSae() + " given to SAE " + meta.source() + " of width " + dSae());
+          "latents of width "
+              + z.dSae()
+              + " given to SAE "
+              + meta.source()
+              + " of width "
+              + dSae());
     }
     int dIn = dIn();
     float[] out = new float[Math.multiplyExact(z.tokens(), dIn)];
@@ -302,7 +313,12 @@ public final class Sae implements AutoCloseable {
   public float[] squaredError(float[] x, float[] xHat) {
     if (x.length != xHat.length || x.length % dIn() != 0) {
       throw new IllegalArgumentException(
-          "inputs of " + x.length + " and reconstructions of " + xHat.length + " values do not match d_in " + dIn());
+          "inputs of "
+              + x.length
+              + " and reconstructions of "
+              + xHat.length
+              + " values do not match d_in "
+              + dIn());
     }
     int tokens = x.length / dIn();
     float[] err = new float[tokens];
@@ -333,13 +349,21 @@ public final class Sae implements AutoCloseable {
     if (from < 0 || to > dSae() || from > to) {
       throw new IndexOutOfBoundsException("latents [" + from + ", " + to + ") of " + dSae());
     }
-    return m.create(Arrays.copyOfRange(wDec, from * dIn(), to * dIn()), new Shape(to - from, dIn()));
+    return m.create(
+        Arrays.copyOfRange(wDec, from * dIn(), to * dIn()), new Shape(to - from, dIn()));
   }
 
   private void requireInput(int length, int tokens) {
     if ((long) tokens * dIn() != length) {
       throw new IllegalArgumentException(
-          "SAE " + meta.source() + " expects " + tokens + " x d_in " + dIn() + " values, got " + length);
+          "SAE "
+              + meta.source()
+              + " expects "
+              + tokens
+              + " x d_in "
+              + dIn()
+              + " values, got "
+              + length);
     }
   }
 

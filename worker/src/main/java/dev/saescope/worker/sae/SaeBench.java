@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
  * threshold compare, the nonzero extraction and the copy of indices and values to Java. Absolute
  * times on shared machines are noise; the ratio is what BENCHMARKS.md records (DESIGN.md
  * "Performance budgets"). The two are timed alternately and the ratio uses each one's fastest
- * repetition, the one least disturbed by other processes on the shared cores; medians are kept
- * for reference.
+ * repetition, the one least disturbed by other processes on the shared cores; medians are kept for
+ * reference.
  */
 public final class SaeBench {
   private SaeBench() {}
@@ -35,7 +35,17 @@ public final class SaeBench {
    * @param meanL0 mean active latents per position in the bench data
    */
   public record Result(
-      int dIn, int dSae, int tokens, int reps, double matmulMs, double encodeMs, double ratio, double matmulGflops, double matmulMsMedian, double encodeMsMedian, double meanL0) {}
+      int dIn,
+      int dSae,
+      int tokens,
+      int reps,
+      double matmulMs,
+      double encodeMs,
+      double ratio,
+      double matmulGflops,
+      double matmulMsMedian,
+      double encodeMsMedian,
+      double meanL0) {}
 
   /** Runs the bench with a random JumpReLU SAE whose thresholds give an L0 near Gemma Scope's. */
   public static Result run(int dIn, int dSae, int tokens, int reps, long seed) {
@@ -46,11 +56,24 @@ public final class SaeBench {
     float[] bDec = new float[dIn];
     float[] threshold = new float[dSae];
     for (int i = 0; i < dSae; i++) {
-      // pre ~ N(b_enc, 1) for unit-variance inputs: 2.6 sigma fires ~0.5% of latents, L0 ~ 75 at 16k
+      // pre ~ N(b_enc, 1) for unit-variance inputs: 2.6 sigma fires ~0.5% of latents, L0 ~ 75 at
+      // 16k
       threshold[i] = (float) (2.6 + 0.1 * rnd.nextDouble());
     }
     SaeParams p =
-        SaeParams.of("bench", Optional.empty(), dIn, dSae, new Activation.JumpRelu(), false, "bench", wEnc, bEnc, wDec, bDec, threshold);
+        SaeParams.of(
+            "bench",
+            Optional.empty(),
+            dIn,
+            dSae,
+            new Activation.JumpRelu(),
+            false,
+            "bench",
+            wEnc,
+            bEnc,
+            wDec,
+            bDec,
+            threshold);
     wEnc = null;
     try (Sae sae = Sae.create(p);
         NDManager m = NDManager.newBaseManager()) {
@@ -77,8 +100,17 @@ public final class SaeBench {
       double mmMs = Arrays.stream(mm).min().orElseThrow();
       double encMs = Arrays.stream(enc).min().orElseThrow();
       return new Result(
-          dIn, dSae, tokens, reps, mmMs, encMs, mmMs / encMs, 2.0 * tokens * dIn * dSae / (mmMs * 1e6),
-          median(mm), median(enc), (double) nnz / reps / tokens);
+          dIn,
+          dSae,
+          tokens,
+          reps,
+          mmMs,
+          encMs,
+          mmMs / encMs,
+          2.0 * tokens * dIn * dSae / (mmMs * 1e6),
+          median(mm),
+          median(enc),
+          (double) nnz / reps / tokens);
     }
   }
 

@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * What an SAE is and where it belongs.
  *
- * @param modelId the model it was trained on as its config names it (e.g. {@code gemma-2-2b}); empty
- *     when unknown
+ * @param modelId the model it was trained on as its config names it (e.g. {@code gemma-2-2b});
+ *     empty when unknown
  * @param hook layer and site it reads; empty when neither the config nor the command line says
  * @param dIn input width (the model's width at the site)
  * @param dSae number of latents
@@ -43,7 +43,8 @@ public record SaeMetadata(
 
   /** The same metadata with another hook. */
   public SaeMetadata withHook(HookPoint h) {
-    return new SaeMetadata(modelId, Optional.of(h), dIn, dSae, activation, applyBDecToInput, hash, source);
+    return new SaeMetadata(
+        modelId, Optional.of(h), dIn, dSae, activation, applyBDecToInput, hash, source);
   }
 
   /** The same metadata with another model id. */

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Latents of a run of positions in compressed-row form: position {@code t} owns
- * {@code indices[offsets[t] .. offsets[t+1])} (ascending latent ids) and the matching nonzero
- * {@code values}.
+ * Latents of a run of positions in compressed-row form: position {@code t} owns {@code
+ * indices[offsets[t] .. offsets[t+1])} (ascending latent ids) and the matching nonzero {@code
+ * values}.
  *
  * @param dSae number of latents, for bounds and dense conversion
  * @param offsets {@code [tokens + 1]}, non-decreasing, {@code offsets[0] == 0}
@@ -81,7 +81,8 @@ public record SparseLatents(int dSae, int[] offsets, int[] indices, float[] valu
     int at = 0;
     for (SparseLatents p : parts) {
       if (p.dSae() != dSae) {
-        throw new IllegalArgumentException("cannot concatenate latents of width " + p.dSae() + " and " + dSae);
+        throw new IllegalArgumentException(
+            "cannot concatenate latents of width " + p.dSae() + " and " + dSae);
       }
       System.arraycopy(p.indices(), 0, indices, at, p.nnz());
       System.arraycopy(p.values(), 0, values, at, p.nnz());

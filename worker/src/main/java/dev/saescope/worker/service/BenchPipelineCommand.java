@@ -1,5 +1,6 @@
 package dev.saescope.worker.service;
 
+import dev.saescope.avro.TaskResult;
 import dev.saescope.common.broker.EmbeddedBroker;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
@@ -9,7 +10,6 @@ import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Variant;
 import dev.saescope.schemas.serde.Codecs;
-import dev.saescope.avro.TaskResult;
 import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.sae.Sae;
 import dev.saescope.worker.tokenizer.GemmaTokenizer;
@@ -30,9 +30,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code saescope bench pipeline}: the worker's token rate through a real (embedded) Kafka broker
@@ -50,16 +50,28 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class BenchPipelineCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "gemma-3-270m", description = "Model spec (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "gemma-3-270m",
+      description = "Model spec (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--sae", paramLabel = "SPEC", description = "SAEs to attach, as for worker (repeatable).")
+  @Option(
+      names = "--sae",
+      paramLabel = "SPEC",
+      description = "SAEs to attach, as for worker (repeatable).")
   List<String> saes = new ArrayList<>();
 
-  @Option(names = "--tasks", defaultValue = "96", description = "Tasks per phase (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tasks",
+      defaultValue = "96",
+      description = "Tasks per phase (default: ${DEFAULT-VALUE}).")
   int tasks;
 
-  @Option(names = "--batch-tokens", defaultValue = "1024", description = "Worker micro-batch budget (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-tokens",
+      defaultValue = "1024",
+      description = "Worker micro-batch budget (default: ${DEFAULT-VALUE}).")
   int batchTokens;
 
   @Option(names = "--json", description = "Print one JSON object with 'ratio' and the raw figures.")
@@ -72,12 +84,14 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("saescope-bench-pipeline-");
     GemmaModel gemma;
     GemmaTokenizer tokenizer;
-    try (ModelWeights w = ModelSpec.open(model, new ModelSpec.OpenOptions(null, true, System.err))) {
+    try (ModelWeights w =
+        ModelSpec.open(model, new ModelSpec.OpenOptions(null, true, System.err))) {
       gemma = GemmaModel.load(w);
       tokenizer = GemmaTokenizer.load(w.tokenizerJson(), w.config(), w.origin());
     }
     List<Sae> opened = new ArrayList<>();
-    try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
       List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
       for (String s : saes) {
         ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(model, true);
@@ -85,20 +99,25 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         attached.add(a);
       }
       java.util.SortedSet<Integer> layers = LayerList.parse("all", gemma.config().nLayers());
-      ExperimentProcessor processor = new ExperimentProcessor(gemma, tokenizer, model, "bench", attached, layers, 512);
+      ExperimentProcessor processor =
+          new ExperimentProcessor(gemma, tokenizer, model, "bench", attached, layers, 512);
       List<Task> taskList = BenchTasks.make("bench", tasks);
 
       err.println("bench pipeline: in-process rate on " + tasks + " tasks");
       err.flush();
-      processor.process(List.of((TaskProcessor.Accepted) processor.check(taskList.get(0)))); // warm-up
+      processor.process(
+          List.of((TaskProcessor.Accepted) processor.check(taskList.get(0)))); // warm-up
       Rate inProcess = inProcess(processor, taskList);
 
       err.println("bench pipeline: the same tasks through Kafka, one worker");
       err.flush();
       KafkaSettings kafka = KafkaSettings.forBootstrap(broker.bootstrapServers());
-      TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 4, TopicSpec.BROKER_DEFAULT));
+      TopicAdmin.ensureTopics(
+          kafka, TopicSpec.standard(kafka.topics(), 4, TopicSpec.BROKER_DEFAULT));
       long tokens = inProcess.tokens();
-      WorkerLoop loop = new WorkerLoop(kafka, settings("w1"), processor, new WorkerMetrics(new SimpleMeterRegistry(), "w1"));
+      WorkerLoop loop =
+          new WorkerLoop(
+              kafka, settings("w1"), processor, new WorkerMetrics(new SimpleMeterRegistry(), "w1"));
       Thread worker = new Thread(loop, "bench-w1");
       worker.start();
       while (!loop.hasJoined()) { // joining the group is start-up, not throughput
@@ -106,34 +125,51 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       }
       long t0 = System.nanoTime();
       publish(kafka, taskList, 0);
-      Map<String, Long> seen = awaitResults(kafka, taskList.size(), layers.size(), Duration.ofMinutes(30), null);
+      Map<String, Long> seen =
+          awaitResults(kafka, taskList.size(), layers.size(), Duration.ofMinutes(30), null);
       double kafkaSeconds = (System.nanoTime() - t0) / 1e9;
       Rate throughKafka = new Rate(tokens, kafkaSeconds);
 
       err.println("bench pipeline: streaming at half the in-process rate to measure latency");
       err.flush();
       KafkaSettings stream = kafka.withTopics(new dev.saescope.schemas.Topics("stream."));
-      TopicAdmin.ensureTopics(stream, TopicSpec.standard(stream.topics(), 4, TopicSpec.BROKER_DEFAULT));
+      TopicAdmin.ensureTopics(
+          stream, TopicSpec.standard(stream.topics(), 4, TopicSpec.BROKER_DEFAULT));
       loop.stop();
       loop.awaitStopped(Duration.ofMinutes(2));
-      WorkerLoop streamLoop = new WorkerLoop(stream, settings("s1"), processor(gemma, tokenizer, attached, layers, "s1"), new WorkerMetrics(new SimpleMeterRegistry(), "s1"));
+      WorkerLoop streamLoop =
+          new WorkerLoop(
+              stream,
+              settings("s1"),
+              processor(gemma, tokenizer, attached, layers, "s1"),
+              new WorkerMetrics(new SimpleMeterRegistry(), "s1"));
       Thread streamWorker = new Thread(streamLoop, "bench-s1");
       streamWorker.start();
       double tasksPerSecond = taskList.size() / inProcess.seconds() / 2;
       List<Task> streamed = BenchTasks.make("stream", taskList.size());
-      Thread publisher = new Thread(() -> publish(stream, streamed, tasksPerSecond), "bench-publisher");
+      Thread publisher =
+          new Thread(() -> publish(stream, streamed, tasksPerSecond), "bench-publisher");
       publisher.start();
       // A second worker joins a quarter of the way in; its first committed result ends "join time".
       long joinAt = System.nanoTime() + (long) (streamed.size() / tasksPerSecond / 4 * 1e9);
       JoinProbe join = new JoinProbe(joinAt);
       WorkerLoop[] second = new WorkerLoop[1];
-      Thread joiner = new Thread(() -> {
-        sleepUntil(joinAt);
-        second[0] = new WorkerLoop(stream, settings("s2"), processor(gemma, tokenizer, attached, layers, "s2"), new WorkerMetrics(new SimpleMeterRegistry(), "s2"));
-        second[0].run();
-      }, "bench-s2");
+      Thread joiner =
+          new Thread(
+              () -> {
+                sleepUntil(joinAt);
+                second[0] =
+                    new WorkerLoop(
+                        stream,
+                        settings("s2"),
+                        processor(gemma, tokenizer, attached, layers, "s2"),
+                        new WorkerMetrics(new SimpleMeterRegistry(), "s2"));
+                second[0].run();
+              },
+              "bench-s2");
       joiner.start();
-      Map<String, Long> done = awaitResults(stream, streamed.size(), layers.size(), Duration.ofMinutes(30), join);
+      Map<String, Long> done =
+          awaitResults(stream, streamed.size(), layers.size(), Duration.ofMinutes(30), join);
       publisher.join();
       streamLoop.stop();
       if (second[0] != null) {
@@ -144,29 +180,38 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       double[] latencies = latencies(streamed, done);
 
       double ratio = throughKafka.tokensPerSecond() / inProcess.tokensPerSecond();
-      JsonObject result = new JsonObject()
-          .put("bench", "pipeline")
-          .put("model", model)
-          .put("tasks", taskList.size())
-          .put("tokens", tokens)
-          .put("layers", layers.size())
-          .put("saes", attached.size())
-          .put("in_process_tokens_per_s", inProcess.tokensPerSecond())
-          .put("kafka_tokens_per_s", throughKafka.tokensPerSecond())
-          .put("ratio", ratio)
-          .put("stream_tasks_per_s", tasksPerSecond)
-          .put("latency_p50_ms", percentile(latencies, 50))
-          .put("latency_p99_ms", percentile(latencies, 99))
-          .put("join_to_first_result_ms", join.millis())
-          .put("lens_share", processor.lensNanos() / 1e9 / (inProcess.seconds() + kafkaSeconds));
+      JsonObject result =
+          new JsonObject()
+              .put("bench", "pipeline")
+              .put("model", model)
+              .put("tasks", taskList.size())
+              .put("tokens", tokens)
+              .put("layers", layers.size())
+              .put("saes", attached.size())
+              .put("in_process_tokens_per_s", inProcess.tokensPerSecond())
+              .put("kafka_tokens_per_s", throughKafka.tokensPerSecond())
+              .put("ratio", ratio)
+              .put("stream_tasks_per_s", tasksPerSecond)
+              .put("latency_p50_ms", percentile(latencies, 50))
+              .put("latency_p99_ms", percentile(latencies, 99))
+              .put("join_to_first_result_ms", join.millis())
+              .put(
+                  "lens_share", processor.lensNanos() / 1e9 / (inProcess.seconds() + kafkaSeconds));
       if (json) {
         out.println(result.encode());
       } else {
-        out.printf("in-process   %.1f tokens/s (%d tokens, %.1f s)%n", inProcess.tokensPerSecond(), tokens, inProcess.seconds());
-        out.printf("through Kafka %.1f tokens/s (%.1f s, one worker)   ratio %.3f%n", throughKafka.tokensPerSecond(), kafkaSeconds, ratio);
-        out.printf("streamed at %.2f tasks/s: latency p50 %.0f ms, p99 %.0f ms%n", tasksPerSecond, percentile(latencies, 50), percentile(latencies, 99));
+        out.printf(
+            "in-process   %.1f tokens/s (%d tokens, %.1f s)%n",
+            inProcess.tokensPerSecond(), tokens, inProcess.seconds());
+        out.printf(
+            "through Kafka %.1f tokens/s (%.1f s, one worker)   ratio %.3f%n",
+            throughKafka.tokensPerSecond(), kafkaSeconds, ratio);
+        out.printf(
+            "streamed at %.2f tasks/s: latency p50 %.0f ms, p99 %.0f ms%n",
+            tasksPerSecond, percentile(latencies, 50), percentile(latencies, 99));
         out.printf("second worker: first committed result %d ms after joining%n", join.millis());
-        out.printf("full-vocabulary lens: %.0f%% of compute time%n", 100 * result.getDouble("lens_share"));
+        out.printf(
+            "full-vocabulary lens: %.0f%% of compute time%n", 100 * result.getDouble("lens_share"));
       }
       out.flush();
       return 0;
@@ -179,12 +224,22 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
   /** One processor per worker, sharing the model: results carry the worker's id. */
   private ExperimentProcessor processor(
-      GemmaModel gemma, GemmaTokenizer tokenizer, List<ExperimentProcessor.AttachedSae> saes, java.util.SortedSet<Integer> layers, String id) {
+      GemmaModel gemma,
+      GemmaTokenizer tokenizer,
+      List<ExperimentProcessor.AttachedSae> saes,
+      java.util.SortedSet<Integer> layers,
+      String id) {
     return new ExperimentProcessor(gemma, tokenizer, model, id, saes, layers, 512);
   }
 
   private WorkerSettings settings(String id) {
-    return new WorkerSettings(id, "bench", batchTokens, 64, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(60));
+    return new WorkerSettings(
+        id,
+        "bench",
+        batchTokens,
+        64,
+        WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES,
+        Duration.ofSeconds(60));
   }
 
   private record Rate(long tokens, double seconds) {
@@ -226,8 +281,24 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         }
         long now = System.currentTimeMillis();
         BenchTasks.sentAt(t.taskId(), now);
-        p.publish(new Task(t.runId(), t.taskId(), t.itemId(), t.relation(), t.subject(), t.goldObjects(), t.variant(), t.family(),
-            t.templateId(), t.question(), t.answer(), t.text(), t.answerStart(), t.objectInSubject(), t.saeIds(), now));
+        p.publish(
+            new Task(
+                t.runId(),
+                t.taskId(),
+                t.itemId(),
+                t.relation(),
+                t.subject(),
+                t.goldObjects(),
+                t.variant(),
+                t.family(),
+                t.templateId(),
+                t.question(),
+                t.answer(),
+                t.text(),
+                t.answerStart(),
+                t.objectInSubject(),
+                t.saeIds(),
+                now));
         if (perSecond > 0) {
           p.flush();
         }
@@ -253,19 +324,24 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   }
 
   /** Task id → wall-clock ms when its last layer became visible to a read_committed reader. */
-  private static Map<String, Long> awaitResults(KafkaSettings kafka, int tasks, int layers, Duration timeout, JoinProbe join)
+  private static Map<String, Long> awaitResults(
+      KafkaSettings kafka, int tasks, int layers, Duration timeout, JoinProbe join)
       throws Exception {
     Map<String, Integer> count = new HashMap<>();
     Map<String, Long> done = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       String topic = kafka.topics().results();
-      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + timeout.toNanos();
       while (done.size() < tasks && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
-          TaskResult res = Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
+          TaskResult res =
+              Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
           if (join != null && join.firstResultAt < 0 && res.getWorkerId().equals("s2")) {
             join.firstResultAt = System.nanoTime();
           }
@@ -276,7 +352,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       }
     }
     if (done.size() < tasks) {
-      throw new IllegalStateException("only " + done.size() + " of " + tasks + " tasks finished within " + timeout);
+      throw new IllegalStateException(
+          "only " + done.size() + " of " + tasks + " tasks finished within " + timeout);
     }
     return done;
   }
@@ -313,9 +390,18 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   static final class BenchTasks {
     private static final Map<String, Long> SENT = new java.util.concurrent.ConcurrentHashMap<>();
     private static final String[][] FACTS = {
-      {"France", "Paris"}, {"Japan", "Tokyo"}, {"Italy", "Rome"}, {"Egypt", "Cairo"}, {"Kenya", "Nairobi"},
-      {"Canada", "Ottawa"}, {"Spain", "Madrid"}, {"Peru", "Lima"}, {"Norway", "Oslo"}, {"Greece", "Athens"},
-      {"Chile", "Santiago"}, {"Poland", "Warsaw"},
+      {"France", "Paris"},
+      {"Japan", "Tokyo"},
+      {"Italy", "Rome"},
+      {"Egypt", "Cairo"},
+      {"Kenya", "Nairobi"},
+      {"Canada", "Ottawa"},
+      {"Spain", "Madrid"},
+      {"Peru", "Lima"},
+      {"Norway", "Oslo"},
+      {"Greece", "Athens"},
+      {"Chile", "Santiago"},
+      {"Poland", "Warsaw"},
     };
 
     static List<Task> make(String runId, int n) {
@@ -324,18 +410,38 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         String[] f = FACTS[(i / Variant.values().length) % FACTS.length];
         Variant v = Variant.values()[i % Variant.values().length];
         String q = "What is the capital of " + f[0] + "?";
-        String answer = switch (v) {
-          case DIRECT -> f[1];
-          case EVASIVE -> "I am not sure I could say.";
-          case COUNTERFACTUAL -> FACTS[(i + 1) % FACTS.length][1];
-          case CLOZE -> "";
-        };
-        String text = v == Variant.CLOZE ? "The capital of " + f[0] + " is" : "Question: " + q + "\nAnswer: " + answer;
+        String answer =
+            switch (v) {
+              case DIRECT -> f[1];
+              case EVASIVE -> "I am not sure I could say.";
+              case COUNTERFACTUAL -> FACTS[(i + 1) % FACTS.length][1];
+              case CLOZE -> "";
+            };
+        String text =
+            v == Variant.CLOZE
+                ? "The capital of " + f[0] + " is"
+                : "Question: " + q + "\nAnswer: " + answer;
         int start = v == Variant.CLOZE ? text.length() : text.length() - answer.length();
         String id = runId + "-" + i;
         long now = System.currentTimeMillis();
-        out.add(new Task(runId, id, "P36:" + f[0], "P36", f[0], List.of(f[1]), v, v == Variant.EVASIVE ? "claims_ignorance" : null,
-            "bench", q, answer, text, start, false, List.of(), now));
+        out.add(
+            new Task(
+                runId,
+                id,
+                "P36:" + f[0],
+                "P36",
+                f[0],
+                List.of(f[1]),
+                v,
+                v == Variant.EVASIVE ? "claims_ignorance" : null,
+                "bench",
+                q,
+                answer,
+                text,
+                start,
+                false,
+                List.of(),
+                now));
       }
       return out;
     }

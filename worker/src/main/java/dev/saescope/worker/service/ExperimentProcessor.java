@@ -34,8 +34,7 @@ import java.util.TreeSet;
  * and the answer tokens (dense), sparse latents of each attached SAE at every position with the
  * reconstruction error, and at {@code q_end} the full logit lens (top-1, KL to the final layer in
  * bits, log-probability and rank of the answer's first token and of the gold object's first token,
- * reduced on the engine)
- * and the SAE's direct logit attribution to those tokens.
+ * reduced on the engine) and the SAE's direct logit attribution to those tokens.
  *
  * <p>The full-vocabulary lens costs about {@code 2 · dModel · vocab} FLOPs per layer (0.34 GFLOP on
  * Gemma 3 270M), so it runs at {@code q_end} only; the worker times it separately ({@link
@@ -70,8 +69,8 @@ public final class ExperimentProcessor implements TaskProcessor {
   private long lensNanos;
 
   /**
-   * @param layers layers whose {@code resid_post} is reported (dense rows and lens); SAE layers need
-   *     not be among them
+   * @param layers layers whose {@code resid_post} is reported (dense rows and lens); SAE layers
+   *     need not be among them
    * @param maxTokens longest task accepted (BOS included); longer ones are dead-lettered
    */
   public ExperimentProcessor(
@@ -91,7 +90,8 @@ public final class ExperimentProcessor implements TaskProcessor {
     int nLayers = model.config().nLayers();
     for (int l : layers) {
       if (l < 0 || l >= nLayers) {
-        throw new IllegalArgumentException("--layers: layer " + l + " is outside 0.." + (nLayers - 1));
+        throw new IllegalArgumentException(
+            "--layers: layer " + l + " is outside 0.." + (nLayers - 1));
       }
     }
     this.maxTokens = Math.min(maxTokens, model.config().maxPositions());
@@ -102,31 +102,45 @@ public final class ExperimentProcessor implements TaskProcessor {
       }
       // decode(no latents) = b_dec: subtracting it leaves sum_i z_i W_dec[i], the latents' own
       // contribution, which is what direct logit attribution dots with W_U.
-      decoderBias.put(a.id(), a.sae().decode(new dev.saescope.worker.sae.SparseLatents(a.sae().dSae(), new int[] {0, 0}, new int[0], new float[0])));
+      decoderBias.put(
+          a.id(),
+          a.sae()
+              .decode(
+                  new dev.saescope.worker.sae.SparseLatents(
+                      a.sae().dSae(), new int[] {0, 0}, new int[0], new float[0])));
     }
   }
 
   @Override
   public Checked check(Task task) {
     if (task.text().isBlank()) {
-      return new Rejected(DeadLetterReason.EMPTY_TEXT, "task " + task.taskId() + " has an empty text");
+      return new Rejected(
+          DeadLetterReason.EMPTY_TEXT, "task " + task.taskId() + " has an empty text");
     }
     for (String id : task.saeIds()) {
       if (!saeIds.contains(id)) {
         return new Rejected(
-            DeadLetterReason.UNKNOWN_SAE, "task " + task.taskId() + " asks for SAE '" + id + "'; this worker has " + saeIds);
+            DeadLetterReason.UNKNOWN_SAE,
+            "task " + task.taskId() + " asks for SAE '" + id + "'; this worker has " + saeIds);
       }
     }
     if (task.answerStart() > task.text().length()) {
       return new Rejected(
           DeadLetterReason.INVALID,
-          "task " + task.taskId() + ": answer_start " + task.answerStart() + " is beyond the text's " + task.text().length() + " characters");
+          "task "
+              + task.taskId()
+              + ": answer_start "
+              + task.answerStart()
+              + " is beyond the text's "
+              + task.text().length()
+              + " characters");
     }
     Tokens tokens;
     try {
       tokens = tokenizer.encode(task.text());
     } catch (IllegalArgumentException e) {
-      return new Rejected(DeadLetterReason.INVALID, "task " + task.taskId() + ": " + e.getMessage());
+      return new Rejected(
+          DeadLetterReason.INVALID, "task " + task.taskId() + ": " + e.getMessage());
     }
     if (tokens.size() > maxTokens) {
       return new Rejected(
@@ -134,7 +148,10 @@ public final class ExperimentProcessor implements TaskProcessor {
           "task " + task.taskId() + " has " + tokens.size() + " tokens; the limit is " + maxTokens);
     }
     int n = tokens.size();
-    int ansStart = task.answerStart() >= task.text().length() ? n : Math.max(1, tokens.tokenAtChar(task.answerStart()));
+    int ansStart =
+        task.answerStart() >= task.text().length()
+            ? n
+            : Math.max(1, tokens.tokenAtChar(task.answerStart()));
     int qEnd = Math.max(0, ansStart - 1);
     int gold0 = task.goldObjects().isEmpty() ? -1 : firstToken(task.goldObjects().get(0));
     return new Accepted(task, n, new Prepared(tokens, qEnd, ansStart, n, gold0));
@@ -161,7 +178,8 @@ public final class ExperimentProcessor implements TaskProcessor {
       hooks.add(a.hook());
     }
     long t0 = System.nanoTime();
-    ForwardResult forward = model.forward(sequences, new CaptureSpec(hooks, Positions.all(), Positions.none()));
+    ForwardResult forward =
+        model.forward(sequences, new CaptureSpec(hooks, Positions.all(), Positions.none()));
     float computeMs = (System.nanoTime() - t0) / 1e6f / batch.size();
     List<LensStats> lens = lensOf(batch, forward);
     List<TaskResult> out = new ArrayList<>();
@@ -216,11 +234,12 @@ public final class ExperimentProcessor implements TaskProcessor {
       LensStats all = model.lensStats(new Rows(positions, d, values), targets, refs);
       for (int t = from; t < to; t++) {
         int first = (t - from) * perTask;
-        out.add(new LensStats(
-            java.util.Arrays.copyOfRange(all.targetLogprobs(), first, first + perTask),
-            java.util.Arrays.copyOfRange(all.targetRanks(), first, first + perTask),
-            java.util.Arrays.copyOfRange(all.top1(), first, first + perTask),
-            java.util.Arrays.copyOfRange(all.klBits(), first, first + perTask)));
+        out.add(
+            new LensStats(
+                java.util.Arrays.copyOfRange(all.targetLogprobs(), first, first + perTask),
+                java.util.Arrays.copyOfRange(all.targetRanks(), first, first + perTask),
+                java.util.Arrays.copyOfRange(all.top1(), first, first + perTask),
+                java.util.Arrays.copyOfRange(all.klBits(), first, first + perTask)));
       }
     }
     synchronized (this) {
@@ -229,7 +248,8 @@ public final class ExperimentProcessor implements TaskProcessor {
     return out;
   }
 
-  private List<TaskResult> resultsOf(Accepted accepted, int seq, ForwardResult forward, LensStats lens, float computeMs) {
+  private List<TaskResult> resultsOf(
+      Accepted accepted, int seq, ForwardResult forward, LensStats lens, float computeMs) {
     Task task = accepted.task();
     Prepared p = (Prepared) accepted.prepared();
     int[] ids = p.tokens().ids();
@@ -271,11 +291,19 @@ public final class ExperimentProcessor implements TaskProcessor {
       List<TokenScore> scores = new ArrayList<>();
       for (int t = 0; t < targets.length; t++) {
         if (targets[t] >= 0) {
-          scores.add(new TokenScore(p.qEnd(), targets[t], roles[t], lens.targetLogprobs()[k][t], (int) lens.targetRanks()[k][t], attribution[t]));
+          scores.add(
+              new TokenScore(
+                  p.qEnd(),
+                  targets[t],
+                  roles[t],
+                  lens.targetLogprobs()[k][t],
+                  (int) lens.targetRanks()[k][t],
+                  attribution[t]));
         }
       }
       b.setScores(scores);
-      b.setLens(List.of(new LensSummary(p.qEnd(), (int) lens.top1()[k], Math.max(0f, lens.klBits()[k]))));
+      b.setLens(
+          List.of(new LensSummary(p.qEnd(), (int) lens.top1()[k], Math.max(0f, lens.klBits()[k]))));
       results.add(b.build());
     }
     for (AttachedSae a : saes) {
@@ -298,7 +326,13 @@ public final class ExperimentProcessor implements TaskProcessor {
   }
 
   private TaskResult.Builder base(
-      Task task, Prepared p, List<Integer> ids, List<String> tokens, int layer, Site site, float computeMs) {
+      Task task,
+      Prepared p,
+      List<Integer> ids,
+      List<String> tokens,
+      int layer,
+      Site site,
+      float computeMs) {
     return TaskResult.newBuilder()
         .setRunId(task.runId())
         .setTaskId(task.taskId())
@@ -342,7 +376,9 @@ public final class ExperimentProcessor implements TaskProcessor {
   }
 
   private static ByteBuffer rowsToBytes(Rows rows, List<Integer> positions) {
-    ByteBuffer buf = ByteBuffer.allocate(positions.size() * rows.width() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(positions.size() * rows.width() * Float.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
     for (int pos : positions) {
       for (int c = 0; c < rows.width(); c++) {
         buf.putFloat(rows.get(pos, c));
@@ -351,7 +387,8 @@ public final class ExperimentProcessor implements TaskProcessor {
     return buf.flip();
   }
 
-  private record EncodedLatents(dev.saescope.worker.sae.SparseLatents latents, List<SparseLatents> avro) {}
+  private record EncodedLatents(
+      dev.saescope.worker.sae.SparseLatents latents, List<SparseLatents> avro) {}
 
   private static EncodedLatents encode(AttachedSae a, Rows acts) {
     dev.saescope.worker.sae.SparseLatents z = a.sae().encode(acts.values(), acts.count());
@@ -365,9 +402,17 @@ public final class ExperimentProcessor implements TaskProcessor {
 
   /** sum_i z_i(q_end) (W_dec[i] · W_U[:, target]): the latents' direct logit attribution. */
   private float[] attribution(
-      AttachedSae a, dev.saescope.worker.sae.SparseLatents z, int qEnd, int[] targets, float[][] embedRows) {
+      AttachedSae a,
+      dev.saescope.worker.sae.SparseLatents z,
+      int qEnd,
+      int[] targets,
+      float[][] embedRows) {
     int[] oneOffsets = {0, z.l0(qEnd)};
-    float[] dir = a.sae().decode(new dev.saescope.worker.sae.SparseLatents(z.dSae(), oneOffsets, z.indicesAt(qEnd), z.valuesAt(qEnd)));
+    float[] dir =
+        a.sae()
+            .decode(
+                new dev.saescope.worker.sae.SparseLatents(
+                    z.dSae(), oneOffsets, z.indicesAt(qEnd), z.valuesAt(qEnd)));
     float[] bias = decoderBias.get(a.id());
     float[] out = new float[targets.length];
     for (int t = 0; t < targets.length; t++) {

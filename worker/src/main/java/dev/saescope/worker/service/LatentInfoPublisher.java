@@ -26,8 +26,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,12 +52,15 @@ final class LatentInfoPublisher {
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       String topic = kafka.topics().latentInfo();
       List<TopicPartition> parts =
-          c.partitionsFor(topic, timeout).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+          c.partitionsFor(topic, timeout).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline && parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+      while (System.nanoTime() < deadline
+          && parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
           if (r.key() != null) {
             String key = new String(r.key(), StandardCharsets.UTF_8);
@@ -86,7 +89,8 @@ final class LatentInfoPublisher {
     // Chunks are up to ~100 KiB each; allow a few per request.
     p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(1024 * 1024));
     int sent = 0;
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       List<Future<RecordMetadata>> acks = new ArrayList<>();
       // The first chunk goes last, after the others are acknowledged: its key is what
       // published() looks for, so its presence must mean that every chunk is there.
@@ -99,7 +103,11 @@ final class LatentInfoPublisher {
       send(producer, kafka, sae, modelId, effects, 0, tokenizer).get(60, TimeUnit.SECONDS);
       sent = acks.size() + 1;
     }
-    LOG.info("published logit effects of {} latents of {} in {} messages", effects.size(), sae.id(), sent);
+    LOG.info(
+        "published logit effects of {} latents of {} in {} messages",
+        effects.size(),
+        sae.id(),
+        sent);
     return sent;
   }
 
@@ -114,11 +122,16 @@ final class LatentInfoPublisher {
     int to = Math.min(effects.size(), from + CHUNK);
     LatentInfo info = chunk(sae, modelId, effects.subList(from, to), from, tokenizer);
     return producer.send(
-        new ProducerRecord<>(kafka.topics().latentInfo(), sae.id() + "/" + from, Codecs.latentInfo().encode(info)));
+        new ProducerRecord<>(
+            kafka.topics().latentInfo(), sae.id() + "/" + from, Codecs.latentInfo().encode(info)));
   }
 
   private static LatentInfo chunk(
-      ExperimentProcessor.AttachedSae sae, String modelId, List<LatentLogits> part, int first, GemmaTokenizer tokenizer) {
+      ExperimentProcessor.AttachedSae sae,
+      String modelId,
+      List<LatentLogits> part,
+      int first,
+      GemmaTokenizer tokenizer) {
     List<LogitEffects> latents = new ArrayList<>(part.size());
     for (LatentLogits l : part) {
       latents.add(

@@ -33,7 +33,8 @@ final class LayerList {
           out.add(l);
         }
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--layers: '" + p + "' is not a layer, a range like 0-5, or 'all'");
+        throw new IllegalArgumentException(
+            "--layers: '" + p + "' is not a layer, a range like 0-5, or 'all'");
       }
     }
     if (out.isEmpty()) {

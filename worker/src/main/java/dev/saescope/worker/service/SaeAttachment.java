@@ -25,15 +25,18 @@ record SaeAttachment(String spec, Optional<HookPoint> hook) {
     }
     String[] parts = text.substring(hash + 1).split(":");
     if (parts.length != 2) {
-      throw new IllegalArgumentException("--sae " + text + ": expected SPEC#LAYER:SITE, e.g. params.npz#12:resid_post");
+      throw new IllegalArgumentException(
+          "--sae " + text + ": expected SPEC#LAYER:SITE, e.g. params.npz#12:resid_post");
     }
     int layer;
     try {
       layer = Integer.parseInt(parts[0]);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--sae " + text + ": layer '" + parts[0] + "' is not a number");
+      throw new IllegalArgumentException(
+          "--sae " + text + ": layer '" + parts[0] + "' is not a number");
     }
-    return new SaeAttachment(text.substring(0, hash), Optional.of(new HookPoint(layer, Site.parse(parts[1]))));
+    return new SaeAttachment(
+        text.substring(0, hash), Optional.of(new HookPoint(layer, Site.parse(parts[1]))));
   }
 
   /**
@@ -50,11 +53,14 @@ record SaeAttachment(String spec, Optional<HookPoint> hook) {
     if (where.isEmpty()) {
       sae.close();
       throw new IllegalArgumentException(
-          "--sae " + spec + ": its config does not say which layer and site it reads; append #LAYER:SITE");
+          "--sae "
+              + spec
+              + ": its config does not say which layer and site it reads; append #LAYER:SITE");
     }
     Path name = path.getFileName();
     String base = name == null ? "sae" : name.toString().replaceAll("\\.npz$", "");
     String h = sae.metadata().hash();
-    return new ExperimentProcessor.AttachedSae(base + "-" + h.substring(0, Math.min(8, h.length())), sae, where.get());
+    return new ExperimentProcessor.AttachedSae(
+        base + "-" + h.substring(0, Math.min(8, h.length())), sae, where.get());
   }
 }

@@ -8,8 +8,8 @@ import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicAdminException;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.metrics.MetricsServer;
-import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.hub.SaescopeHome;
+import dev.saescope.worker.model.GemmaModel;
 import dev.saescope.worker.sae.LatentLogits;
 import dev.saescope.worker.sae.LogitEffects;
 import dev.saescope.worker.sae.Sae;
@@ -28,9 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -66,63 +66,108 @@ public final class WorkerCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "SPEC",
-      description = "Model: a Hugging Face folder, a .gguf file, hf:owner/name[@rev], or gemma-3-270m.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "SPEC",
+      description =
+          "Model: a Hugging Face folder, a .gguf file, hf:owner/name[@rev], or gemma-3-270m.")
   String model;
 
-  @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json, if not next to the model.")
+  @Option(
+      names = "--tokenizer",
+      paramLabel = "FILE",
+      description = "tokenizer.json, if not next to the model.")
   Path tokenizer;
 
-  @Option(names = "--sae", paramLabel = "SPEC",
+  @Option(
+      names = "--sae",
+      paramLabel = "SPEC",
       description = {
         "An SAE to attach (repeatable): a Gemma Scope params.npz, a Gemma Scope 2 or SAELens folder.",
         "Append #LAYER:SITE when its config does not say where it reads, e.g. params.npz#12:resid_post."
       })
   List<String> saes = new ArrayList<>();
 
-  @Option(names = "--layers", paramLabel = "LIST", defaultValue = "all",
-      description = "Layers whose resid_post is reported: all, or e.g. 0,6,12 or 0-17 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--layers",
+      paramLabel = "LIST",
+      defaultValue = "all",
+      description =
+          "Layers whose resid_post is reported: all, or e.g. 0,6,12 or 0-17 (default: ${DEFAULT-VALUE}).")
   String layers;
 
-  @Option(names = "--batch-tokens", paramLabel = "N", defaultValue = "1024",
+  @Option(
+      names = "--batch-tokens",
+      paramLabel = "N",
+      defaultValue = "1024",
       description = "Micro-batch budget in tokens (default: ${DEFAULT-VALUE}).")
   int batchTokens;
 
-  @Option(names = "--max-batch-tasks", paramLabel = "N", defaultValue = "64",
+  @Option(
+      names = "--max-batch-tasks",
+      paramLabel = "N",
+      defaultValue = "64",
       description = "At most this many tasks per micro-batch (default: ${DEFAULT-VALUE}).")
   int maxBatchTasks;
 
-  @Option(names = "--max-task-tokens", paramLabel = "N", defaultValue = "512",
-      description = "Longer tasks go to dead-letter as TOO_LONG (default: ${DEFAULT-VALUE}; capped by the model's context).")
+  @Option(
+      names = "--max-task-tokens",
+      paramLabel = "N",
+      defaultValue = "512",
+      description =
+          "Longer tasks go to dead-letter as TOO_LONG (default: ${DEFAULT-VALUE}; capped by the model's context).")
   int maxTaskTokens;
 
-  @Option(names = "--worker-id", paramLabel = "ID", defaultValue = "${env:SAESCOPE_WORKER_ID}",
+  @Option(
+      names = "--worker-id",
+      paramLabel = "ID",
+      defaultValue = "${env:SAESCOPE_WORKER_ID}",
       description = {
         "Stable id of this worker slot (default: env SAESCOPE_WORKER_ID, else host name and pid).",
         "A restarted worker with the same id fences its predecessor's open transaction at once."
       })
   String workerId;
 
-  @Option(names = "--group", paramLabel = "ID", defaultValue = WorkerSettings.DEFAULT_GROUP,
+  @Option(
+      names = "--group",
+      paramLabel = "ID",
+      defaultValue = WorkerSettings.DEFAULT_GROUP,
       description = "Consumer group of the worker pool (default: ${DEFAULT-VALUE}).")
   String group;
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "12",
-      description = "Partitions for topics this worker creates if missing (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "12",
+      description =
+          "Partitions for topics this worker creates if missing (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
       description = "Address of the /metrics and /health endpoint (default: ${DEFAULT-VALUE}).")
   String metricsHost;
 
-  @Option(names = "--metrics-port", paramLabel = "P", defaultValue = "9401",
-      description = "Port of the /metrics endpoint; 0 picks a free one, -1 disables (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "P",
+      defaultValue = "9401",
+      description =
+          "Port of the /metrics endpoint; 0 picks a free one, -1 disables (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--offline", description = "Never download models or SAEs (also env HF_HUB_OFFLINE=1).")
+  @Option(
+      names = "--offline",
+      description = "Never download models or SAEs (also env HF_HUB_OFFLINE=1).")
   boolean offline;
 
-  @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "60",
+  @Option(
+      names = "--shutdown-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
       description = "How long SIGTERM waits for the batch in flight (default: ${DEFAULT-VALUE}).")
   int shutdownSeconds;
 
@@ -137,7 +182,14 @@ public final class WorkerCommand implements Callable<Integer> {
     WorkerSettings settings;
     KafkaSettings kafkaSettings;
     try {
-      settings = new WorkerSettings(id, group, batchTokens, maxBatchTasks, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(shutdownSeconds));
+      settings =
+          new WorkerSettings(
+              id,
+              group,
+              batchTokens,
+              maxBatchTasks,
+              WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES,
+              Duration.ofSeconds(shutdownSeconds));
       kafkaSettings = kafka.resolve();
     } catch (IllegalArgumentException | KafkaConfigException e) {
       err.println("worker: " + e.getMessage());
@@ -152,15 +204,32 @@ public final class WorkerCommand implements Callable<Integer> {
       return 2;
     }
     try (loaded;
-        MetricsServer metricsServer = metricsPort < 0 ? null : MetricsServer.start(registry, metricsHost, metricsPort, () -> health(id, loaded))) {
-      TopicAdmin.ensureTopics(kafkaSettings, TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+        MetricsServer metricsServer =
+            metricsPort < 0
+                ? null
+                : MetricsServer.start(
+                    registry, metricsHost, metricsPort, () -> health(id, loaded))) {
+      TopicAdmin.ensureTopics(
+          kafkaSettings,
+          TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
       publishLatentInfo(kafkaSettings, loaded, err);
-      WorkerLoop loop = new WorkerLoop(kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
+      WorkerLoop loop =
+          new WorkerLoop(
+              kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
       running = loop;
-      Thread hook = new Thread(() -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
+      Thread hook =
+          new Thread(
+              () -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       if (metricsServer != null) {
-        err.println("worker " + id + ": metrics on http://" + metricsHost + ":" + metricsServer.port() + "/metrics");
+        err.println(
+            "worker "
+                + id
+                + ": metrics on http://"
+                + metricsHost
+                + ":"
+                + metricsServer.port()
+                + "/metrics");
       }
       err.println("worker " + id + ": " + loaded.processor().describe());
       err.flush();
@@ -189,7 +258,9 @@ public final class WorkerCommand implements Callable<Integer> {
     }
   }
 
-  /** Logit effects of each SAE, computed once (cached on disk) and published once per SAE version. */
+  /**
+   * Logit effects of each SAE, computed once (cached on disk) and published once per SAE version.
+   */
   private static void publishLatentInfo(KafkaSettings kafka, Loaded loaded, PrintWriter err)
       throws IOException, InterruptedException, ExecutionException, TimeoutException {
     Set<String> already = LatentInfoPublisher.published(kafka, kafka.brokerTimeout());
@@ -199,10 +270,16 @@ public final class WorkerCommand implements Callable<Integer> {
       if (already.contains(a.id())) {
         continue;
       }
-      err.println("worker: computing logit effects of " + a.id() + " (" + a.sae().dSae() + " latents, cached after the first time)");
+      err.println(
+          "worker: computing logit effects of "
+              + a.id()
+              + " ("
+              + a.sae().dSae()
+              + " latents, cached after the first time)");
       err.flush();
       List<LatentLogits> effects =
-          LogitEffects.cached(a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().embedding().transpose());
+          LogitEffects.cached(
+              a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().embedding().transpose());
       LatentInfoPublisher.publish(kafka, a, modelId, effects, loaded.tokenizer());
     }
   }
@@ -222,7 +299,9 @@ public final class WorkerCommand implements Callable<Integer> {
     loop.stop();
     try {
       if (!loop.awaitStopped(timeout)) {
-        LOG.warn("the batch in flight did not finish within {} s; its transaction will be aborted", timeout.toSeconds());
+        LOG.warn(
+            "the batch in flight did not finish within {} s; its transaction will be aborted",
+            timeout.toSeconds());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -234,7 +313,8 @@ public final class WorkerCommand implements Callable<Integer> {
   }
 
   /** The model, tokenizer and SAEs of one worker, closed together. */
-  record Loaded(GemmaModel model, GemmaTokenizer tokenizer, List<Sae> saes, ExperimentProcessor processor)
+  record Loaded(
+      GemmaModel model, GemmaTokenizer tokenizer, List<Sae> saes, ExperimentProcessor processor)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -246,11 +326,16 @@ public final class WorkerCommand implements Callable<Integer> {
 
   private Loaded load(PrometheusMeterRegistry registry, String id) throws IOException {
     boolean off = offline || "1".equals(System.getenv("HF_HUB_OFFLINE"));
-    Timer modelLoad = Timer.builder("saescope.worker.model.load").description("Model load time").tag("worker", id).register(registry);
+    Timer modelLoad =
+        Timer.builder("saescope.worker.model.load")
+            .description("Model load time")
+            .tag("worker", id)
+            .register(registry);
     long t0 = System.nanoTime();
     GemmaModel gemma;
     GemmaTokenizer tok;
-    try (ModelWeights weights = ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, off, System.err))) {
+    try (ModelWeights weights =
+        ModelSpec.open(model, new ModelSpec.OpenOptions(tokenizer, off, System.err))) {
       gemma = GemmaModel.load(weights);
       tok = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
     }
@@ -258,7 +343,11 @@ public final class WorkerCommand implements Callable<Integer> {
     List<Sae> opened = new ArrayList<>();
     List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
     try {
-      Timer saeLoad = Timer.builder("saescope.worker.sae.load").description("SAE load time").tag("worker", id).register(registry);
+      Timer saeLoad =
+          Timer.builder("saescope.worker.sae.load")
+              .description("SAE load time")
+              .tag("worker", id)
+              .register(registry);
       for (String s : saes) {
         long t1 = System.nanoTime();
         ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(modelIdOf(model), off);
@@ -267,7 +356,9 @@ public final class WorkerCommand implements Callable<Integer> {
         saeLoad.record(Duration.ofNanos(System.nanoTime() - t1));
       }
       SortedSet<Integer> layerSet = LayerList.parse(layers, gemma.config().nLayers());
-      ExperimentProcessor processor = new ExperimentProcessor(gemma, tok, modelIdOf(model), id, attached, layerSet, maxTaskTokens);
+      ExperimentProcessor processor =
+          new ExperimentProcessor(
+              gemma, tok, modelIdOf(model), id, attached, layerSet, maxTaskTokens);
       return new Loaded(gemma, tok, opened, processor);
     } catch (IOException | RuntimeException e) {
       opened.forEach(Sae::close);

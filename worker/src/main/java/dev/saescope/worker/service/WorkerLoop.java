@@ -97,7 +97,10 @@ public final class WorkerLoop implements Runnable {
   }
 
   public WorkerLoop(
-      KafkaSettings kafka, WorkerSettings settings, TaskProcessor processor, WorkerMetrics metrics) {
+      KafkaSettings kafka,
+      WorkerSettings settings,
+      TaskProcessor processor,
+      WorkerMetrics metrics) {
     this.kafka = kafka;
     this.settings = settings;
     this.processor = processor;
@@ -109,7 +112,8 @@ public final class WorkerLoop implements Runnable {
     Properties overrides = new Properties();
     // Tasks of one poll must fit one loop iteration well inside max.poll.interval.ms; the token
     // budget decides the batch, so a few dozen records per poll are plenty.
-    overrides.setProperty("max.poll.records", String.valueOf(Math.max(16, settings.maxBatchTasks())));
+    overrides.setProperty(
+        "max.poll.records", String.valueOf(Math.max(16, settings.maxBatchTasks())));
     // A static member id would delay reassignment of a killed worker's partitions until its session
     // times out; dynamic membership plus a short session lets others take over within seconds.
     overrides.setProperty("session.timeout.ms", "10000");
@@ -140,14 +144,21 @@ public final class WorkerLoop implements Runnable {
   public void run() {
     Topics topics = kafka.topics();
     try (KafkaConsumer<String, byte[]> c =
-            new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+            new KafkaConsumer<>(
+                consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
         KafkaProducer<String, byte[]> producer =
-            new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
+            new KafkaProducer<>(
+                producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
       consumer = c;
       clientMetrics = metrics.bindClients(c, producer);
       producer.initTransactions();
       c.subscribe(List.of(topics.tasks()), new DropPendingOnRevoke());
-      LOG.info("worker {} joined group {} on {} ({})", settings.workerId(), settings.groupId(), topics.tasks(), processor.describe());
+      LOG.info(
+          "worker {} joined group {} on {} ({})",
+          settings.workerId(),
+          settings.groupId(),
+          topics.tasks(),
+          processor.describe());
       Duration backoff = Duration.ofMillis(100);
       while (running.get()) {
         try {
@@ -171,12 +182,19 @@ public final class WorkerLoop implements Runnable {
           throw new WorkerFatalException(
               "worker " + settings.workerId() + " cannot continue: " + e.getMessage(), e);
         } catch (KafkaException e) {
-          LOG.warn("batch of {} tasks failed, aborting and retrying in {} ms: {}", batch.size(), backoff.toMillis(), e.toString());
+          LOG.warn(
+              "batch of {} tasks failed, aborting and retrying in {} ms: {}",
+              batch.size(),
+              backoff.toMillis(),
+              e.toString());
           abortQuietly(producer);
           metrics.aborted();
           rewind(c, batch);
           sleep(backoff);
-          backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+          backoff =
+              backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                  ? MAX_BACKOFF
+                  : backoff.multipliedBy(2);
         }
       }
       LOG.info("worker {} stopping: no batch in flight", settings.workerId());
@@ -229,7 +247,9 @@ public final class WorkerLoop implements Runnable {
       Pending next = pending.peek();
       int t = next.tokens();
       boolean isTask = t > 0;
-      if (isTask && tasks > 0 && (tokens + t > settings.batchTokens() || tasks >= settings.maxBatchTasks())) {
+      if (isTask
+          && tasks > 0
+          && (tokens + t > settings.batchTokens() || tasks >= settings.maxBatchTasks())) {
         break;
       }
       batch.add(pending.poll());
@@ -241,7 +261,9 @@ public final class WorkerLoop implements Runnable {
   }
 
   private void runBatch(
-      KafkaConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer, List<Pending> batch) {
+      KafkaConsumer<String, byte[]> c,
+      KafkaProducer<String, byte[]> producer,
+      List<Pending> batch) {
     long start = System.nanoTime();
     List<TaskProcessor.Accepted> accepted = new ArrayList<>();
     List<Pending> rejected = new ArrayList<>();
@@ -268,14 +290,19 @@ public final class WorkerLoop implements Runnable {
     }
     for (Pending p : rejected) {
       TaskProcessor.Rejected r = (TaskProcessor.Rejected) p.checked();
-      producer.send(new ProducerRecord<>(topics.deadLetter(), p.record().key(), deadLetter(p.record(), r)));
+      producer.send(
+          new ProducerRecord<>(topics.deadLetter(), p.record().key(), deadLetter(p.record(), r)));
     }
     producer.sendOffsetsToTransaction(nextOffsets(batch), c.groupMetadata());
     producer.commitTransaction();
 
     long now = System.currentTimeMillis();
     int tokens = accepted.stream().mapToInt(TaskProcessor.Accepted::tokens).sum();
-    metrics.batch(accepted.size(), tokens, Duration.ofNanos(System.nanoTime() - start), Duration.ofNanos(computed - start));
+    metrics.batch(
+        accepted.size(),
+        tokens,
+        Duration.ofNanos(System.nanoTime() - start),
+        Duration.ofNanos(computed - start));
     metrics.resultsCommitted(messages);
     for (TaskProcessor.Accepted a : accepted) {
       metrics.taskDone(a.task().createdAtMs(), now);
@@ -298,12 +325,19 @@ public final class WorkerLoop implements Runnable {
       return processor.process(accepted);
     } catch (Exception batchFailure) {
       if (accepted.size() == 1) {
-        LOG.error("task {} failed: {}", accepted.get(0).task().taskId(), batchFailure.toString(), batchFailure);
+        LOG.error(
+            "task {} failed: {}",
+            accepted.get(0).task().taskId(),
+            batchFailure.toString(),
+            batchFailure);
         markFailed(accepted.get(0), batch, rejected, batchFailure);
         accepted.clear();
         return List.of();
       }
-      LOG.warn("batch of {} tasks failed ({}); retrying them one by one", accepted.size(), batchFailure.toString());
+      LOG.warn(
+          "batch of {} tasks failed ({}); retrying them one by one",
+          accepted.size(),
+          batchFailure.toString());
     }
     List<TaskResult> results = new ArrayList<>();
     for (TaskProcessor.Accepted a : new ArrayList<>(accepted)) {
@@ -323,7 +357,9 @@ public final class WorkerLoop implements Runnable {
     for (Pending p : batch) {
       if (p.checked() == a) {
         rejected.add(
-            new Pending(p.record(), new TaskProcessor.Rejected(DeadLetterReason.OTHER, "processing failed: " + e)));
+            new Pending(
+                p.record(),
+                new TaskProcessor.Rejected(DeadLetterReason.OTHER, "processing failed: " + e)));
       }
     }
   }
@@ -336,7 +372,10 @@ public final class WorkerLoop implements Runnable {
             .setTopic(record.topic())
             .setPartition(record.partition())
             .setOffset(record.offset())
-            .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
+            .setKey(
+                record.key() == null
+                    ? null
+                    : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
             .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
             .setRole("worker")
             .setInstanceId(settings.workerId())
@@ -356,7 +395,9 @@ public final class WorkerLoop implements Runnable {
     return offsets;
   }
 
-  /** After an abort: re-read the batch (and drop what was polled after it) from its first offsets. */
+  /**
+   * After an abort: re-read the batch (and drop what was polled after it) from its first offsets.
+   */
   private void rewind(KafkaConsumer<String, byte[]> c, List<Pending> batch) {
     Map<TopicPartition, Long> first = new HashMap<>();
     for (Pending p : batch) {
@@ -400,7 +441,9 @@ public final class WorkerLoop implements Runnable {
     }
   }
 
-  /** Asks the loop to stop after the batch in flight; safe from any thread (e.g. a SIGTERM hook). */
+  /**
+   * Asks the loop to stop after the batch in flight; safe from any thread (e.g. a SIGTERM hook).
+   */
   public void stop() {
     running.set(false);
     KafkaConsumer<String, byte[]> c = consumer;
@@ -444,7 +487,11 @@ public final class WorkerLoop implements Runnable {
       int before = pending.size();
       pending.removeIf(p -> gone.contains(p.partition()));
       if (!partitions.isEmpty()) {
-        LOG.info("worker {} revoked {} ({} polled tasks left for the new owner)", settings.workerId(), partitions, before - pending.size());
+        LOG.info(
+            "worker {} revoked {} ({} polled tasks left for the new owner)",
+            settings.workerId(),
+            partitions,
+            before - pending.size());
       }
       metrics.pending(pending.size());
     }

@@ -40,9 +40,21 @@ public final class WorkerMetrics {
   public WorkerMetrics(MeterRegistry registry, String workerId) {
     this.registry = registry;
     Tags tags = Tags.of("role", "worker", "worker", workerId);
-    tasks = Counter.builder("saescope.worker.tasks").description("Tasks computed").tags(tags).register(registry);
-    tokens = Counter.builder("saescope.worker.tokens").description("Tokens run through the model").tags(tags).register(registry);
-    results = Counter.builder("saescope.worker.results").description("Result messages committed").tags(tags).register(registry);
+    tasks =
+        Counter.builder("saescope.worker.tasks")
+            .description("Tasks computed")
+            .tags(tags)
+            .register(registry);
+    tokens =
+        Counter.builder("saescope.worker.tokens")
+            .description("Tokens run through the model")
+            .tags(tags)
+            .register(registry);
+    results =
+        Counter.builder("saescope.worker.results")
+            .description("Result messages committed")
+            .tags(tags)
+            .register(registry);
     transactionsAborted =
         Counter.builder("saescope.worker.transactions.aborted")
             .description("Transactions aborted and retried")
@@ -61,7 +73,8 @@ public final class WorkerMetrics {
             .description("Tasks per micro-batch")
             .publishPercentileHistogram()
             .minimumExpectedValue(1.0)
-            .maximumExpectedValue(1024.0) // bounds the histogram's buckets; --max-batch-tasks is far below
+            .maximumExpectedValue(
+                1024.0) // bounds the histogram's buckets; --max-batch-tasks is far below
             .tags(tags)
             .register(registry);
     batchTokens =
@@ -72,9 +85,12 @@ public final class WorkerMetrics {
             .maximumExpectedValue(65536.0)
             .tags(tags)
             .register(registry);
-    batchLatency = timer(registry, "saescope.worker.batch.latency", "Micro-batch time, poll to commit", tags);
-    computeLatency = timer(registry, "saescope.worker.compute.latency", "Model and SAE time per batch", tags);
-    taskLatency = timer(registry, "saescope.worker.task.latency", "Task creation to result commit", tags);
+    batchLatency =
+        timer(registry, "saescope.worker.batch.latency", "Micro-batch time, poll to commit", tags);
+    computeLatency =
+        timer(registry, "saescope.worker.compute.latency", "Model and SAE time per batch", tags);
+    taskLatency =
+        timer(registry, "saescope.worker.task.latency", "Task creation to result commit", tags);
     Gauge.builder("saescope.worker.pending.tasks", pending, AtomicInteger::get)
         .description("Tasks polled and waiting for a batch")
         .tags(tags)

@@ -34,10 +34,14 @@ public record WorkerSettings(
     }
     if (batchTokens <= 0 || maxBatchTasks <= 0) {
       throw new IllegalArgumentException(
-          "--batch-tokens and --max-batch-tasks must be positive, got " + batchTokens + " and " + maxBatchTasks);
+          "--batch-tokens and --max-batch-tasks must be positive, got "
+              + batchTokens
+              + " and "
+              + maxBatchTasks);
     }
     if (maxMessageBytes < 16 * 1024) {
-      throw new IllegalArgumentException("max message bytes must be at least 16 KiB, got " + maxMessageBytes);
+      throw new IllegalArgumentException(
+          "max message bytes must be at least 16 KiB, got " + maxMessageBytes);
     }
   }
 

@@ -18,13 +18,20 @@ public record HostTensor(String name, long[] shape, FloatBuffer data) {
     long n = 1;
     for (long d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException(name + ": negative dimension in " + Arrays.toString(shape));
+        throw new IllegalArgumentException(
+            name + ": negative dimension in " + Arrays.toString(shape));
       }
       n *= d;
     }
     if (data.remaining() != n) {
       throw new IllegalArgumentException(
-          name + ": shape " + Arrays.toString(shape) + " needs " + n + " floats, got " + data.remaining());
+          name
+              + ": shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + n
+              + " floats, got "
+              + data.remaining());
     }
   }
 

@@ -110,7 +110,10 @@ public final class Safetensors implements AutoCloseable {
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
         if (field.getKey().equals("__metadata__")) {
-          field.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+          field
+              .getValue()
+              .fields()
+              .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
           continue;
         }
         Entry entry = parseEntry(file, field.getKey(), field.getValue(), dataStart);
@@ -123,7 +126,10 @@ public final class Safetensors implements AutoCloseable {
         entries.put(entry.name(), entry);
       }
       return new Safetensors(
-          file, channel, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+          file,
+          channel,
+          Collections.unmodifiableMap(entries),
+          Collections.unmodifiableMap(metadata));
     } catch (WeightsException e) {
       closeQuietly(channel);
       throw e;

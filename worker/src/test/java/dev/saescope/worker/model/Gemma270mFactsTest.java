@@ -46,7 +46,8 @@ class Gemma270mFactsTest {
     assumeTrue(
         Files.isRegularFile(KnownModel.GEMMA_3_270M.weightsPath(SaescopeHome.resolve())),
         "Gemma 3 270M is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
-    try (ModelWeights w = ModelSpec.open("gemma-3-270m", new ModelSpec.OpenOptions(null, true, System.err))) {
+    try (ModelWeights w =
+        ModelSpec.open("gemma-3-270m", new ModelSpec.OpenOptions(null, true, System.err))) {
       model = GemmaModel.load(w);
       tokenizer = GemmaTokenizer.load(w.tokenizerJson(), w.config(), w.origin());
     }
@@ -95,27 +96,35 @@ class Gemma270mFactsTest {
       }
       top1 += rank == 0 ? 1 : 0;
       top10 += rank < 10 ? 1 : 0;
-      report.append(String.format("%-60s %-14s rank %d%n", facts.get(i)[0], "'" + facts.get(i)[1] + "'", rank));
+      report.append(
+          String.format(
+              "%-60s %-14s rank %d%n", facts.get(i)[0], "'" + facts.get(i)[1] + "'", rank));
     }
     System.out.println(report);
     System.out.println("top-1: " + top1 + " of " + facts.size());
-    assertTrue(top1 >= MIN_TOP1, "top-1 on " + top1 + " of " + facts.size() + " prompts\n" + report);
-    assertTrue(top10 >= MIN_TOP10, "top-10 on " + top10 + " of " + facts.size() + " prompts\n" + report);
+    assertTrue(
+        top1 >= MIN_TOP1, "top-1 on " + top1 + " of " + facts.size() + " prompts\n" + report);
+    assertTrue(
+        top10 >= MIN_TOP10, "top-10 on " + top10 + " of " + facts.size() + " prompts\n" + report);
   }
 
   @Test
   void perplexityOfAFixedEnglishText() throws IOException {
     int[] ids = tokenizer.encode(resource("english.txt")).ids();
     assertEquals(2, ids[0], "BOS first");
-    ForwardResult out = model.forward(
-        List.of(ids), new CaptureSpec(java.util.Set.of(), Positions.none(), Positions.none(), Positions.all()));
+    ForwardResult out =
+        model.forward(
+            List.of(ids),
+            new CaptureSpec(
+                java.util.Set.of(), Positions.none(), Positions.none(), Positions.all()));
     Rows lp = out.nextTokenLogprobs(0);
     double sum = 0;
     for (int i = 0; i < lp.count(); i++) {
       sum += lp.get(i, 0);
     }
     double ppl = Math.exp(-sum / lp.count());
-    System.out.printf("perplexity of english.txt over %d predicted tokens: %.3f%n", lp.count(), ppl);
+    System.out.printf(
+        "perplexity of english.txt over %d predicted tokens: %.3f%n", lp.count(), ppl);
     assertEquals(ids.length - 1, lp.count(), "every position but the last predicts the next token");
     assertTrue(ppl > MIN_PERPLEXITY && ppl < MAX_PERPLEXITY, "perplexity " + ppl);
   }

@@ -79,7 +79,11 @@ class GemmaScopeShapeTest {
         if (Math.abs(pre[i] - boundary) < 1e-3) {
           continue;
         }
-        assertEquals(ref[i], dense[i], 2e-4 * (1 + Math.abs(ref[i])), "latent " + (i % D_SAE) + " of token " + (i / D_SAE));
+        assertEquals(
+            ref[i],
+            dense[i],
+            2e-4 * (1 + Math.abs(ref[i])),
+            "latent " + (i % D_SAE) + " of token " + (i / D_SAE));
       }
     }
   }

@@ -39,8 +39,20 @@ class LogitEffectsTest {
             eff[v] += (double) p.wDec()[latent * dIn + c] * embed[v * dIn + c];
           }
         }
-        int[] top = IntStream.range(0, vocab).boxed().sorted(Comparator.comparingDouble(v -> -eff[v])).limit(k).mapToInt(Integer::intValue).toArray();
-        int[] bottom = IntStream.range(0, vocab).boxed().sorted(Comparator.comparingDouble(v -> eff[v])).limit(k).mapToInt(Integer::intValue).toArray();
+        int[] top =
+            IntStream.range(0, vocab)
+                .boxed()
+                .sorted(Comparator.comparingDouble(v -> -eff[v]))
+                .limit(k)
+                .mapToInt(Integer::intValue)
+                .toArray();
+        int[] bottom =
+            IntStream.range(0, vocab)
+                .boxed()
+                .sorted(Comparator.comparingDouble(v -> eff[v]))
+                .limit(k)
+                .mapToInt(Integer::intValue)
+                .toArray();
         assertArrayEquals(top, got.get(latent).topTokens(), "latent " + latent);
         assertArrayEquals(bottom, got.get(latent).bottomTokens(), "latent " + latent);
         assertEquals(eff[top[0]], got.get(latent).topValues()[0], 1e-4);
@@ -48,11 +60,20 @@ class LogitEffectsTest {
       NDArray wU = e.transpose();
       List<LatentLogits> first = LogitEffects.cached(sae, dir, "model-abc", k, () -> wU);
       List<LatentLogits> second =
-          LogitEffects.cached(sae, dir, "model-abc", k, () -> { throw new AssertionError("cache miss"); });
+          LogitEffects.cached(
+              sae,
+              dir,
+              "model-abc",
+              k,
+              () -> {
+                throw new AssertionError("cache miss");
+              });
       assertEquals(first, second);
       assertEquals(got, first);
-      assertThrows(IllegalArgumentException.class, () -> LogitEffects.fromUnembedding(sae, e, k, 8));
-      List<LatentLogits> tied = LogitEffects.cachedFromEmbedding(sae, dir.resolve("tied"), "model-abc", k, () -> e);
+      assertThrows(
+          IllegalArgumentException.class, () -> LogitEffects.fromUnembedding(sae, e, k, 8));
+      List<LatentLogits> tied =
+          LogitEffects.cachedFromEmbedding(sae, dir.resolve("tied"), "model-abc", k, () -> e);
       assertEquals(got, tied);
       assertEquals(dir, LogitEffects.defaultCacheDir(dir));
       assertEquals(dir, LogitEffects.defaultCacheDir(dir.resolve("params.npz")));

@@ -100,8 +100,18 @@ final class Reference {
       }
     }
     return SaeParams.of(
-        "test-model", Optional.empty(), dIn, dSae, a, applyBDec, "random-" + a.architecture(),
-        gauss(r, dIn * dSae, s), gauss(r, dSae, 0.1f), gauss(r, dIn * dSae, s), gauss(r, dIn, 0.1f), thr);
+        "test-model",
+        Optional.empty(),
+        dIn,
+        dSae,
+        a,
+        applyBDec,
+        "random-" + a.architecture(),
+        gauss(r, dIn * dSae, s),
+        gauss(r, dSae, 0.1f),
+        gauss(r, dIn * dSae, s),
+        gauss(r, dIn, 0.1f),
+        thr);
   }
 
   static float[] gauss(SplittableRandom r, int n, float scale) {

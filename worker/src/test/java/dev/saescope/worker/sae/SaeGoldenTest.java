@@ -1,32 +1,33 @@
 package dev.saescope.worker.sae;
 
-import dev.saescope.worker.model.Site;
-import dev.saescope.worker.model.HookPoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.Site;
 import dev.saescope.worker.sae.io.SaeLoader;
 import dev.saescope.worker.sae.npy.Npy;
 import dev.saescope.worker.sae.npy.NpyArray;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Latents and reconstructions against SAELens 6.54 (golden files made by tools/sae_golden.py, in
- * float64 from the float32 weights). Tolerance: |ours - SAELens| <= 1e-4 + 1e-4 |SAELens|, about
- * a hundred fp32 ulps at these magnitudes; the inputs keep every latent 1e-3 away from its
- * threshold or TopK boundary, so no latent may switch on or off.
+ * float64 from the float32 weights). Tolerance: |ours - SAELens| <= 1e-4 + 1e-4 |SAELens|, about a
+ * hundred fp32 ulps at these magnitudes; the inputs keep every latent 1e-3 away from its threshold
+ * or TopK boundary, so no latent may switch on or off.
  */
 class SaeGoldenTest {
   static final double ABS = 1e-4;
   static final double REL = 1e-4;
 
   static Path golden() {
-    return Path.of(System.getProperty("saescope.repoRoot", "."), "worker/src/test/resources/golden/sae");
+    return Path.of(
+        System.getProperty("saescope.repoRoot", "."), "worker/src/test/resources/golden/sae");
   }
 
   @ParameterizedTest
@@ -100,7 +101,8 @@ class SaeGoldenTest {
       double d = Math.abs(want[i] - got[i]);
       max = Math.max(max, d);
       if (d > ABS + REL * Math.abs(want[i])) {
-        throw new AssertionError(what + ": element " + i + " is " + got[i] + ", SAELens says " + want[i]);
+        throw new AssertionError(
+            what + ": element " + i + " is " + got[i] + ", SAELens says " + want[i]);
       }
     }
     return max;

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 class SaeNativeMemoryTest {
   @Test
   void encodingLeavesNoArraysBehind() {
-    for (Activation a : new Activation[] {new Activation.JumpRelu(), new Activation.TopK(5), new Activation.Relu()}) {
+    for (Activation a :
+        new Activation[] {
+          new Activation.JumpRelu(), new Activation.TopK(5), new Activation.Relu()
+        }) {
       SaeParams p = Reference.random(a, 16, 64, true, 3);
       float[] x = Reference.gauss(new SplittableRandom(4), 40 * 16, 1f);
       try (Sae sae = Sae.create(p)) {

@@ -12,10 +12,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine path against {@link Reference} (double precision) on random SAEs and inputs.
- * Tolerance |ours - ref| <= 2e-4 (1 + |ref|); latents whose pre-activation lies within 1e-3 of the
- * decision boundary (threshold, 0, or the TopK cut) are allowed to differ in on/off state, since
- * fp32 rounding can legitimately move them across.
+ * The engine path against {@link Reference} (double precision) on random SAEs and inputs. Tolerance
+ * |ours - ref| <= 2e-4 (1 + |ref|); latents whose pre-activation lies within 1e-3 of the decision
+ * boundary (threshold, 0, or the TopK cut) are allowed to differ in on/off state, since fp32
+ * rounding can legitimately move them across.
  */
 class SaeReferenceTest {
   static final double TOL = 2e-4;
@@ -60,7 +60,19 @@ class SaeReferenceTest {
       eye[i * d + i] = 1;
     }
     SaeParams p =
-        SaeParams.of("t", Optional.empty(), d, d, new Activation.TopK(2), false, "ties", eye, new float[d], eye.clone(), new float[d], null);
+        SaeParams.of(
+            "t",
+            Optional.empty(),
+            d,
+            d,
+            new Activation.TopK(2),
+            false,
+            "ties",
+            eye,
+            new float[d],
+            eye.clone(),
+            new float[d],
+            null);
     float[] x = {1, 3, 3, 3, 0.5f, 2, /* row 2: */ 5, 3, 3, 3, 0, -1};
     try (Sae sae = Sae.create(p)) {
       SparseLatents z = sae.encode(x, 2);
@@ -78,7 +90,19 @@ class SaeReferenceTest {
       eye[i * d + i] = 1;
     }
     SaeParams p =
-        SaeParams.of("t", Optional.empty(), d, d, new Activation.TopK(3), false, "relu-after-topk", eye, new float[d], eye.clone(), new float[d], null);
+        SaeParams.of(
+            "t",
+            Optional.empty(),
+            d,
+            d,
+            new Activation.TopK(3),
+            false,
+            "relu-after-topk",
+            eye,
+            new float[d],
+            eye.clone(),
+            new float[d],
+            null);
     try (Sae sae = Sae.create(p)) {
       SparseLatents z = sae.encode(new float[] {2, -1, 0, -3}, 1);
       assertArrayEquals(new int[] {0}, z.indicesAt(0));
@@ -89,12 +113,28 @@ class SaeReferenceTest {
   void attachingWithWrongWidthOrSiteNamesBoth() {
     SaeParams p = Reference.random(new Activation.Relu(), 16, 32, false, 7);
     SaeParams hooked =
-        new SaeParams(p.meta().withHook(new HookPoint(3, Site.RESID_POST)), p.wEnc(), p.bEnc(), p.wDec(), p.bDec(), p.threshold());
+        new SaeParams(
+            p.meta().withHook(new HookPoint(3, Site.RESID_POST)),
+            p.wEnc(),
+            p.bEnc(),
+            p.wDec(),
+            p.bDec(),
+            p.threshold());
     try (Sae sae = Sae.create(hooked)) {
-      var e1 = assertThrows(IllegalArgumentException.class, () -> sae.requireFits(640, new HookPoint(3, Site.RESID_POST)));
-      assertTrue(e1.getMessage().contains("d_in=16") && e1.getMessage().contains("640"), e1.getMessage());
-      var e2 = assertThrows(IllegalArgumentException.class, () -> sae.requireFits(16, new HookPoint(3, Site.MLP_OUT)));
-      assertTrue(e2.getMessage().contains("layers.3.resid_post") && e2.getMessage().contains("layers.3.mlp_out"), e2.getMessage());
+      var e1 =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> sae.requireFits(640, new HookPoint(3, Site.RESID_POST)));
+      assertTrue(
+          e1.getMessage().contains("d_in=16") && e1.getMessage().contains("640"), e1.getMessage());
+      var e2 =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> sae.requireFits(16, new HookPoint(3, Site.MLP_OUT)));
+      assertTrue(
+          e2.getMessage().contains("layers.3.resid_post")
+              && e2.getMessage().contains("layers.3.mlp_out"),
+          e2.getMessage());
       sae.requireFits(16, new HookPoint(3, Site.RESID_POST));
     }
   }
@@ -124,11 +164,12 @@ class SaeReferenceTest {
         for (int i = 0; i < dSae; i++) {
           int at = t * dSae + i;
           double ref = zRef[at];
-          double boundary = switch (p.meta().activation()) {
-            case Activation.JumpRelu j -> Math.max(p.threshold()[i], 0);
-            case Activation.Relu r -> 0;
-            case Activation.TopK k -> cut;
-          };
+          double boundary =
+              switch (p.meta().activation()) {
+                case Activation.JumpRelu j -> Math.max(p.threshold()[i], 0);
+                case Activation.Relu r -> 0;
+                case Activation.TopK k -> cut;
+              };
           if (Math.abs(pre[at] - boundary) < MARGIN || Math.abs(pre[at]) < MARGIN) {
             borderline++;
             continue;

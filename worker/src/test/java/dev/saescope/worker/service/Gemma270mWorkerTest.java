@@ -45,8 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end on the real Gemma 3 270M with an SAE trained by saescope: tasks through a real broker
- * into a worker and back equal the in-process computation, the latents respect the SAE's k, and
- * the real model's lens at the final layer puts the gold object of an easy cloze near the top.
+ * into a worker and back equal the in-process computation, the latents respect the SAE's k, and the
+ * real model's lens at the final layer puts the gold object of an easy cloze near the top.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class Gemma270mWorkerTest {
@@ -64,7 +64,8 @@ class Gemma270mWorkerTest {
     assumeTrue(
         Files.isRegularFile(KnownModel.GEMMA_3_270M.weightsPath(home)),
         "Gemma 3 270M is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
-    try (ModelWeights w = ModelSpec.open("gemma-3-270m", new ModelSpec.OpenOptions(null, true, System.err))) {
+    try (ModelWeights w =
+        ModelSpec.open("gemma-3-270m", new ModelSpec.OpenOptions(null, true, System.err))) {
       model = GemmaModel.load(w);
       tokenizer = GemmaTokenizer.load(w.tokenizerJson(), w.config(), w.origin());
     }
@@ -78,18 +79,44 @@ class Gemma270mWorkerTest {
   private static SaeParams trainSmallSae() throws Exception {
     List<String> corpus = new ArrayList<>();
     String[][] facts = {
-      {"France", "Paris"}, {"Japan", "Tokyo"}, {"Italy", "Rome"}, {"Egypt", "Cairo"}, {"Kenya", "Nairobi"},
-      {"Canada", "Ottawa"}, {"Spain", "Madrid"}, {"Peru", "Lima"}, {"Norway", "Oslo"}, {"Greece", "Athens"},
+      {"France", "Paris"},
+      {"Japan", "Tokyo"},
+      {"Italy", "Rome"},
+      {"Egypt", "Cairo"},
+      {"Kenya", "Nairobi"},
+      {"Canada", "Ottawa"},
+      {"Spain", "Madrid"},
+      {"Peru", "Lima"},
+      {"Norway", "Oslo"},
+      {"Greece", "Athens"},
     };
     for (String[] f : facts) {
-      corpus.add("The capital of " + f[0] + " is " + f[1] + ". " + f[1] + " is a large city with a long history, and many people visit "
-          + f[0] + " every year to see its museums, parks and old streets.");
+      corpus.add(
+          "The capital of "
+              + f[0]
+              + " is "
+              + f[1]
+              + ". "
+              + f[1]
+              + " is a large city with a long history, and many people visit "
+              + f[0]
+              + " every year to see its museums, parks and old streets.");
     }
-    ModelActivationSource source = new ModelActivationSource(
-        model, text -> tokenizer.encode(text).ids(), model.config().bosId(), corpus, List.of(SAE_HOOK), 48, 8, 2048, 5);
-    TrainConfig cfg = TrainConfig.of(model.config().dModel(), 1024, K, 6144, 3)
-        .withBatchSize(512)
-        .withTarget("gemma-3-270m", Optional.of(SAE_HOOK));
+    ModelActivationSource source =
+        new ModelActivationSource(
+            model,
+            text -> tokenizer.encode(text).ids(),
+            model.config().bosId(),
+            corpus,
+            List.of(SAE_HOOK),
+            48,
+            8,
+            2048,
+            5);
+    TrainConfig cfg =
+        TrainConfig.of(model.config().dModel(), 1024, K, 6144, 3)
+            .withBatchSize(512)
+            .withTarget("gemma-3-270m", Optional.of(SAE_HOOK));
     try (TopKTrainer trainer = TopKTrainer.open(cfg, dir.resolve("sae"))) {
       return trainer.train(source.view(SAE_HOOK), p -> {});
     }
@@ -108,9 +135,13 @@ class Gemma270mWorkerTest {
 
   private static ExperimentProcessor processor() {
     return new ExperimentProcessor(
-        model, tokenizer, "gemma-3-270m", "e2e",
+        model,
+        tokenizer,
+        "gemma-3-270m",
+        "e2e",
         List.of(new ExperimentProcessor.AttachedSae("l6-topk", sae, SAE_HOOK)),
-        new TreeSet<>(List.of(0, 6, 17)), 128);
+        new TreeSet<>(List.of(0, 6, 17)),
+        128);
   }
 
   @Test
@@ -123,14 +154,28 @@ class Gemma270mWorkerTest {
       }
       publisher.flush();
     }
-    WorkerLoop loop = new WorkerLoop(kafka,
-        new WorkerSettings("e2e", "e2e", 256, 16, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(60)),
-        processor(), new WorkerMetrics(new SimpleMeterRegistry(), "e2e"));
+    WorkerLoop loop =
+        new WorkerLoop(
+            kafka,
+            new WorkerSettings(
+                "e2e",
+                "e2e",
+                256,
+                16,
+                WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES,
+                Duration.ofSeconds(60)),
+            processor(),
+            new WorkerMetrics(new SimpleMeterRegistry(), "e2e"));
     Thread t = new Thread(loop, "e2e-worker");
     t.start();
     List<TaskResult> got;
     try {
-      got = WorkerServiceTest.readAll(kafka, kafka.topics().results(), tasks.size() * 3, dev.saescope.schemas.serde.Codecs.taskResult()::decode);
+      got =
+          WorkerServiceTest.readAll(
+              kafka,
+              kafka.topics().results(),
+              tasks.size() * 3,
+              dev.saescope.schemas.serde.Codecs.taskResult()::decode);
     } finally {
       loop.stop();
       assertTrue(loop.awaitStopped(Duration.ofSeconds(60)));
@@ -154,12 +199,20 @@ class Gemma270mWorkerTest {
         }
       }
       if (r.getVariant() == dev.saescope.avro.Variant.cloze && r.getLayer() == 17) {
-        TokenScore gold = r.getScores().stream().filter(s -> s.getRole().equals("gold0")).findFirst().orElseThrow();
+        TokenScore gold =
+            r.getScores().stream()
+                .filter(s -> s.getRole().equals("gold0"))
+                .findFirst()
+                .orElseThrow();
         // "The capital of France is" -> " Paris": the real model ranks capitals near the top.
-        assertTrue(gold.getLensRank() < 20, r.getTaskId() + ": gold rank " + gold.getLensRank() + " at the final layer");
+        assertTrue(
+            gold.getLensRank() < 20,
+            r.getTaskId() + ": gold rank " + gold.getLensRank() + " at the final layer");
       }
     }
-    assertTrue(got.stream().anyMatch(r -> r.getVariant() == dev.saescope.avro.Variant.cloze), "the tasks include cloze variants");
+    assertTrue(
+        got.stream().anyMatch(r -> r.getVariant() == dev.saescope.avro.Variant.cloze),
+        "the tasks include cloze variants");
     assertTrue(tasks.stream().anyMatch(x -> x.variant() == Variant.DIRECT));
   }
 }

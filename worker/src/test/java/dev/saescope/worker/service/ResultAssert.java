@@ -11,9 +11,9 @@ import java.nio.ByteOrder;
 
 /**
  * Field-by-field comparison of two results of the same task. Identifiers, tokens, positions, latent
- * indices must be equal; floats (and ranks, by near-ties) may differ by fp32 rounding, because a worker's micro-batch
- * (and so its matmul shapes) differs from the in-process batch: 1e-4 relative plus 1e-5 absolute (plus 1e-5 of the
- * largest element for dense vectors).
+ * indices must be equal; floats (and ranks, by near-ties) may differ by fp32 rounding, because a
+ * worker's micro-batch (and so its matmul shapes) differs from the in-process batch: 1e-4 relative
+ * plus 1e-5 absolute (plus 1e-5 of the largest element for dense vectors).
  */
 final class ResultAssert {
   private ResultAssert() {}

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.avro.LensSummary;
 import dev.saescope.avro.SparseLatents;
@@ -28,7 +27,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** Results stay under the 256 KiB budget however long the task, and split parts join back exactly. */
+/**
+ * Results stay under the 256 KiB budget however long the task, and split parts join back exactly.
+ */
 class ResultSplitterTest {
   private static final int LIMIT = WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES;
 
@@ -61,13 +62,29 @@ class ResultSplitterTest {
    */
   @Test
   void longestProducerTaskFits() throws Exception {
-    Path data = Path.of(System.getProperty("saescope.repoRoot", "."), "..", "shared", "data", "knowledge-neurons");
-    Path tokenizerJson = KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
+    Path data =
+        Path.of(
+            System.getProperty("saescope.repoRoot", "."),
+            "..",
+            "shared",
+            "data",
+            "knowledge-neurons");
+    Path tokenizerJson =
+        KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
     assumeTrue(Files.isDirectory(data), "no shared data at " + data);
-    assumeTrue(Files.isRegularFile(tokenizerJson), "run: " + KnownModel.GEMMA_3_270M.fetchCommand());
+    assumeTrue(
+        Files.isRegularFile(tokenizerJson), "run: " + KnownModel.GEMMA_3_270M.fetchCommand());
     StringWriter out = new StringWriter();
-    int rc = new CommandLine(new ProduceCommand()).setOut(new PrintWriter(out)).execute(
-        "--dataset", "knowledge-neurons", "--data", data.toString(), "--dry-run", "--quiet");
+    int rc =
+        new CommandLine(new ProduceCommand())
+            .setOut(new PrintWriter(out))
+            .execute(
+                "--dataset",
+                "knowledge-neurons",
+                "--data",
+                data.toString(),
+                "--dry-run",
+                "--quiet");
     assertEquals(0, rc);
     ObjectMapper json = new ObjectMapper();
     String longest = "";
@@ -106,11 +123,18 @@ class ResultSplitterTest {
     for (TaskResult p : parts) {
       dense.put(p.getDense().duplicate());
     }
-    return TaskResult.newBuilder(first).setPart(0).setParts(1).setDensePositions(positions)
-        .setDense(dense.flip()).setLatents(latents).build();
+    return TaskResult.newBuilder(first)
+        .setPart(0)
+        .setParts(1)
+        .setDensePositions(positions)
+        .setDense(dense.flip())
+        .setLatents(latents)
+        .build();
   }
 
-  /** A result of the given size with random contents: all positions dense, {@code l0} latents each. */
+  /**
+   * A result of the given size with random contents: all positions dense, {@code l0} latents each.
+   */
   static TaskResult result(int positions, int dModel, int dSae, int l0, long seed) {
     Random rnd = new Random(seed);
     List<Integer> ids = new ArrayList<>();
@@ -136,10 +160,26 @@ class ResultSplitterTest {
       latents.add(new SparseLatents(p, idx, val, rnd.nextFloat()));
     }
     return TaskResult.newBuilder()
-        .setRunId("r").setTaskId("t").setItemId("i").setRelation("P36").setVariant(Variant.direct)
-        .setLayer(12).setSite("resid_post").setModelId("gemma-2-2b").setSaeId("s").setWorkerId("w")
-        .setTokenIds(ids).setTokens(tokens).setQEnd(0).setAnsStart(1).setAnsEnd(positions)
-        .setDensePositions(dense).setDense(buf.flip()).setDModel(dModel).setLatents(latents).setDSae(dSae)
+        .setRunId("r")
+        .setTaskId("t")
+        .setItemId("i")
+        .setRelation("P36")
+        .setVariant(Variant.direct)
+        .setLayer(12)
+        .setSite("resid_post")
+        .setModelId("gemma-2-2b")
+        .setSaeId("s")
+        .setWorkerId("w")
+        .setTokenIds(ids)
+        .setTokens(tokens)
+        .setQEnd(0)
+        .setAnsStart(1)
+        .setAnsEnd(positions)
+        .setDensePositions(dense)
+        .setDense(buf.flip())
+        .setDModel(dModel)
+        .setLatents(latents)
+        .setDSae(dSae)
         .setScores(List.of(new TokenScore(0, 1, "ans0", -1f, 3, 0.5f)))
         .setLens(List.of(new LensSummary(0, 5, 0.25f)))
         .build();

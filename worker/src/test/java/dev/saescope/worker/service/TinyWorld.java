@@ -41,18 +41,41 @@ final class TinyWorld {
 
   static ModelConfig config() {
     return new ModelConfig(
-        "gemma3_text", 262144, 64, 128, LAYERS, 2, 1, 16, 1e-6, 16, 0, 0, 8,
-        List.of(AttentionKind.SLIDING, AttentionKind.FULL), 1_000_000, 10_000, true, 32768, 2, 1, 0);
+        "gemma3_text",
+        262144,
+        64,
+        128,
+        LAYERS,
+        2,
+        1,
+        16,
+        1e-6,
+        16,
+        0,
+        0,
+        8,
+        List.of(AttentionKind.SLIDING, AttentionKind.FULL),
+        1_000_000,
+        10_000,
+        true,
+        32768,
+        2,
+        1,
+        0);
   }
 
-  /** Builds the model and SAE under {@code dir}; skips the test when the tokenizer is not provisioned. */
+  /**
+   * Builds the model and SAE under {@code dir}; skips the test when the tokenizer is not
+   * provisioned.
+   */
   static TinyWorld create(Path dir) throws IOException {
     Path tokenizer = KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
     assumeTrue(
         Files.isRegularFile(tokenizer),
         "the Gemma 3 tokenizer is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
     Path model = dir.resolve("model");
-    RandomModelWriter.write(config(), model, RandomModelWriter.Options.defaults(7), tokenizer, bytes -> {});
+    RandomModelWriter.write(
+        config(), model, RandomModelWriter.Options.defaults(7), tokenizer, bytes -> {});
     Path sae = dir.resolve("sae");
     SaeLensWriter.save(randomSae(64, 256, 8, 11), sae);
     return new TinyWorld(model, sae);
@@ -63,8 +86,18 @@ final class TinyWorld {
     float[] wEnc = gaussian(r, dIn * dSae, 0.2f);
     float[] wDec = gaussian(r, dSae * dIn, 0.2f);
     return SaeParams.of(
-        "tiny", Optional.of(SAE_HOOK), dIn, dSae, new Activation.TopK(k), false, "random tiny SAE",
-        wEnc, gaussian(r, dSae, 0.01f), wDec, gaussian(r, dIn, 0.01f), null);
+        "tiny",
+        Optional.of(SAE_HOOK),
+        dIn,
+        dSae,
+        new Activation.TopK(k),
+        false,
+        "random tiny SAE",
+        wEnc,
+        gaussian(r, dSae, 0.01f),
+        wDec,
+        gaussian(r, dIn, 0.01f),
+        null);
   }
 
   private static float[] gaussian(Random r, int n, float std) {
@@ -83,7 +116,9 @@ final class TinyWorld {
       {"P19", "Albert Einstein", "Ulm", "Where was Albert Einstein born?"},
       {"P103", "Pablo Picasso", "Spanish", "What is the native language of Pablo Picasso?"},
     };
-    String[] evasive = {"I'm not sure.", "I would rather not say.", "That depends on what you mean."};
+    String[] evasive = {
+      "I'm not sure.", "I would rather not say.", "That depends on what you mean."
+    };
     List<Task> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String[] f = facts[i % facts.length];
@@ -95,17 +130,41 @@ final class TinyWorld {
             case COUNTERFACTUAL -> "Berlin";
             case CLOZE -> "";
           };
-      String text = v == Variant.CLOZE ? "The capital of " + f[1] + " is" : "Question: " + f[3] + "\nAnswer: " + answer;
+      String text =
+          v == Variant.CLOZE
+              ? "The capital of " + f[1] + " is"
+              : "Question: " + f[3] + "\nAnswer: " + answer;
       int answerStart = v == Variant.CLOZE ? text.length() : text.length() - answer.length();
       out.add(task(runId, "t" + i, f, v, answer, text, answerStart, List.of()));
     }
     return out;
   }
 
-  static Task task(String runId, String taskId, String[] fact, Variant v, String answer, String text, int answerStart, List<String> saeIds) {
+  static Task task(
+      String runId,
+      String taskId,
+      String[] fact,
+      Variant v,
+      String answer,
+      String text,
+      int answerStart,
+      List<String> saeIds) {
     return new Task(
-        runId, taskId, fact[0] + ":" + fact[1], fact[0], fact[1], List.of(fact[2]), v,
-        v == Variant.EVASIVE ? "claims_ignorance" : null, "test", fact[3], answer, text, answerStart,
-        false, saeIds, 1L);
+        runId,
+        taskId,
+        fact[0] + ":" + fact[1],
+        fact[0],
+        fact[1],
+        List.of(fact[2]),
+        v,
+        v == Variant.EVASIVE ? "claims_ignorance" : null,
+        "test",
+        fact[3],
+        answer,
+        text,
+        answerStart,
+        false,
+        saeIds,
+        1L);
   }
 }

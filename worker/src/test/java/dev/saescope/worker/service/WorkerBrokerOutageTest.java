@@ -57,22 +57,44 @@ class WorkerBrokerOutageTest {
         GemmaModel model = GemmaModel.load(w);
         GemmaTokenizer tok = GemmaTokenizer.load(w.tokenizerJson(), w.config(), w.origin());
         Sae sae = Sae.create(SaeLoader.load(world.saeDir))) {
-      ExperimentProcessor processor = new ExperimentProcessor(model, tok, "tiny", "w",
-          List.of(new ExperimentProcessor.AttachedSae("tiny-sae", sae, TinyWorld.SAE_HOOK)), new TreeSet<>(List.of(0, 1)), 64);
+      ExperimentProcessor processor =
+          new ExperimentProcessor(
+              model,
+              tok,
+              "tiny",
+              "w",
+              List.of(new ExperimentProcessor.AttachedSae("tiny-sae", sae, TinyWorld.SAE_HOOK)),
+              new TreeSet<>(List.of(0, 1)),
+              64);
       // Small batches so that the outage falls in the middle of the run.
-      WorkerLoop loop = new WorkerLoop(kafka,
-          new WorkerSettings("w", "outage", 32, 2, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(30)),
-          processor, new WorkerMetrics(new SimpleMeterRegistry(), "w"));
+      WorkerLoop loop =
+          new WorkerLoop(
+              kafka,
+              new WorkerSettings(
+                  "w",
+                  "outage",
+                  32,
+                  2,
+                  WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES,
+                  Duration.ofSeconds(30)),
+              processor,
+              new WorkerMetrics(new SimpleMeterRegistry(), "w"));
       Thread t = new Thread(loop, "outage-worker");
       t.start();
       try {
-        List<TaskResult> before = WorkerServiceTest.readAll(kafka, kafka.topics().results(), 20, Codecs.taskResult()::decode);
-        assertTrue(before.size() >= 20 && before.size() < tasks.size() * 2, "outage starts mid-run, at " + before.size() + " results");
+        List<TaskResult> before =
+            WorkerServiceTest.readAll(
+                kafka, kafka.topics().results(), 20, Codecs.taskResult()::decode);
+        assertTrue(
+            before.size() >= 20 && before.size() < tasks.size() * 2,
+            "outage starts mid-run, at " + before.size() + " results");
         broker.close();
         Thread.sleep(8000); // the worker keeps trying meanwhile
         assertTrue(t.isAlive(), "a broker outage is transient: the worker must not die");
         broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(data).withPort(port));
-        List<TaskResult> all = WorkerServiceTest.readAll(kafka, kafka.topics().results(), tasks.size() * 2, Codecs.taskResult()::decode);
+        List<TaskResult> all =
+            WorkerServiceTest.readAll(
+                kafka, kafka.topics().results(), tasks.size() * 2, Codecs.taskResult()::decode);
         Map<String, Integer> counts = new HashMap<>();
         for (TaskResult r : all) {
           counts.merge(WorkerServiceTest.key(r), 1, Integer::sum);

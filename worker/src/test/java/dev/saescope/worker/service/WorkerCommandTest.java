@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Fatal start-up problems end the worker with a message naming the problem and a documented exit code. */
+/**
+ * Fatal start-up problems end the worker with a message naming the problem and a documented exit
+ * code.
+ */
 class WorkerCommandTest {
   @TempDir static Path dir;
   static TinyWorld world;
@@ -27,7 +30,8 @@ class WorkerCommandTest {
 
   private static Run run(String... args) {
     StringWriter err = new StringWriter();
-    int code = new CommandLine(new WorkerCommand()).setErr(new PrintWriter(err, true)).execute(args);
+    int code =
+        new CommandLine(new WorkerCommand()).setErr(new PrintWriter(err, true)).execute(args);
     return new Run(code, err.toString());
   }
 
@@ -44,8 +48,11 @@ class WorkerCommandTest {
     Files.createDirectories(bad);
     Files.copy(world.saeDir.resolve("cfg.json"), bad.resolve("cfg.json"));
     byte[] weights = Files.readAllBytes(world.saeDir.resolve("sae_weights.safetensors"));
-    Files.write(bad.resolve("sae_weights.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
-    Run r = run("--model", world.modelDir.toString(), "--sae", bad.toString(), "--metrics-port", "-1");
+    Files.write(
+        bad.resolve("sae_weights.safetensors"),
+        java.util.Arrays.copyOf(weights, weights.length / 2));
+    Run r =
+        run("--model", world.modelDir.toString(), "--sae", bad.toString(), "--metrics-port", "-1");
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("sae_weights.safetensors"), r.err());
   }
@@ -59,7 +66,8 @@ class WorkerCommandTest {
 
   @Test
   void badOptionsExitWith1() {
-    Run r = run("--model", world.modelDir.toString(), "--batch-tokens", "0", "--metrics-port", "-1");
+    Run r =
+        run("--model", world.modelDir.toString(), "--batch-tokens", "0", "--metrics-port", "-1");
     assertEquals(1, r.code(), r.err());
     assertTrue(r.err().contains("--batch-tokens"), r.err());
   }
@@ -67,8 +75,16 @@ class WorkerCommandTest {
   @Test
   void absentBrokerIsReportedWithinTheTimeout() {
     long t0 = System.nanoTime();
-    Run r = run("--model", world.modelDir.toString(), "--metrics-port", "-1",
-        "--bootstrap-servers", "127.0.0.1:1", "--broker-timeout", "3");
+    Run r =
+        run(
+            "--model",
+            world.modelDir.toString(),
+            "--metrics-port",
+            "-1",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--broker-timeout",
+            "3");
     assertEquals(3, r.code(), r.err());
     assertTrue(r.err().contains("127.0.0.1:1"), r.err());
     assertTrue((System.nanoTime() - t0) / 1e9 < 60, "bounded time");

@@ -53,8 +53,10 @@ class WorkerFaultTest {
 
   @ParameterizedTest(name = "kill A after {0} s")
   @ValueSource(ints = {6, 9, 12})
-  void killedWorkerLosesAndDoublesNothing(int killAfterSeconds, KafkaSettings kafka) throws Exception {
-    TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), PARTITIONS, TopicSpec.BROKER_DEFAULT));
+  void killedWorkerLosesAndDoublesNothing(int killAfterSeconds, KafkaSettings kafka)
+      throws Exception {
+    TopicAdmin.ensureTopics(
+        kafka, TopicSpec.standard(kafka.topics(), PARTITIONS, TopicSpec.BROKER_DEFAULT));
     String group = "fault-" + killAfterSeconds;
     List<Task> tasks = TinyWorld.tasks("run-fault-" + killAfterSeconds, TASKS);
     List<Process> workers = new ArrayList<>();
@@ -87,7 +89,8 @@ class WorkerFaultTest {
       publisher.flush();
     }
     Map<String, Integer> counts = collect(kafka, TASKS * TinyWorld.LAYERS, Duration.ofSeconds(150));
-    // Anything committed late (a zombie's transaction) would show up now: read once more after a pause.
+    // Anything committed late (a zombie's transaction) would show up now: read once more after a
+    // pause.
     Thread.sleep(3000);
     counts = collect(kafka, TASKS * TinyWorld.LAYERS, Duration.ofSeconds(5));
     for (int w = 1; w < workers.size(); w++) {
@@ -104,28 +107,50 @@ class WorkerFaultTest {
     }
     assertEquals(TASKS, tasksWithResults.size(), "every task has results");
     List<dev.saescope.avro.LatentInfo> info =
-        WorkerServiceTest.readAll(kafka, kafka.topics().latentInfo(), 1, Codecs.latentInfo()::decode);
-    assertEquals(256, info.stream().mapToInt(i -> i.getLatents().size()).sum(), "every latent's logit effects, published once");
+        WorkerServiceTest.readAll(
+            kafka, kafka.topics().latentInfo(), 1, Codecs.latentInfo()::decode);
+    assertEquals(
+        256,
+        info.stream().mapToInt(i -> i.getLatents().size()).sum(),
+        "every latent's logit effects, published once");
     assertEquals(10, info.get(0).getLatents().get(0).getTopTokens().size());
     assertEquals(TASKS * TinyWorld.LAYERS, counts.size(), "every task has one result per layer");
   }
 
   private Process startWorker(KafkaSettings kafka, String group, String id) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(
-        java, "-Xmx2g", "-Dai.djl.offline=true", "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), WorkerProcessMain.class.getName(),
-        "--model", world.modelDir.toString(),
-        "--sae", world.saeDir.toString(),
-        "--layers", "all",
-        "--batch-tokens", "64",
-        "--worker-id", id,
-        "--group", group,
-        "--metrics-port", "-1",
-        "--bootstrap-servers", kafka.bootstrapServers(),
-        "--topic-prefix", kafka.topics().prefix(),
-        // A killed worker's open transaction holds back read_committed readers until it expires.
-        "--kafka-prop", "transaction.timeout.ms=10000"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx2g",
+                "-Dai.djl.offline=true",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                WorkerProcessMain.class.getName(),
+                "--model",
+                world.modelDir.toString(),
+                "--sae",
+                world.saeDir.toString(),
+                "--layers",
+                "all",
+                "--batch-tokens",
+                "64",
+                "--worker-id",
+                id,
+                "--group",
+                group,
+                "--metrics-port",
+                "-1",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--topic-prefix",
+                kafka.topics().prefix(),
+                // A killed worker's open transaction holds back read_committed readers until it
+                // expires.
+                "--kafka-prop",
+                "transaction.timeout.ms=10000"));
     File log = dir.resolve("worker-" + group + "-" + id + ".log").toFile();
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
   }
@@ -134,7 +159,10 @@ class WorkerFaultTest {
   private static Map<String, Integer> collect(KafkaSettings kafka, int expected, Duration timeout) {
     Map<String, Integer> counts = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
-      List<TopicPartition> parts = c.partitionsFor(kafka.topics().results()).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(kafka.topics().results()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -151,7 +179,11 @@ class WorkerFaultTest {
       }
       for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
         try {
-          counts.merge(WorkerServiceTest.key(Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset())), 1, Integer::sum);
+          counts.merge(
+              WorkerServiceTest.key(
+                  Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset())),
+              1,
+              Integer::sum);
         } catch (Exception e) {
           throw new AssertionError(e);
         }

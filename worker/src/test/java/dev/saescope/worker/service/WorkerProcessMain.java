@@ -2,7 +2,9 @@ package dev.saescope.worker.service;
 
 import picocli.CommandLine;
 
-/** Runs {@code saescope worker} in a child JVM for the fault test (the cli module is downstream). */
+/**
+ * Runs {@code saescope worker} in a child JVM for the fault test (the cli module is downstream).
+ */
 public final class WorkerProcessMain {
   private WorkerProcessMain() {}
 

@@ -78,13 +78,18 @@ class WorkerServiceTest {
 
   private static ExperimentProcessor processor(String workerId) {
     return new ExperimentProcessor(
-        model, tokenizer, "tiny", workerId,
+        model,
+        tokenizer,
+        "tiny",
+        workerId,
         List.of(new ExperimentProcessor.AttachedSae("tiny-sae", sae, TinyWorld.SAE_HOOK)),
-        new TreeSet<>(List.of(0, 1)), 64);
+        new TreeSet<>(List.of(0, 1)),
+        64);
   }
 
   private static WorkerSettings settings(String id) {
-    return new WorkerSettings(id, "workers", 96, 8, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(30));
+    return new WorkerSettings(
+        id, "workers", 96, 8, WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(30));
   }
 
   @Test
@@ -97,7 +102,8 @@ class WorkerServiceTest {
       }
       publisher.flush();
     }
-    List<TaskResult> viaKafka = runWorkerUntil(kafka, r -> r.size() >= tasks.size() * 2, "w1").results();
+    List<TaskResult> viaKafka =
+        runWorkerUntil(kafka, r -> r.size() >= tasks.size() * 2, "w1").results();
 
     ExperimentProcessor local = processor("w1");
     List<TaskProcessor.Accepted> accepted = new ArrayList<>();
@@ -123,8 +129,26 @@ class WorkerServiceTest {
     List<Task> good = TinyWorld.tasks("run-poison", 8);
     String[] fact = {"P36", "France", "Paris", "What is the capital of France?"};
     String longText = "Question: " + "very ".repeat(200) + "long?\nAnswer: Paris";
-    Task tooLong = TinyWorld.task("run-poison", "too-long", fact, Variant.DIRECT, "Paris", longText, longText.length() - 5, List.of());
-    Task unknownSae = TinyWorld.task("run-poison", "unknown-sae", fact, Variant.DIRECT, "Paris", "Question: x?\nAnswer: Paris", 21, List.of("no-such-sae"));
+    Task tooLong =
+        TinyWorld.task(
+            "run-poison",
+            "too-long",
+            fact,
+            Variant.DIRECT,
+            "Paris",
+            longText,
+            longText.length() - 5,
+            List.of());
+    Task unknownSae =
+        TinyWorld.task(
+            "run-poison",
+            "unknown-sae",
+            fact,
+            Variant.DIRECT,
+            "Paris",
+            "Question: x?\nAnswer: Paris",
+            21,
+            List.of("no-such-sae"));
     PromptTask empty = TaskCodec.toAvro(good.get(0));
     empty.setTaskId("empty");
     empty.setText("   ");
@@ -134,7 +158,10 @@ class WorkerServiceTest {
     byte[] garbage = "definitely not avro".getBytes();
 
     try (KafkaProducer<String, byte[]> raw =
-            new KafkaProducer<>(kafka.client(), new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+            new KafkaProducer<>(
+                kafka.client(),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
         TaskPublisher publisher = TaskPublisher.open(kafka)) {
       String topic = kafka.topics().tasks();
       for (int i = 0; i < good.size(); i++) {
@@ -153,7 +180,8 @@ class WorkerServiceTest {
     }
     Outcome out = runWorkerUntil(kafka, r -> r.size() >= good.size() * 2, "w2");
     assertEquals(good.size() * 2, out.results().size());
-    List<DeadLetter> letters = readAll(kafka, kafka.topics().deadLetter(), 5, Codecs.deadLetter()::decode);
+    List<DeadLetter> letters =
+        readAll(kafka, kafka.topics().deadLetter(), 5, Codecs.deadLetter()::decode);
     Map<DeadLetterReason, Integer> reasons = new HashMap<>();
     for (DeadLetter d : letters) {
       reasons.merge(d.getReason(), 1, Integer::sum);
@@ -168,7 +196,11 @@ class WorkerServiceTest {
             DeadLetterReason.TOO_LONG, 1,
             DeadLetterReason.UNKNOWN_SAE, 1),
         reasons);
-    DeadLetter garbageLetter = letters.stream().filter(d -> d.getReason() == DeadLetterReason.UNDECODABLE).findFirst().orElseThrow();
+    DeadLetter garbageLetter =
+        letters.stream()
+            .filter(d -> d.getReason() == DeadLetterReason.UNDECODABLE)
+            .findFirst()
+            .orElseThrow();
     byte[] kept = new byte[garbageLetter.getValue().remaining()];
     garbageLetter.getValue().get(kept);
     assertEquals(new String(garbage), new String(kept), "the garbage bytes are kept whole");
@@ -176,13 +208,19 @@ class WorkerServiceTest {
 
   record Outcome(List<TaskResult> results) {}
 
-  private static Outcome runWorkerUntil(KafkaSettings kafka, Predicate<List<TaskResult>> done, String id) throws Exception {
-    WorkerLoop loop = new WorkerLoop(kafka, settings(id), processor(id), new WorkerMetrics(new SimpleMeterRegistry(), id));
+  private static Outcome runWorkerUntil(
+      KafkaSettings kafka, Predicate<List<TaskResult>> done, String id) throws Exception {
+    WorkerLoop loop =
+        new WorkerLoop(
+            kafka, settings(id), processor(id), new WorkerMetrics(new SimpleMeterRegistry(), id));
     Thread t = new Thread(loop, "worker-" + id);
     t.start();
     List<TaskResult> results = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
-      List<TopicPartition> parts = c.partitionsFor(kafka.topics().results()).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(kafka.topics().results()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -202,10 +240,14 @@ class WorkerServiceTest {
     T decode(byte[] bytes, String topic, int partition, long offset) throws Exception;
   }
 
-  static <T> List<T> readAll(KafkaSettings kafka, String topic, int atLeast, Decoder<T> decoder) throws Exception {
+  static <T> List<T> readAll(KafkaSettings kafka, String topic, int atLeast, Decoder<T> decoder)
+      throws Exception {
     List<T> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();

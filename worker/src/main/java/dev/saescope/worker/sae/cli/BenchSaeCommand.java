@@ -27,19 +27,34 @@ public final class BenchSaeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--d-in", defaultValue = "2304", description = "SAE input width (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--d-in",
+      defaultValue = "2304",
+      description = "SAE input width (default ${DEFAULT-VALUE}).")
   int dIn;
 
-  @Option(names = "--d-sae", defaultValue = "16384", description = "Latents (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--d-sae",
+      defaultValue = "16384",
+      description = "Latents (default ${DEFAULT-VALUE}).")
   int dSae;
 
-  @Option(names = "--tokens", defaultValue = "1024", description = "Positions per batch (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tokens",
+      defaultValue = "1024",
+      description = "Positions per batch (default ${DEFAULT-VALUE}).")
   int tokens;
 
-  @Option(names = "--repeats", defaultValue = "5", description = "Timed repetitions of each (default ${DEFAULT-VALUE}); medians count.")
+  @Option(
+      names = "--repeats",
+      defaultValue = "5",
+      description = "Timed repetitions of each (default ${DEFAULT-VALUE}); medians count.")
   int repeats;
 
-  @Option(names = "--seed", defaultValue = "7", description = "Seed of the random SAE and inputs (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "7",
+      description = "Seed of the random SAE and inputs (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--json", description = "Print one JSON object with 'ratio' and the raw figures.")
@@ -80,8 +95,16 @@ public final class BenchSaeCommand implements Callable<Integer> {
               + "  matmul roofline  %8.1f ms  (%.1f GFLOP/s)%n"
               + "  encode + sparse  %8.1f ms  (%.0f tokens/s)%n"
               + "  ratio            %8.3f  (target >= 0.8; of medians %.3f)%n",
-          r.dIn(), r.dSae(), r.tokens(), r.meanL0(), r.matmulMs(), r.matmulGflops(), r.encodeMs(),
-          r.tokens() / (r.encodeMs() / 1e3), r.ratio(), r.matmulMsMedian() / r.encodeMsMedian());
+          r.dIn(),
+          r.dSae(),
+          r.tokens(),
+          r.meanL0(),
+          r.matmulMs(),
+          r.matmulGflops(),
+          r.encodeMs(),
+          r.tokens() / (r.encodeMs() / 1e3),
+          r.ratio(),
+          r.matmulMsMedian() / r.encodeMsMedian());
     }
     out.flush();
     return 0;

@@ -36,13 +36,25 @@ import picocli.CommandLine.Spec;
 public final class SaeEncodeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--sae", required = true, paramLabel = "SPEC", description = "The SAE (path or hf:owner/repo/path).")
+  @Option(
+      names = "--sae",
+      required = true,
+      paramLabel = "SPEC",
+      description = "The SAE (path or hf:owner/repo/path).")
   String sae;
 
-  @Option(names = "--input", required = true, paramLabel = "X.npy", description = "[n, d_in] float32 or float64, C order.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "X.npy",
+      description = "[n, d_in] float32 or float64, C order.")
   Path input;
 
-  @Option(names = "--out", required = true, paramLabel = "Z.npy", description = "Where to write [n, d_sae] float32.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "Z.npy",
+      description = "Where to write [n, d_sae] float32.")
   Path out;
 
   @Option(
@@ -51,7 +63,10 @@ public final class SaeEncodeCommand implements Callable<Integer> {
       description = "Never download (hf: specs must be in the local hub cache).")
   boolean offline;
 
-  @Option(names = "--batch", defaultValue = "1024", description = "Rows per engine batch (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "1024",
+      description = "Rows per engine batch (default ${DEFAULT-VALUE}).")
   int batch;
 
   @Override
@@ -92,7 +107,9 @@ public final class SaeEncodeCommand implements Callable<Integer> {
           }
         }
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        err.printf("encoded %d rows with %s -> %s [%d, %d]%n", n, s.metadata().describe(), out, n, s.dSae());
+        err.printf(
+            "encoded %d rows with %s -> %s [%d, %d]%n",
+            n, s.metadata().describe(), out, n, s.dSae());
       }
       return 0;
     } catch (IOException e) {

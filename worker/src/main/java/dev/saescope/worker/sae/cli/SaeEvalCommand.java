@@ -48,25 +48,45 @@ public final class SaeEvalCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--sae", required = true, paramLabel = "SPEC", description = "The SAE (path or hf:owner/repo/path).")
+  @Option(
+      names = "--sae",
+      required = true,
+      paramLabel = "SPEC",
+      description = "The SAE (path or hf:owner/repo/path).")
   String sae;
 
-  @Option(names = "--text", required = true, split = ",", description = "Text files or folders; each non-blank line is a document.")
+  @Option(
+      names = "--text",
+      required = true,
+      split = ",",
+      description = "Text files or folders; each non-blank line is a document.")
   List<Path> text;
 
   @Option(names = "--layer", description = "Layer the SAE reads, when its config does not say.")
   Integer layer;
 
-  @Option(names = "--site", description = "Site the SAE reads (resid_post, mlp_out, attn_z, resid_pre), when its config does not say.")
+  @Option(
+      names = "--site",
+      description =
+          "Site the SAE reads (resid_post, mlp_out, attn_z, resid_pre), when its config does not say.")
   String site;
 
-  @Option(names = "--context", defaultValue = "128", description = "Tokens per sequence, BOS included (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--context",
+      defaultValue = "128",
+      description = "Tokens per sequence, BOS included (default ${DEFAULT-VALUE}).")
   int context;
 
-  @Option(names = "--sequences", defaultValue = "32", description = "Sequences to evaluate (default ${DEFAULT-VALUE}); the corpus is read once at most.")
+  @Option(
+      names = "--sequences",
+      defaultValue = "32",
+      description =
+          "Sequences to evaluate (default ${DEFAULT-VALUE}); the corpus is read once at most.")
   int sequences;
 
-  @Option(names = "--json", description = "Print one JSON object: l0, fvu, dead_fraction, ce_delta, loss_recovered, ...")
+  @Option(
+      names = "--json",
+      description = "Print one JSON object: l0, fvu, dead_fraction, ce_delta, loss_recovered, ...")
   boolean json;
 
   @Override
@@ -79,13 +99,16 @@ public final class SaeEvalCommand implements Callable<Integer> {
         return 2;
       }
       if (layer != null) {
-        hints = new SaeLoader.Hints(Optional.empty(), Optional.of(new HookPoint(layer, Site.parse(site))));
+        hints =
+            new SaeLoader.Hints(
+                Optional.empty(), Optional.of(new HookPoint(layer, Site.parse(site))));
       }
       TextCorpus corpus = TextCorpus.of(text);
       GemmaModel model;
       GemmaTokenizer tokenizer;
       try (ModelWeights weights = modelOptions.open()) {
-        tokenizer = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
+        tokenizer =
+            GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
         model = GemmaModel.load(weights);
       }
       try (model;
@@ -94,10 +117,16 @@ public final class SaeEvalCommand implements Callable<Integer> {
         HookPoint hook =
             s.metadata()
                 .hook()
-                .orElseThrow(() -> new IllegalArgumentException("SAE " + sae + " does not say where it reads: give --layer and --site"));
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "SAE "
+                                + sae
+                                + " does not say where it reads: give --layer and --site"));
         s.requireFits(hook.site().width(model.config()), hook);
         SequenceStream stream =
-            new SequenceStream(corpus, doc -> withoutBos(tokenizer, doc), tokenizer.bosId(), context);
+            new SequenceStream(
+                corpus, doc -> withoutBos(tokenizer, doc), tokenizer.bosId(), context);
         List<int[]> seqs = new ArrayList<>();
         for (int i = 0; i < sequences; i++) {
           int[] seq = stream.next();
@@ -134,8 +163,19 @@ public final class SaeEvalCommand implements Callable<Integer> {
               Locale.ROOT,
               "%s on %s, %d positions (%d sequences of %d)%n  L0 %.1f  FVU %.4f  dead %.3f%n"
                   + "  CE clean %.4f  with SAE %.4f  zero-ablated %.4f%n  CE delta %.4f  loss recovered %.4f%n",
-              s.metadata().describe(), hook, r.positions(), seqs.size(), context, r.l0(), r.fvu(), r.deadFraction(),
-              r.ceClean(), r.ceSae(), r.ceZero(), r.ceDelta(), r.lossRecovered());
+              s.metadata().describe(),
+              hook,
+              r.positions(),
+              seqs.size(),
+              context,
+              r.l0(),
+              r.fvu(),
+              r.deadFraction(),
+              r.ceClean(),
+              r.ceSae(),
+              r.ceZero(),
+              r.ceDelta(),
+              r.lossRecovered());
         }
         o.flush();
       }

@@ -30,11 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Provisions the SAEs of a {@link SaeRecipe} into {@code ROOT/<folder>/} (SAELens layout): a
- * folder is complete when its marker {@value #MARKER}, written last after the SAE's {@code
- * cfg.json} and weights, records the same recipe; complete folders are reused, the others are
- * trained from nothing or resumed from their checkpoints, all in lockstep on one stream of forward
- * passes ({@link MultiTrainer}).
+ * Provisions the SAEs of a {@link SaeRecipe} into {@code ROOT/<folder>/} (SAELens layout): a folder
+ * is complete when its marker {@value #MARKER}, written last after the SAE's {@code cfg.json} and
+ * weights, records the same recipe; complete folders are reused, the others are trained from
+ * nothing or resumed from their checkpoints, all in lockstep on one stream of forward passes
+ * ({@link MultiTrainer}).
  */
 public final class SaeProvisioner {
   private static final Logger LOG = LoggerFactory.getLogger(SaeProvisioner.class);
@@ -64,7 +64,8 @@ public final class SaeProvisioner {
    * @param tokenize document text to ids without BOS
    * @param closer releases the model and tokenizer
    */
-  public record LoadedModel(GemmaModel model, Function<String, int[]> tokenize, int bosId, AutoCloseable closer)
+  public record LoadedModel(
+      GemmaModel model, Function<String, int[]> tokenize, int bosId, AutoCloseable closer)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
@@ -87,7 +88,9 @@ public final class SaeProvisioner {
     return out;
   }
 
-  /** The state of one folder for {@code recipe}; a problem with the marker is logged, not thrown. */
+  /**
+   * The state of one folder for {@code recipe}; a problem with the marker is logged, not thrown.
+   */
   public static State state(SaeRecipe recipe, Provisioned p) {
     Path marker = p.path().resolve(MARKER);
     if (!Files.isRegularFile(marker)) {
@@ -96,15 +99,23 @@ public final class SaeProvisioner {
     try {
       JsonNode m = JSON.readTree(marker.toFile());
       if (!recipe.matches(m.get("recipe"), p.hook())) {
-        LOG.info("{} was made with another recipe ({}); it will be trained again", p.path(), m.get("recipe"));
+        LOG.info(
+            "{} was made with another recipe ({}); it will be trained again",
+            p.path(),
+            m.get("recipe"));
         return State.STALE;
       }
     } catch (IOException e) {
       LOG.warn("{}: unreadable marker ({}); the SAE will be trained again", marker, e.getMessage());
       return State.STALE;
     }
-    if (!Files.isRegularFile(p.path().resolve(SaeFormat.SAELENS_CFG)) || !Files.isRegularFile(p.path().resolve(SaeFormat.SAELENS_WEIGHTS))) {
-      LOG.warn("{} has a marker but no {} or {}; the SAE will be trained again", p.path(), SaeFormat.SAELENS_CFG, SaeFormat.SAELENS_WEIGHTS);
+    if (!Files.isRegularFile(p.path().resolve(SaeFormat.SAELENS_CFG))
+        || !Files.isRegularFile(p.path().resolve(SaeFormat.SAELENS_WEIGHTS))) {
+      LOG.warn(
+          "{} has a marker but no {} or {}; the SAE will be trained again",
+          p.path(),
+          SaeFormat.SAELENS_CFG,
+          SaeFormat.SAELENS_WEIGHTS);
       return State.STALE;
     }
     return State.COMPLETE;
@@ -169,16 +180,20 @@ public final class SaeProvisioner {
   }
 
   /**
-   * SAEs trained in lockstep must resume from the same token count; if the folders to train
-   * stopped at different points (one was deleted by hand, say), all of them start over.
+   * SAEs trained in lockstep must resume from the same token count; if the folders to train stopped
+   * at different points (one was deleted by hand, say), all of them start over.
    */
-  private static void alignCheckpoints(SaeRecipe recipe, List<Provisioned> todo) throws IOException {
+  private static void alignCheckpoints(SaeRecipe recipe, List<Provisioned> todo)
+      throws IOException {
     Map<Long, Integer> at = new LinkedHashMap<>();
     for (Provisioned p : todo) {
       at.merge(checkpointTokens(p.path()), 1, Integer::sum);
     }
     if (at.size() > 1) {
-      LOG.warn("checkpoints of {} stopped at different token counts {}; training them all from nothing", todo, at.keySet());
+      LOG.warn(
+          "checkpoints of {} stopped at different token counts {}; training them all from nothing",
+          todo,
+          at.keySet());
       for (Provisioned p : todo) {
         discard(p.path());
       }
@@ -214,14 +229,20 @@ public final class SaeProvisioner {
                 .withBatchSize(recipe.batch())
                 .withLr(recipe.lr())
                 .withLrDecayFrom(recipe.lrDecayFrom())
-                .withCheckpointEvery(Math.max(1, (int) (20_000 / recipe.batch()))) // about every 20k tokens
+                .withCheckpointEvery(
+                    Math.max(1, (int) (20_000 / recipe.batch()))) // about every 20k tokens
                 .withTarget(recipe.model(), Optional.of(p.hook()));
         trainers.add(TopKTrainer.open(cfg, p.path()));
         hooks.add(p.hook());
       }
       long start = trainers.get(0).tokens();
       if (start > 0 && !quiet) {
-        err.printf(Locale.ROOT, "resuming %d SAE(s) at %d of %d tokens%n", todo.size(), start, recipe.tokens());
+        err.printf(
+            Locale.ROOT,
+            "resuming %d SAE(s) at %d of %d tokens%n",
+            todo.size(),
+            start,
+            recipe.tokens());
         err.flush();
       }
       Map<HookPoint, TrainProgress> last = new LinkedHashMap<>();
@@ -229,7 +250,15 @@ public final class SaeProvisioner {
       List<SaeParams> saes;
       try (ModelActivationSource source =
           new ModelActivationSource(
-              m.model(), m.tokenize(), m.bosId(), corpus, hooks, recipe.context(), recipe.forwardSeqs(), Math.max(recipe.batch() * 4, 4096), recipe.seed())) {
+              m.model(),
+              m.tokenize(),
+              m.bosId(),
+              corpus,
+              hooks,
+              recipe.context(),
+              recipe.forwardSeqs(),
+              Math.max(recipe.batch() * 4, 4096),
+              recipe.seed())) {
         HookPoint lastHook = hooks.get(hooks.size() - 1);
         saes =
             MultiTrainer.train(
@@ -249,7 +278,8 @@ public final class SaeProvisioner {
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       for (int i = 0; i < todo.size(); i++) {
-        writeMarker(recipe, todo.get(i), saes.get(i), last.get(hooks.get(i)), corpusDescription, seconds);
+        writeMarker(
+            recipe, todo.get(i), saes.get(i), last.get(hooks.get(i)), corpusDescription, seconds);
       }
       if (!quiet) {
         err.printf(Locale.ROOT, "trained %d SAE(s) in %.0f s%n", todo.size(), seconds);
@@ -260,8 +290,13 @@ public final class SaeProvisioner {
     }
   }
 
-  /** {@code 123456/600000 tokens  410 tok/s  ETA 19m  | L3 loss .. fvu .. dead .. | ...}. */
-  static String progressLine(SaeRecipe recipe, Map<HookPoint, TrainProgress> last, long startTokens, long tokens, double seconds) {
+  /** {@code 123456/600000 tokens 410 tok/s ETA 19m | L3 loss .. fvu .. dead .. | ...}. */
+  static String progressLine(
+      SaeRecipe recipe,
+      Map<HookPoint, TrainProgress> last,
+      long startTokens,
+      long tokens,
+      double seconds) {
     double rate = (tokens - startTokens) / Math.max(seconds, 1e-9);
     long eta = rate > 0 ? (long) ((recipe.tokens() - tokens) / rate) : -1;
     StringBuilder sb =
@@ -277,13 +312,27 @@ public final class SaeProvisioner {
         (h, p) ->
             sb.append(
                 String.format(
-                    Locale.ROOT, "  | L%d loss %.4f fvu %.3f dead %.3f l0 %.1f", h.layer(), p.loss(), p.fvu(), p.deadFraction(), p.l0())));
+                    Locale.ROOT,
+                    "  | L%d loss %.4f fvu %.3f dead %.3f l0 %.1f",
+                    h.layer(),
+                    p.loss(),
+                    p.fvu(),
+                    p.deadFraction(),
+                    p.l0())));
     return sb.toString();
   }
 
-  /** Written to a temporary name and moved into place after the SAE itself: the folder is then complete. */
+  /**
+   * Written to a temporary name and moved into place after the SAE itself: the folder is then
+   * complete.
+   */
   private static void writeMarker(
-      SaeRecipe recipe, Provisioned p, SaeParams sae, TrainProgress last, String corpusDescription, double seconds)
+      SaeRecipe recipe,
+      Provisioned p,
+      SaeParams sae,
+      TrainProgress last,
+      String corpusDescription,
+      double seconds)
       throws IOException {
     ObjectNode j = JSON.createObjectNode();
     j.set("recipe", recipe.toJson(p.hook()));
@@ -297,6 +346,10 @@ public final class SaeProvisioner {
     }
     Path tmp = p.path().resolve(MARKER + ".tmp");
     JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), j);
-    Files.move(tmp, p.path().resolve(MARKER), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        p.path().resolve(MARKER),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 }

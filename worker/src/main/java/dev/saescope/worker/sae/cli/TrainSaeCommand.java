@@ -24,8 +24,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,10 +56,14 @@ public final class TrainSaeCommand implements Callable<Integer> {
       names = "--layer",
       required = true,
       split = ",",
-      description = "Decoder layer (from 0); several (e.g. 3,9,15) train one SAE each in lockstep on shared forward passes, into --out/layer_L_SITE.")
+      description =
+          "Decoder layer (from 0); several (e.g. 3,9,15) train one SAE each in lockstep on shared forward passes, into --out/layer_L_SITE.")
   List<Integer> layers;
 
-  @Option(names = "--site", defaultValue = "resid_post", description = "resid_pre, resid_post, mlp_out or attn_z (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--site",
+      defaultValue = "resid_post",
+      description = "resid_pre, resid_post, mlp_out or attn_z (default ${DEFAULT-VALUE}).")
   String site;
 
   @Option(names = "--width", required = true, description = "Number of latents (d_sae).")
@@ -71,31 +75,57 @@ public final class TrainSaeCommand implements Callable<Integer> {
   @Option(names = "--tokens", required = true, description = "Training tokens (BOS excluded).")
   long tokens;
 
-  @Option(names = "--out", required = true, description = "Output folder (SAE + checkpoint), or their parent with several layers.")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "Output folder (SAE + checkpoint), or their parent with several layers.")
   Path out;
 
-  @Option(names = "--text", required = true, split = ",", description = "Text files or folders; each non-blank line is a document.")
+  @Option(
+      names = "--text",
+      required = true,
+      split = ",",
+      description = "Text files or folders; each non-blank line is a document.")
   List<Path> text;
 
-  @Option(names = "--context", defaultValue = "128", description = "Tokens per sequence, BOS included (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--context",
+      defaultValue = "128",
+      description = "Tokens per sequence, BOS included (default ${DEFAULT-VALUE}).")
   int context;
 
-  @Option(names = "--batch", defaultValue = "4096", description = "Tokens per optimiser step (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "4096",
+      description = "Tokens per optimiser step (default ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--lr", description = "Adam learning rate (default 2e-4 * sqrt(16384 / width), at least 2e-4).")
+  @Option(
+      names = "--lr",
+      description = "Adam learning rate (default 2e-4 * sqrt(16384 / width), at least 2e-4).")
   Double lr;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Initialisation and shuffling seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Initialisation and shuffling seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--checkpoint-every", defaultValue = "50", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "50",
+      description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
-  @Option(names = "--forward-seqs", defaultValue = "8", description = "Sequences per forward pass (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--forward-seqs",
+      defaultValue = "8",
+      description = "Sequences per forward pass (default ${DEFAULT-VALUE}).")
   int forwardSeqs;
 
-  @Option(names = "--json", description = "Print one JSON object with the result (path, layer, site, last fvu, ...).")
+  @Option(
+      names = "--json",
+      description = "Print one JSON object with the result (path, layer, site, last fvu, ...).")
   boolean json;
 
   @Option(names = "--quiet", description = "No progress output on stderr.")
@@ -121,7 +151,8 @@ public final class TrainSaeCommand implements Callable<Integer> {
       GemmaModel model;
       GemmaTokenizer tokenizer;
       try (ModelWeights weights = modelOptions.open()) {
-        tokenizer = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
+        tokenizer =
+            GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
         model = GemmaModel.load(weights);
       }
       try (model;
@@ -135,15 +166,27 @@ public final class TrainSaeCommand implements Callable<Integer> {
                   .withLr(lr != null ? lr : base.lr())
                   .withCheckpointEvery(checkpointEvery)
                   .withTarget(modelOptions.spec(), Optional.of(h));
-          Path dir = hooks.size() == 1 ? out : out.resolve("layer_" + h.layer() + "_" + h.site().key());
+          Path dir =
+              hooks.size() == 1 ? out : out.resolve("layer_" + h.layer() + "_" + h.site().key());
           dirs.add(dir);
           trainers.add(TopKTrainer.open(cfg, dir));
         }
         Map<HookPoint, TrainProgress> last = new LinkedHashMap<>();
         List<SaeParams> saes;
-        try (ProgressBar bar = ProgressBar.onStderr("tokens x " + hooks.size() + " SAEs", tokens * hooks.size(), quiet);
+        try (ProgressBar bar =
+                ProgressBar.onStderr(
+                    "tokens x " + hooks.size() + " SAEs", tokens * hooks.size(), quiet);
             ModelActivationSource source =
-                new ModelActivationSource(model, doc -> withoutBos(tokenizer, doc), tokenizer.bosId(), corpus, hooks, context, forwardSeqs, Math.max(batch * 4, 4096), seed)) {
+                new ModelActivationSource(
+                    model,
+                    doc -> withoutBos(tokenizer, doc),
+                    tokenizer.bosId(),
+                    corpus,
+                    hooks,
+                    context,
+                    forwardSeqs,
+                    Math.max(batch * 4, 4096),
+                    seed)) {
           Map<HookPoint, Long> seen = new LinkedHashMap<>();
           for (int i = 0; i < hooks.size(); i++) {
             seen.put(hooks.get(i), trainers.get(i).tokens());
@@ -158,7 +201,15 @@ public final class TrainSaeCommand implements Callable<Integer> {
                     last.put(h, p);
                     bar.advance(p.tokens() - seen.put(h, p.tokens()));
                     if (!quiet && p.step() % 10 == 0) {
-                      err.printf(Locale.ROOT, "%n%s step %d: loss %.4f fvu %.4f dead %.3f l0 %.1f%n", h, p.step(), p.loss(), p.fvu(), p.deadFraction(), p.l0());
+                      err.printf(
+                          Locale.ROOT,
+                          "%n%s step %d: loss %.4f fvu %.4f dead %.3f l0 %.1f%n",
+                          h,
+                          p.step(),
+                          p.loss(),
+                          p.fvu(),
+                          p.deadFraction(),
+                          p.l0());
                       err.flush();
                     }
                   });
@@ -191,7 +242,14 @@ public final class TrainSaeCommand implements Callable<Integer> {
                 "%s -> %s%s%n",
                 saes.get(i).meta().describe(),
                 dirs.get(i),
-                p == null ? "" : String.format(Locale.ROOT, " (last batch: fvu %.4f, dead %.3f, l0 %.1f)", p.fvu(), p.deadFraction(), p.l0()));
+                p == null
+                    ? ""
+                    : String.format(
+                        Locale.ROOT,
+                        " (last batch: fvu %.4f, dead %.3f, l0 %.1f)",
+                        p.fvu(),
+                        p.deadFraction(),
+                        p.l0()));
           }
           o.printf(Locale.ROOT, "%d SAE(s) in %.0f s%n", hooks.size(), seconds);
         }

@@ -5,9 +5,13 @@ import java.nio.file.Path;
 
 /** The on-disk SAE layouts we read. */
 public enum SaeFormat {
-  /** Gemma Scope (gemma-2): {@code params.npz} with {@code W_enc, W_dec, b_enc, b_dec, threshold}. */
+  /**
+   * Gemma Scope (gemma-2): {@code params.npz} with {@code W_enc, W_dec, b_enc, b_dec, threshold}.
+   */
   GEMMA_SCOPE_NPZ,
-  /** Gemma Scope 2 (gemma-3): {@code params.safetensors} (lower-case names) + {@code config.json}. */
+  /**
+   * Gemma Scope 2 (gemma-3): {@code params.safetensors} (lower-case names) + {@code config.json}.
+   */
   GEMMA_SCOPE_2,
   /** SAELens: {@code cfg.json} + {@code sae_weights.safetensors}. */
   SAELENS;

@@ -1,9 +1,9 @@
 package dev.saescope.worker.sae.io;
 
-import dev.saescope.worker.model.Site;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.saescope.worker.model.Site;
 import dev.saescope.worker.sae.Activation;
 import dev.saescope.worker.sae.SaeMetadata;
 import dev.saescope.worker.sae.SaeParams;
@@ -21,11 +21,12 @@ import java.util.Map;
 /**
  * Writes an SAE as SAELens 6 does ({@code SAE.save_model}): {@code sae_weights.safetensors} with
  * {@code W_enc [d_in, d_sae]}, {@code W_dec [d_sae, d_in]}, {@code b_enc}, {@code b_dec} (and
- * {@code threshold} for JumpReLU), and {@code cfg.json} with the fields of {@code SAEConfig.to_dict}.
- * {@code SAE.load_from_disk} reads the result (checked by tools/sae_golden.py).
+ * {@code threshold} for JumpReLU), and {@code cfg.json} with the fields of {@code
+ * SAEConfig.to_dict}. {@code SAE.load_from_disk} reads the result (checked by tools/sae_golden.py).
  */
 public final class SaeLensWriter {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** The SAELens version whose layout we write; SAELens treats older versions with a converter. */
   static final String SAELENS_VERSION = "6.54.12";
@@ -46,10 +47,18 @@ public final class SaeLensWriter {
     }
     Path tmpWeights = dir.resolve(SaeFormat.SAELENS_WEIGHTS + ".tmp");
     Safetensors.writeF32(tmpWeights, tensors, Map.of("format", "pt"));
-    Files.move(tmpWeights, dir.resolve(SaeFormat.SAELENS_WEIGHTS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmpWeights,
+        dir.resolve(SaeFormat.SAELENS_WEIGHTS),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
     Path tmpCfg = dir.resolve(SaeFormat.SAELENS_CFG + ".tmp");
     JSON.writeValue(tmpCfg.toFile(), config(m));
-    Files.move(tmpCfg, dir.resolve(SaeFormat.SAELENS_CFG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmpCfg,
+        dir.resolve(SaeFormat.SAELENS_CFG),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The {@code cfg.json} object. */
@@ -79,7 +88,9 @@ public final class SaeLensWriter {
     } else {
       meta.put("model_name", m.modelId());
     }
-    m.hook().ifPresentOrElse(h -> meta.put("hook_name", TlHookNames.of(h)), () -> meta.putNull("hook_name"));
+    m.hook()
+        .ifPresentOrElse(
+            h -> meta.put("hook_name", TlHookNames.of(h)), () -> meta.putNull("hook_name"));
     meta.putNull("hook_head_index");
     meta.put("prepend_bos", true);
     meta.put("saescope_hash", m.hash());

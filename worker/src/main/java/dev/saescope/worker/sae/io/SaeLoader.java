@@ -1,12 +1,11 @@
 package dev.saescope.worker.sae.io;
 
-import dev.saescope.worker.model.Site;
-import dev.saescope.worker.model.HookPoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.saescope.worker.model.HookPoint;
+import dev.saescope.worker.model.Site;
 import dev.saescope.worker.sae.Activation;
 import dev.saescope.worker.sae.SaeParams;
-import dev.saescope.worker.sae.npy.NpyArray;
 import dev.saescope.worker.sae.npy.NpyException;
 import dev.saescope.worker.sae.npy.Npz;
 import dev.saescope.worker.weights.HostTensor;
@@ -31,7 +30,8 @@ public final class SaeLoader {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LAYER = Pattern.compile("layer_(\\d+)");
   private static final Pattern HF_HOOK =
-      Pattern.compile("model\\.layers\\.(\\d+)\\.(output|input|self_attn\\.o_proj\\.input|post_feedforward_layernorm\\.output)");
+      Pattern.compile(
+          "model\\.layers\\.(\\d+)\\.(output|input|self_attn\\.o_proj\\.input|post_feedforward_layernorm\\.output)");
 
   private SaeLoader() {}
 
@@ -57,15 +57,30 @@ public final class SaeLoader {
     SaeParams p =
         switch (format) {
           case GEMMA_SCOPE_NPZ ->
-              gemmaScopeNpz(Files.isDirectory(path) ? path.resolve(SaeFormat.GEMMA_SCOPE_NPZ_FILE) : path);
+              gemmaScopeNpz(
+                  Files.isDirectory(path) ? path.resolve(SaeFormat.GEMMA_SCOPE_NPZ_FILE) : path);
           case GEMMA_SCOPE_2 -> gemmaScope2(path);
           case SAELENS -> saeLens(path);
         };
     if (hints.modelId().isPresent()) {
-      p = new SaeParams(p.meta().withModelId(hints.modelId().get()), p.wEnc(), p.bEnc(), p.wDec(), p.bDec(), p.threshold());
+      p =
+          new SaeParams(
+              p.meta().withModelId(hints.modelId().get()),
+              p.wEnc(),
+              p.bEnc(),
+              p.wDec(),
+              p.bDec(),
+              p.threshold());
     }
     if (hints.hook().isPresent()) {
-      p = new SaeParams(p.meta().withHook(hints.hook().get()), p.wEnc(), p.bEnc(), p.wDec(), p.bDec(), p.threshold());
+      p =
+          new SaeParams(
+              p.meta().withHook(hints.hook().get()),
+              p.wEnc(),
+              p.bEnc(),
+              p.wDec(),
+              p.bDec(),
+              p.threshold());
     }
     LOG.info(
         "loaded SAE {} ({}) in {} ms: {}",
@@ -80,8 +95,8 @@ public final class SaeLoader {
 
   /**
    * Gemma Scope {@code params.npz}. Model, layer and site come from the path when it follows the
-   * hub layout ({@code gemma-scope-2b-pt-res/layer_12/width_16k/...}), as SAELens'
-   * {@code get_gemma_2_config_from_hf} infers them.
+   * hub layout ({@code gemma-scope-2b-pt-res/layer_12/width_16k/...}), as SAELens' {@code
+   * get_gemma_2_config_from_hf} infers them.
    */
   public static SaeParams gemmaScopeNpz(Path file) throws IOException {
     try (Npz npz = Npz.open(file)) {
@@ -92,7 +107,8 @@ public final class SaeLoader {
       String thrName = member(npz, "threshold");
       long[] encShape = npz.header(wEncName).shape();
       if (encShape.length != 2) {
-        throw new NpyException(file, wEncName, "expected [d_in, d_sae], got " + Arrays.toString(encShape));
+        throw new NpyException(
+            file, wEncName, "expected [d_in, d_sae], got " + Arrays.toString(encShape));
       }
       int dIn = (int) encShape[0];
       int dSae = (int) encShape[1];
@@ -130,7 +146,9 @@ public final class SaeLoader {
     long[] got = npz.header(name).shape();
     if (!Arrays.equals(got, want)) {
       throw new NpyException(
-          npz.file(), name, "expected shape " + Arrays.toString(want) + ", got " + Arrays.toString(got));
+          npz.file(),
+          name,
+          "expected shape " + Arrays.toString(want) + ", got " + Arrays.toString(got));
     }
   }
 
@@ -153,7 +171,9 @@ public final class SaeLoader {
             default -> Site.ATTN_Z;
           };
       Optional<HookPoint> hook =
-          layer.find() ? Optional.of(new HookPoint(Integer.parseInt(layer.group(1)), site)) : Optional.empty();
+          layer.find()
+              ? Optional.of(new HookPoint(Integer.parseInt(layer.group(1)), site))
+              : Optional.empty();
       return new GemmaScopePath(model, hook);
     }
   }
@@ -162,9 +182,9 @@ public final class SaeLoader {
 
   /**
    * Gemma Scope 2: {@code params.safetensors} with {@code w_enc [d_in, d_sae]}, {@code w_dec},
-   * {@code b_enc}, {@code b_dec}, {@code threshold}, and {@code config.json} with
-   * {@code architecture: "jump_relu"}, {@code model_name} and {@code hf_hook_point_in} (SAELens
-   * {@code get_gemma_3_config_from_hf}).
+   * {@code b_enc}, {@code b_dec}, {@code threshold}, and {@code config.json} with {@code
+   * architecture: "jump_relu"}, {@code model_name} and {@code hf_hook_point_in} (SAELens {@code
+   * get_gemma_3_config_from_hf}).
    */
   public static SaeParams gemmaScope2(Path dir) throws IOException {
     Path weights = dir.resolve(SaeFormat.GEMMA_SCOPE_2_WEIGHTS);
@@ -176,10 +196,14 @@ public final class SaeLoader {
       String arch = cfg.path("architecture").asText("");
       if (!arch.equals("jump_relu")) {
         throw new WeightsException(
-            configFile, "architecture '" + arch + "' is not supported (expected jump_relu; transcoders are not SAEs)");
+            configFile,
+            "architecture '"
+                + arch
+                + "' is not supported (expected jump_relu; transcoders are not SAEs)");
       }
       if (cfg.has("hf_hook_point_out") || cfg.path("affine_connection").asBoolean(false)) {
-        throw new WeightsException(configFile, "this is a transcoder (hf_hook_point_out set), not an SAE");
+        throw new WeightsException(
+            configFile, "this is a transcoder (hf_hook_point_out set), not an SAE");
       }
       modelId = cfg.path("model_name").asText("");
       hook = hfHook(cfg.path("hf_hook_point_in").asText(""));
@@ -191,7 +215,8 @@ public final class SaeLoader {
       HostTensor wEnc = st.read(wEncName);
       long[] s = wEnc.shape();
       if (s.length != 2) {
-        throw new WeightsException(weights, wEncName, "expected [d_in, d_sae], got " + Arrays.toString(s));
+        throw new WeightsException(
+            weights, wEncName, "expected [d_in, d_sae], got " + Arrays.toString(s));
       }
       int dIn = (int) s[0];
       int dSae = (int) s[1];
@@ -252,10 +277,10 @@ public final class SaeLoader {
 
   /**
    * A SAELens folder as {@code SAE.save_model} writes it (sae_lens/saes/sae.py): {@code cfg.json}
-   * with {@code architecture}, {@code d_in}, {@code d_sae}, {@code apply_b_dec_to_input},
-   * {@code normalize_activations}, {@code k} and {@code rescale_acts_by_decoder_norm} (topk),
-   * {@code metadata.model_name}, {@code metadata.hook_name}; pre-6.0 configs keep the last two at
-   * the top level.
+   * with {@code architecture}, {@code d_in}, {@code d_sae}, {@code apply_b_dec_to_input}, {@code
+   * normalize_activations}, {@code k} and {@code rescale_acts_by_decoder_norm} (topk), {@code
+   * metadata.model_name}, {@code metadata.hook_name}; pre-6.0 configs keep the last two at the top
+   * level.
    */
   public static SaeParams saeLens(Path dir) throws IOException {
     Path cfgFile = dir.resolve(SaeFormat.SAELENS_CFG);
@@ -271,7 +296,10 @@ public final class SaeLoader {
           case "standard" -> new Activation.Relu();
           default ->
               throw new WeightsException(
-                  cfgFile, "architecture '" + arch + "' is not supported (expected jumprelu, topk or standard)");
+                  cfgFile,
+                  "architecture '"
+                      + arch
+                      + "' is not supported (expected jumprelu, topk or standard)");
         };
     String norm = cfg.path("normalize_activations").asText("none");
     if (!norm.equals("none") && !norm.equals("null") && !norm.isEmpty()) {
@@ -285,7 +313,9 @@ public final class SaeLoader {
     boolean rescale = cfg.path("rescale_acts_by_decoder_norm").asBoolean(false);
     JsonNode meta = cfg.has("metadata") ? cfg.get("metadata") : cfg;
     String modelId = meta.path("model_name").asText(cfg.path("model_name").asText(""));
-    String hookName = meta.path("hook_name").asText(cfg.path("hook_name").asText(cfg.path("hook_point").asText("")));
+    String hookName =
+        meta.path("hook_name")
+            .asText(cfg.path("hook_name").asText(cfg.path("hook_point").asText("")));
     Optional<HookPoint> hook = TlHookNames.parse(hookName);
     try (Safetensors st = Safetensors.open(weights)) {
       float[] wEnc = read(st, key(st, "W_enc"), dIn, dSae);
@@ -310,7 +340,18 @@ public final class SaeLoader {
         foldDecoderNorm(dIn, dSae, wEnc, bEnc, wDec);
       }
       return SaeParams.of(
-          modelId, hook, dIn, dSae, activation, applyBDec, dir.toString(), wEnc, bEnc, wDec, bDec, threshold);
+          modelId,
+          hook,
+          dIn,
+          dSae,
+          activation,
+          applyBDec,
+          dir.toString(),
+          wEnc,
+          bEnc,
+          wDec,
+          bDec,
+          threshold);
     }
   }
 
@@ -352,14 +393,17 @@ public final class SaeLoader {
         return n;
       }
     }
-    throw new WeightsException(st.file(), name, "missing (file holds " + st.entries().keySet() + ")");
+    throw new WeightsException(
+        st.file(), name, "missing (file holds " + st.entries().keySet() + ")");
   }
 
   private static float[] read(Safetensors st, String name, long... shape) throws WeightsException {
     Safetensors.Entry e = st.entries().get(name);
     if (!Arrays.equals(e.shape(), shape)) {
       throw new WeightsException(
-          st.file(), name, "expected shape " + Arrays.toString(shape) + ", got " + Arrays.toString(e.shape()));
+          st.file(),
+          name,
+          "expected shape " + Arrays.toString(shape) + ", got " + Arrays.toString(e.shape()));
     }
     return st.read(name).data().array();
   }
@@ -382,7 +426,8 @@ public final class SaeLoader {
   private static int requiredInt(Path file, JsonNode cfg, String field) throws WeightsException {
     JsonNode n = cfg.get(field);
     if (n == null || !n.canConvertToInt() || n.asInt() <= 0) {
-      throw new WeightsException(file, "field '" + field + "' must be a positive integer, got " + n);
+      throw new WeightsException(
+          file, "field '" + field + "' must be a positive integer, got " + n);
     }
     return n.asInt();
   }

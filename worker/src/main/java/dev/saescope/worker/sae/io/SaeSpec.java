@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Resolves an SAE spec from the command line to a local path: a file or folder, or
- * {@code hf:owner/repo[@revision]/path/inside/repo} (e.g.
- * {@code hf:google/gemma-scope-2b-pt-mlp/layer_12/width_16k/average_l0_77}) through the same
- * Hugging Face cache and settings as model specs ({@link HfHub}: {@code HF_HOME}, {@code HF_TOKEN},
- * nothing fetched when offline). A hub folder is probed for the layouts of {@link SaeFormat} in
- * turn; only the files of the one found are fetched.
+ * Resolves an SAE spec from the command line to a local path: a file or folder, or {@code
+ * hf:owner/repo[@revision]/path/inside/repo} (e.g. {@code
+ * hf:google/gemma-scope-2b-pt-mlp/layer_12/width_16k/average_l0_77}) through the same Hugging Face
+ * cache and settings as model specs ({@link HfHub}: {@code HF_HOME}, {@code HF_TOKEN}, nothing
+ * fetched when offline). A hub folder is probed for the layouts of {@link SaeFormat} in turn; only
+ * the files of the one found are fetched.
  */
 public final class SaeSpec {
   private SaeSpec() {}
@@ -62,7 +62,13 @@ public final class SaeSpec {
         return gs2.get().getParent();
       }
       throw new FileNotFoundException(
-          spec + ": no SAE there (looked for " + List.of(SaeFormat.GEMMA_SCOPE_NPZ_FILE, SaeFormat.SAELENS_CFG, SaeFormat.GEMMA_SCOPE_2_WEIGHTS) + ")");
+          spec
+              + ": no SAE there (looked for "
+              + List.of(
+                  SaeFormat.GEMMA_SCOPE_NPZ_FILE,
+                  SaeFormat.SAELENS_CFG,
+                  SaeFormat.GEMMA_SCOPE_2_WEIGHTS)
+              + ")");
     } catch (HubException e) {
       throw new IOException(spec + ": " + e.getMessage(), e);
     }

@@ -8,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * TransformerLens hook names, the vocabulary SAELens writes into {@code cfg.json}
- * ({@code metadata.hook_name}); GEMMA-NOTES.md §3 maps them to our sites.
+ * TransformerLens hook names, the vocabulary SAELens writes into {@code cfg.json} ({@code
+ * metadata.hook_name}); GEMMA-NOTES.md §3 maps them to our sites.
  */
 public final class TlHookNames {
   private static final Pattern TL_HOOK = Pattern.compile("blocks\\.(\\d+)\\.(.+)");

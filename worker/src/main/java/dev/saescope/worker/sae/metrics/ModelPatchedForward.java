@@ -21,11 +21,13 @@ public final class ModelPatchedForward implements PatchedForward {
   public Result run(int[] tokens, HookPoint hook, ActivationPatch patch) {
     int n = tokens.length;
     if (n < 3) {
-      throw new IllegalArgumentException("a patched run needs at least 3 tokens (BOS and two more), got " + n);
+      throw new IllegalArgumentException(
+          "a patched run needs at least 3 tokens (BOS and two more), got " + n);
     }
     Positions afterBos = Positions.chosen(List.of(range(1, n))); // patched and captured
     Positions predicting = Positions.chosen(List.of(range(1, n - 1))); // positions 1..n-2
-    CaptureSpec spec = new CaptureSpec(Set.of(hook), afterBos, Positions.none()).withNextTokenLogprobs(predicting);
+    CaptureSpec spec =
+        new CaptureSpec(Set.of(hook), afterBos, Positions.none()).withNextTokenLogprobs(predicting);
     Patch p =
         switch (patch) {
           case ActivationPatch.Clean c -> null;

@@ -8,8 +8,8 @@ import dev.saescope.worker.model.HookPoint;
  *
  * <p>Contract: position 0 (BOS) is never patched. {@code captured} is the clean activation at
  * {@code hook} for positions 1..n-1, before any patch. {@code nextTokenLoss[t-1]} is the
- * cross-entropy (natural log) of predicting token {@code t+1} from position {@code t}, for
- * t = 1..n-2: only predictions the patch can influence.
+ * cross-entropy (natural log) of predicting token {@code t+1} from position {@code t}, for t =
+ * 1..n-2: only predictions the patch can influence.
  */
 public interface PatchedForward {
   /**

@@ -13,8 +13,8 @@ import java.util.BitSet;
  *   <li>FVU: {@code E||x - x_hat||^2 / (E||x||^2 - ||E x||^2)} over all positions, accumulated in
  *       double ({@code ExplainedVarianceCalculator}; FVU = 1 - explained variance).
  *   <li>Dead fraction: latents that never fired over the stream.
- *   <li>CE delta: mean next-token loss with the SAE spliced in minus without; loss recovered
- *       {@code (CE_zero - CE_sae) / (CE_zero - CE_clean)} ({@code ce_loss_score}).
+ *   <li>CE delta: mean next-token loss with the SAE spliced in minus without; loss recovered {@code
+ *       (CE_zero - CE_sae) / (CE_zero - CE_clean)} ({@code ce_loss_score}).
  * </ul>
  *
  * BOS positions are excluded throughout, as Gemma Scope does: callers pass only non-BOS rows.
@@ -51,7 +51,14 @@ public final class SaeMetrics {
     int tokens = z.tokens();
     if (x.length != (long) tokens * dIn || xHat.length != x.length || z.dSae() != dSae) {
       throw new IllegalArgumentException(
-          "batch of " + tokens + " positions needs x and x_hat of " + tokens + " x " + dIn + " and latents of width " + dSae);
+          "batch of "
+              + tokens
+              + " positions needs x and x_hat of "
+              + tokens
+              + " x "
+              + dIn
+              + " and latents of width "
+              + dSae);
     }
     for (int i = 0; i < x.length; i++) {
       double v = x[i];
@@ -84,7 +91,8 @@ public final class SaeMetrics {
    * Runs the SAE over sequences through a patchable model: clean (capturing the hook), with the
    * SAE's reconstruction spliced in, and zero-ablated.
    */
-  public static Report evaluate(Sae sae, PatchedForward model, HookPoint hook, Iterable<int[]> sequences) {
+  public static Report evaluate(
+      Sae sae, PatchedForward model, HookPoint hook, Iterable<int[]> sequences) {
     SaeMetrics m = new SaeMetrics(sae.dIn(), sae.dSae());
     for (int[] seq : sequences) {
       if (seq.length < 3) {
@@ -96,7 +104,10 @@ public final class SaeMetrics {
       float[] xHat = sae.decode(z);
       m.addActivations(clean.captured(), z, xHat);
       PatchedForward.Result withSae =
-          model.run(seq, hook, new ActivationPatch.Replace(x -> sae.decode(sae.encode(x, x.length / sae.dIn()))));
+          model.run(
+              seq,
+              hook,
+              new ActivationPatch.Replace(x -> sae.decode(sae.encode(x, x.length / sae.dIn()))));
       PatchedForward.Result zero = model.run(seq, hook, new ActivationPatch.Zero());
       m.addLosses(clean.nextTokenLoss(), withSae.nextTokenLoss(), zero.nextTokenLoss());
     }

@@ -157,7 +157,8 @@ public final class Npy {
         throw new NpyException(file, name, "truncated inside the .npy header");
       }
       // Versions 1 and 2 are latin-1, version 3 is UTF-8; the fields we read are ASCII either way.
-      String dict = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+      String dict =
+          new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
       return parseHeader(dict, file, name);
     } catch (NpyException e) {
       throw e;
@@ -181,10 +182,13 @@ public final class Npy {
               throw new NpyException(
                   file,
                   name,
-                  "unsupported dtype '" + descr.group(1) + "' (expected float32 '<f4' or float64 '<f8')");
+                  "unsupported dtype '"
+                      + descr.group(1)
+                      + "' (expected float32 '<f4' or float64 '<f8')");
         };
     if (fortran.group(1).equals("True")) {
-      throw new NpyException(file, name, "Fortran-ordered arrays are not supported (save with C order)");
+      throw new NpyException(
+          file, name, "Fortran-ordered arrays are not supported (save with C order)");
     }
     List<Long> dims = new ArrayList<>();
     for (String part : shape.group(1).split(",")) {
@@ -238,7 +242,8 @@ public final class Npy {
   }
 
   /** Appends {@code data[from, from+count)} as little-endian float32. */
-  public static void writeData(OutputStream out, float[] data, int from, int count) throws IOException {
+  public static void writeData(OutputStream out, float[] data, int from, int count)
+      throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
     for (int at = from; at < from + count; ) {
       int n = Math.min(CHUNK / 4, from + count - at);
@@ -260,13 +265,16 @@ public final class Npy {
       dims.append(d).append(", ");
     }
     String tuple =
-        shape.length == 1 ? "(" + shape[0] + ",)" : "(" + dims.toString().replaceAll(", $", "") + ")";
+        shape.length == 1
+            ? "(" + shape[0] + ",)"
+            : "(" + dims.toString().replaceAll(", $", "") + ")";
     String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + tuple + ", }";
     // numpy pads magic + length + dict + '\n' to a multiple of 64 bytes so the data is aligned.
     int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
     int pad = (64 - unpadded % 64) % 64;
     String padded = dict + " ".repeat(pad) + "\n";
-    ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 4 + padded.length()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(MAGIC.length + 4 + padded.length()).order(ByteOrder.LITTLE_ENDIAN);
     b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) padded.length());
     b.put(padded.getBytes(StandardCharsets.ISO_8859_1));
     return b.array();

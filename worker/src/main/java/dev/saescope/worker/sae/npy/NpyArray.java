@@ -20,7 +20,13 @@ public record NpyArray(String name, long[] shape, float[] data) {
     }
     if (n != data.length) {
       throw new IllegalArgumentException(
-          name + ": shape " + Arrays.toString(shape) + " needs " + n + " floats, got " + data.length);
+          name
+              + ": shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + n
+              + " floats, got "
+              + data.length);
     }
   }
 

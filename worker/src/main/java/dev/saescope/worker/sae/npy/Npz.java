@@ -18,9 +18,9 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A {@code .npz} archive: a zip of {@code NAME.npy} members, stored or deflated
- * ({@code np.savez} / {@code np.savez_compressed}). Members are read one at a time, so a 300 MB
- * Gemma Scope file never needs more than one array in memory besides the result.
+ * A {@code .npz} archive: a zip of {@code NAME.npy} members, stored or deflated ({@code np.savez} /
+ * {@code np.savez_compressed}). Members are read one at a time, so a 300 MB Gemma Scope file never
+ * needs more than one array in memory besides the result.
  */
 public final class Npz implements AutoCloseable {
   private final Path file;
@@ -40,7 +40,10 @@ public final class Npz implements AutoCloseable {
       zip = new ZipFile(file.toFile());
     } catch (ZipException e) {
       throw new NpyException(
-          file, null, "not a readable .npz (zip) archive, truncated or corrupt: " + e.getMessage(), e);
+          file,
+          null,
+          "not a readable .npz (zip) archive, truncated or corrupt: " + e.getMessage(),
+          e);
     } catch (IOException e) {
       throw new NpyException(file, null, "cannot open: " + e.getMessage(), e);
     }
@@ -103,8 +106,8 @@ public final class Npz implements AutoCloseable {
   }
 
   /**
-   * Writes float32 arrays as an uncompressed archive, as {@code np.savez} does (stored members, so a
-   * reader can also map them).
+   * Writes float32 arrays as an uncompressed archive, as {@code np.savez} does (stored members, so
+   * a reader can also map them).
    */
   public static void write(Path file, Iterable<NpyArray> arrays) throws IOException {
     try (ZipOutputStream zip =

@@ -3,9 +3,9 @@ package dev.saescope.worker.sae.train;
 import java.io.IOException;
 
 /**
- * A stream of activation vectors {@code [n, dIn]}. It must be deterministic: the same source
- * yields the same vectors in the same order, so that the same seed gives the same SAE and a
- * resumed run sees what the interrupted one would have.
+ * A stream of activation vectors {@code [n, dIn]}. It must be deterministic: the same source yields
+ * the same vectors in the same order, so that the same seed gives the same SAE and a resumed run
+ * sees what the interrupted one would have.
  */
 public interface ActivationSource extends AutoCloseable {
   /** Width of each vector. */
@@ -25,7 +25,8 @@ public interface ActivationSource extends AutoCloseable {
     while (left > 0) {
       int n = next(buf, (int) Math.min(left, 1024));
       if (n == 0) {
-        throw new IOException("activation source ended after skipping " + (rows - left) + " of " + rows + " rows");
+        throw new IOException(
+            "activation source ended after skipping " + (rows - left) + " of " + rows + " rows");
       }
       left -= n;
     }

@@ -1,8 +1,8 @@
 package dev.saescope.worker.sae.train;
 
 /**
- * Weiszfeld's algorithm for the geometric median of a set of vectors, the initial {@code b_dec}
- * of Gao et al. 2024 §2 (following Bricken et al. 2023).
+ * Weiszfeld's algorithm for the geometric median of a set of vectors, the initial {@code b_dec} of
+ * Gao et al. 2024 §2 (following Bricken et al. 2023).
  */
 final class GeometricMedian {
   private GeometricMedian() {}

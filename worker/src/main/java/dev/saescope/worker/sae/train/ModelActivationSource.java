@@ -17,14 +17,14 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Activations of a model at one or more hooks over a text corpus. Documents are tokenized
- * ({@code tokenize} returns ids without BOS) and
- * concatenated into one stream, cut into sequences of {@code context} tokens that each start with
- * BOS, and run through the model a few sequences at a time, capturing every hook in the same pass
- * (so SAEs for several layers cost one forward stream). Non-BOS rows (Gemma Scope excludes BOS)
- * are shuffled within a mixing buffer of about {@code mixRows} rows with a seeded generator, the
- * same permutation for every hook, so a step does not see one sequence's correlated positions
- * together. The corpus is cycled when exhausted. Deterministic for a given corpus, model and seed.
+ * Activations of a model at one or more hooks over a text corpus. Documents are tokenized ({@code
+ * tokenize} returns ids without BOS) and concatenated into one stream, cut into sequences of {@code
+ * context} tokens that each start with BOS, and run through the model a few sequences at a time,
+ * capturing every hook in the same pass (so SAEs for several layers cost one forward stream).
+ * Non-BOS rows (Gemma Scope excludes BOS) are shuffled within a mixing buffer of about {@code
+ * mixRows} rows with a seeded generator, the same permutation for every hook, so a step does not
+ * see one sequence's correlated positions together. The corpus is cycled when exhausted.
+ * Deterministic for a given corpus, model and seed.
  *
  * <p>With several hooks, read the {@link #view}s in lockstep (the same number of rows from each
  * between refills), as {@link MultiTrainer} does; a view that runs ahead makes the others buffer.
@@ -50,12 +50,17 @@ public final class ModelActivationSource implements ActivationSource {
       int mixRows,
       long seed) {
     if (context < 2 || sequencesPerForward < 1 || mixRows < 1 || hooks.isEmpty()) {
-      throw new IllegalArgumentException("need a hook, context >= 2, sequences per forward >= 1, mix rows >= 1");
+      throw new IllegalArgumentException(
+          "need a hook, context >= 2, sequences per forward >= 1, mix rows >= 1");
     }
     for (HookPoint h : hooks) {
       if (h.layer() >= model.config().nLayers()) {
         throw new IllegalArgumentException(
-            "layer " + h.layer() + " does not exist: the model has " + model.config().nLayers() + " layers");
+            "layer "
+                + h.layer()
+                + " does not exist: the model has "
+                + model.config().nLayers()
+                + " layers");
       }
     }
     this.model = model;
@@ -73,7 +78,8 @@ public final class ModelActivationSource implements ActivationSource {
   public ActivationSource view(HookPoint hook) {
     View v = views.get(hook);
     if (v == null) {
-      throw new IllegalArgumentException(hook + " is not captured by this source; captured: " + hooks);
+      throw new IllegalArgumentException(
+          hook + " is not captured by this source; captured: " + hooks);
     }
     return v;
   }
@@ -102,7 +108,8 @@ public final class ModelActivationSource implements ActivationSource {
 
   private View single() {
     if (views.size() != 1) {
-      throw new IllegalStateException("this source captures " + hooks + ": read it through view(hook)");
+      throw new IllegalStateException(
+          "this source captures " + hooks + ": read it through view(hook)");
     }
     return views.values().iterator().next();
   }

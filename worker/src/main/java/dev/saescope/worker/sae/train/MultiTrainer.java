@@ -20,10 +20,14 @@ public final class MultiTrainer {
    * @param progress called after every step with the hook it belongs to
    */
   public static List<SaeParams> train(
-      List<TopKTrainer> trainers, List<HookPoint> hooks, ModelActivationSource source, BiConsumer<HookPoint, TrainProgress> progress)
+      List<TopKTrainer> trainers,
+      List<HookPoint> hooks,
+      ModelActivationSource source,
+      BiConsumer<HookPoint, TrainProgress> progress)
       throws IOException {
     if (trainers.size() != hooks.size() || trainers.isEmpty()) {
-      throw new IllegalArgumentException(trainers.size() + " trainers for " + hooks.size() + " hooks");
+      throw new IllegalArgumentException(
+          trainers.size() + " trainers for " + hooks.size() + " hooks");
     }
     long tokens = trainers.get(0).tokens();
     for (int i = 0; i < trainers.size(); i++) {
@@ -33,8 +37,17 @@ public final class MultiTrainer {
           || t.config().totalTokens() != trainers.get(0).config().totalTokens()) {
         throw new IllegalArgumentException(
             "SAEs trained together must share batch size, budget and progress: "
-                + hooks.get(i) + " is at " + t.tokens() + " tokens (batch " + t.config().batchSize()
-                + "), " + hooks.get(0) + " at " + tokens + " (batch " + trainers.get(0).config().batchSize()
+                + hooks.get(i)
+                + " is at "
+                + t.tokens()
+                + " tokens (batch "
+                + t.config().batchSize()
+                + "), "
+                + hooks.get(0)
+                + " at "
+                + tokens
+                + " (batch "
+                + trainers.get(0).config().batchSize()
                 + "); retrain the one that is behind separately or delete its checkpoint");
       }
     }

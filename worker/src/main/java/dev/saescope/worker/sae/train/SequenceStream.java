@@ -6,8 +6,8 @@ import java.util.function.Function;
 
 /**
  * Cuts a text corpus into model inputs: documents are tokenized ({@code tokenize} returns ids
- * without BOS), concatenated into one stream, and cut into sequences of {@code context} tokens
- * that each start with BOS. The corpus is cycled when exhausted; {@link #epochs()} counts restarts.
+ * without BOS), concatenated into one stream, and cut into sequences of {@code context} tokens that
+ * each start with BOS. The corpus is cycled when exhausted; {@link #epochs()} counts restarts.
  */
 public final class SequenceStream {
   private final Iterable<String> corpus;
@@ -19,9 +19,11 @@ public final class SequenceStream {
   private int streamPos;
   private int epochs;
 
-  public SequenceStream(Iterable<String> corpus, Function<String, int[]> tokenize, int bosId, int context) {
+  public SequenceStream(
+      Iterable<String> corpus, Function<String, int[]> tokenize, int bosId, int context) {
     if (context < 2) {
-      throw new IllegalArgumentException("context must be >= 2 (BOS and one token), got " + context);
+      throw new IllegalArgumentException(
+          "context must be >= 2 (BOS and one token), got " + context);
     }
     this.corpus = corpus;
     this.tokenize = tokenize;

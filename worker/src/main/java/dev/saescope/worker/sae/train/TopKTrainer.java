@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code W_dec} rows random unit vectors, {@code W_enc = W_dec^T}, {@code b_dec} = geometric
  *       median of the first batch (§2 "Initialization");
  *   <li>loss = MSE + {@code auxCoeff * min(dead/auxK, 1) * AuxK}, where AuxK reconstructs the
- *       residual from the top {@code auxK} dead latents (§A.2; SAELens
- *       {@code calculate_topk_aux_loss} for the scale);
- *   <li>Adam, decoder rows renormalised to unit norm after every step; optionally the learning
- *       rate decays linearly to 0 over the last part of the run ({@link TrainConfig#lrDecayFrom}).
+ *       residual from the top {@code auxK} dead latents (§A.2; SAELens {@code
+ *       calculate_topk_aux_loss} for the scale);
+ *   <li>Adam, decoder rows renormalised to unit norm after every step; optionally the learning rate
+ *       decays linearly to 0 over the last part of the run ({@link TrainConfig#lrDecayFrom}).
  * </ul>
  *
  * Gradients come from DJL's autograd; Adam runs on the engine. Every step works in its own
@@ -116,7 +116,11 @@ public final class TopKTrainer implements AutoCloseable {
     try {
       if (TrainCheckpoint.exists(outDir)) {
         TrainCheckpoint.load(t, outDir);
-        LOG.info("resuming from {} at step {}, {} tokens", TrainCheckpoint.dir(outDir), t.step, t.tokens);
+        LOG.info(
+            "resuming from {} at step {}, {} tokens",
+            TrainCheckpoint.dir(outDir),
+            t.step,
+            t.tokens);
       }
     } catch (IOException | RuntimeException e) {
       t.close();
@@ -142,7 +146,8 @@ public final class TopKTrainer implements AutoCloseable {
    * end, then writes the SAE in the SAELens layout into {@code outDir} and returns it. On resume
    * the source is first advanced past the tokens already trained on.
    */
-  public SaeParams train(ActivationSource source, Consumer<TrainProgress> progress) throws IOException {
+  public SaeParams train(ActivationSource source, Consumer<TrainProgress> progress)
+      throws IOException {
     requireWidth(source);
     if (tokens > 0) {
       source.skip(tokens);
@@ -154,13 +159,14 @@ public final class TopKTrainer implements AutoCloseable {
   }
 
   /**
-   * One optimiser step on the next batch of {@code source} (the source must already be past
-   * {@link #tokens()}); checkpoints when due. Lets a driver train several SAEs in lockstep on one
-   * stream of forward passes.
+   * One optimiser step on the next batch of {@code source} (the source must already be past {@link
+   * #tokens()}); checkpoints when due. Lets a driver train several SAEs in lockstep on one stream
+   * of forward passes.
    *
    * @return false, without training, when the budget is reached or the source has ended
    */
-  public boolean step(ActivationSource source, Consumer<TrainProgress> progress) throws IOException {
+  public boolean step(ActivationSource source, Consumer<TrainProgress> progress)
+      throws IOException {
     requireWidth(source);
     if (tokens >= cfg.totalTokens()) {
       return false;
@@ -195,7 +201,8 @@ public final class TopKTrainer implements AutoCloseable {
 
   private void requireWidth(ActivationSource source) {
     if (source.dIn() != cfg.dIn()) {
-      throw new IllegalArgumentException("activation source has width " + source.dIn() + " but the SAE reads d_in " + cfg.dIn());
+      throw new IllegalArgumentException(
+          "activation source has width " + source.dIn() + " but the SAE reads d_in " + cfg.dIn());
     }
   }
 
@@ -225,7 +232,11 @@ public final class TopKTrainer implements AutoCloseable {
       x[i] *= scale;
     }
     bDec.set(GeometricMedian.of(x, n, cfg.dIn(), 100));
-    LOG.info("input scale {} (E||x||^2 = {}), b_dec initialised to the geometric median of {} vectors", scale, sq / n, n);
+    LOG.info(
+        "input scale {} (E||x||^2 = {}), b_dec initialised to the geometric median of {} vectors",
+        scale,
+        sq / n,
+        n);
   }
 
   private TrainProgress step(float[] buf, int n) {
@@ -269,8 +280,10 @@ public final class TopKTrainer implements AutoCloseable {
           NDArray ids = sm.create(deadIds);
           NDArray preDead = pre.get(sm, new NDIndex(":, {}", ids)); // [n, numDead]
           NDArray preDeadD = preDead.stopGradient();
-          NDArray kthAux = preDeadD.topK(kAux, 1, true, false).get(0).min(new int[] {1}, true); // [n, 1]
-          NDArray auxMask = preDeadD.gte(kthAux).logicalAnd(preDeadD.gt(0f)).toType(DataType.FLOAT32, false);
+          NDArray kthAux =
+              preDeadD.topK(kAux, 1, true, false).get(0).min(new int[] {1}, true); // [n, 1]
+          NDArray auxMask =
+              preDeadD.gte(kthAux).logicalAnd(preDeadD.gt(0f)).toType(DataType.FLOAT32, false);
           NDArray decDead = wDec.get(sm, new NDIndex("{}", ids)); // [numDead, dIn]
           NDArray residual = err.stopGradient();
           NDArray aux = preDead.mul(auxMask).matMul(decDead).sub(residual).square().mean();
@@ -301,7 +314,8 @@ public final class TopKTrainer implements AutoCloseable {
         deadNow++;
       }
     }
-    return new TrainProgress(step, tokens, cfg.totalTokens(), lossValue, fvu, deadNow / (double) dSae, active / n);
+    return new TrainProgress(
+        step, tokens, cfg.totalTokens(), lossValue, fvu, deadNow / (double) dSae, active / n);
   }
 
   /** Adam (Kingma & Ba 2015, Algorithm 1) on every parameter, then zero its gradient. */
@@ -347,8 +361,18 @@ public final class TopKTrainer implements AutoCloseable {
       bd[i] /= s;
     }
     return SaeParams.of(
-        cfg.modelId(), cfg.hook(), cfg.dIn(), cfg.dSae(), new Activation.TopK(cfg.k()), true, outDir.toString(),
-        we, bEnc.toFloatArray(), wd, bd, null);
+        cfg.modelId(),
+        cfg.hook(),
+        cfg.dIn(),
+        cfg.dSae(),
+        new Activation.TopK(cfg.k()),
+        true,
+        outDir.toString(),
+        we,
+        bEnc.toFloatArray(),
+        wd,
+        bd,
+        null);
   }
 
   /** Arrays held by the long-lived manager (parameters only, between calls): leak checks. */

@@ -1,10 +1,10 @@
 package dev.saescope.worker.sae.train;
 
+import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ai.djl.ndarray.NDArray;
 import dev.saescope.worker.weights.HostTensor;
 import dev.saescope.worker.weights.Safetensors;
 import dev.saescope.worker.weights.WeightsException;
@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A trainer's full state in {@code OUT/checkpoint/}: {@code state.safetensors} (parameters and
- * Adam moments, fp32, bit-exact) and {@code trainer.json} (step, tokens, input scale, when each
- * latent last fired, and the configuration it must be resumed with). Both are written to
- * temporary names and moved into place, state first, so a crash leaves the previous checkpoint.
+ * A trainer's full state in {@code OUT/checkpoint/}: {@code state.safetensors} (parameters and Adam
+ * moments, fp32, bit-exact) and {@code trainer.json} (step, tokens, input scale, when each latent
+ * last fired, and the configuration it must be resumed with). Both are written to temporary names
+ * and moved into place, state first, so a crash leaves the previous checkpoint.
  */
 final class TrainCheckpoint {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,8 +48,10 @@ final class TrainCheckpoint {
     for (int i = 0; i < ps.length; i++) {
       long[] shape = ps[i].getShape().getShape();
       tensors.add(new HostTensor(NAMES[i], shape, FloatBuffer.wrap(ps[i].toFloatArray())));
-      tensors.add(new HostTensor(NAMES[i] + ".adam_m", shape, FloatBuffer.wrap(t.adamM[i].toFloatArray())));
-      tensors.add(new HostTensor(NAMES[i] + ".adam_v", shape, FloatBuffer.wrap(t.adamV[i].toFloatArray())));
+      tensors.add(
+          new HostTensor(NAMES[i] + ".adam_m", shape, FloatBuffer.wrap(t.adamM[i].toFloatArray())));
+      tensors.add(
+          new HostTensor(NAMES[i] + ".adam_v", shape, FloatBuffer.wrap(t.adamV[i].toFloatArray())));
     }
     Path tmpState = d.resolve("state.safetensors.tmp");
     Safetensors.writeF32(tmpState, tensors, Map.of("format", "saescope-topk-trainer"));
@@ -65,8 +67,16 @@ final class TrainCheckpoint {
     }
     Path tmpJson = d.resolve("trainer.json.tmp");
     JSON.writeValue(tmpJson.toFile(), j);
-    Files.move(tmpState, d.resolve("state.safetensors"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    Files.move(tmpJson, d.resolve("trainer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmpState,
+        d.resolve("state.safetensors"),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmpJson,
+        d.resolve("trainer.json"),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The fields a resumed run must share with the original for the result to be the same. */
@@ -85,7 +95,9 @@ final class TrainCheckpoint {
     o.put("batch_size", c.batchSize());
     o.put("seed", c.seed());
     if (c.lrDecayFrom() < 1) {
-      o.put("lr_decay_from", c.lrDecayFrom()); // absent = constant, as in checkpoints made before it existed
+      o.put(
+          "lr_decay_from",
+          c.lrDecayFrom()); // absent = constant, as in checkpoints made before it existed
       o.put("total_tokens", c.totalTokens()); // the decay schedule depends on the budget
     }
     return o;
@@ -96,7 +108,8 @@ final class TrainCheckpoint {
     Path jsonFile = d.resolve("trainer.json");
     JsonNode j = JSON.readTree(jsonFile.toFile());
     if (j.path("version").asInt() != VERSION) {
-      throw new WeightsException(jsonFile, "checkpoint version " + j.path("version") + ", expected " + VERSION);
+      throw new WeightsException(
+          jsonFile, "checkpoint version " + j.path("version") + ", expected " + VERSION);
     }
     JsonNode saved = j.path("config");
     ObjectNode now = config(t.config());
@@ -105,7 +118,14 @@ final class TrainCheckpoint {
       if (saved.get(f) == null || !now.get(f).asText().equals(saved.get(f).asText())) {
         throw new WeightsException(
             jsonFile,
-            "checkpoint was made with " + f + "=" + saved.get(f) + " but this run has " + f + "=" + now.get(f)
+            "checkpoint was made with "
+                + f
+                + "="
+                + saved.get(f)
+                + " but this run has "
+                + f
+                + "="
+                + now.get(f)
                 + " (use another --out, or the same settings to resume)");
       }
     }
@@ -122,7 +142,8 @@ final class TrainCheckpoint {
     t.scale = (float) j.path("scale").asDouble();
     JsonNode fired = j.path("last_fired");
     if (fired.size() != t.lastFired.length) {
-      throw new WeightsException(jsonFile, "last_fired has " + fired.size() + " entries, expected " + t.lastFired.length);
+      throw new WeightsException(
+          jsonFile, "last_fired has " + fired.size() + " entries, expected " + t.lastFired.length);
     }
     for (int i = 0; i < t.lastFired.length; i++) {
       t.lastFired[i] = fired.get(i).asLong();
@@ -132,7 +153,8 @@ final class TrainCheckpoint {
   private static void set(Safetensors st, String name, NDArray into) throws WeightsException {
     HostTensor h = st.read(name);
     if (!Arrays.equals(h.shape(), into.getShape().getShape())) {
-      throw new WeightsException(st.file(), name, "shape " + Arrays.toString(h.shape()) + ", expected " + into.getShape());
+      throw new WeightsException(
+          st.file(), name, "shape " + Arrays.toString(h.shape()) + ", expected " + into.getShape());
     }
     into.set(h.data().array());
   }

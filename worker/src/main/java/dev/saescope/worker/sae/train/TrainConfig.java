@@ -26,8 +26,8 @@ import java.util.Optional;
  * @param modelId recorded in the saved SAE
  * @param hook recorded in the saved SAE
  * @param lrDecayFrom fraction of {@code totalTokens} after which the learning rate falls linearly
- *     to 0 at the end (1 = constant); Gao et al. 2024 §A.3 and SAELens' {@code
- *     lr_decay_steps} decay at the end of training, which settles the short runs here noticeably
+ *     to 0 at the end (1 = constant); Gao et al. 2024 §A.3 and SAELens' {@code lr_decay_steps}
+ *     decay at the end of training, which settles the short runs here noticeably
  */
 public record TrainConfig(
     int dIn,
@@ -50,7 +50,13 @@ public record TrainConfig(
   public TrainConfig {
     Objects.requireNonNull(modelId, "modelId");
     Objects.requireNonNull(hook, "hook");
-    if (dIn <= 0 || dSae <= 0 || k <= 0 || k > dSae || auxK <= 0 || batchSize <= 0 || totalTokens <= 0) {
+    if (dIn <= 0
+        || dSae <= 0
+        || k <= 0
+        || k > dSae
+        || auxK <= 0
+        || batchSize <= 0
+        || totalTokens <= 0) {
       throw new IllegalArgumentException(
           "need positive d_in, d_sae, k <= d_sae, aux_k, batch size and token budget; got " + this);
     }
@@ -58,7 +64,8 @@ public record TrainConfig(
       throw new IllegalArgumentException("need lr > 0, aux_coeff >= 0, dead_after_tokens > 0");
     }
     if (!(lrDecayFrom >= 0 && lrDecayFrom <= 1)) {
-      throw new IllegalArgumentException("lr decay start must be a fraction in [0, 1], got " + lrDecayFrom);
+      throw new IllegalArgumentException(
+          "lr decay start must be a fraction in [0, 1], got " + lrDecayFrom);
     }
   }
 
@@ -87,31 +94,150 @@ public record TrainConfig(
   }
 
   public TrainConfig withBatchSize(int b) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, b, totalTokens, seed, checkpointEvery, modelId, hook, lrDecayFrom);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        deadAfterTokens,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        b,
+        totalTokens,
+        seed,
+        checkpointEvery,
+        modelId,
+        hook,
+        lrDecayFrom);
   }
 
   public TrainConfig withLr(double l) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, l, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook, lrDecayFrom);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        deadAfterTokens,
+        l,
+        beta1,
+        beta2,
+        eps,
+        batchSize,
+        totalTokens,
+        seed,
+        checkpointEvery,
+        modelId,
+        hook,
+        lrDecayFrom);
   }
 
   public TrainConfig withDeadAfterTokens(long t) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, t, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook, lrDecayFrom);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        t,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        batchSize,
+        totalTokens,
+        seed,
+        checkpointEvery,
+        modelId,
+        hook,
+        lrDecayFrom);
   }
 
   public TrainConfig withCheckpointEvery(int steps) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, steps, modelId, hook, lrDecayFrom);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        deadAfterTokens,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        batchSize,
+        totalTokens,
+        seed,
+        steps,
+        modelId,
+        hook,
+        lrDecayFrom);
   }
 
   public TrainConfig withTotalTokens(long t) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, t, seed, checkpointEvery, modelId, hook, lrDecayFrom);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        deadAfterTokens,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        batchSize,
+        t,
+        seed,
+        checkpointEvery,
+        modelId,
+        hook,
+        lrDecayFrom);
   }
 
   public TrainConfig withTarget(String model, Optional<HookPoint> h) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, model, h, lrDecayFrom);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        deadAfterTokens,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        batchSize,
+        totalTokens,
+        seed,
+        checkpointEvery,
+        model,
+        h,
+        lrDecayFrom);
   }
 
   public TrainConfig withLrDecayFrom(double fraction) {
-    return new TrainConfig(dIn, dSae, k, auxK, auxCoeff, deadAfterTokens, lr, beta1, beta2, eps, batchSize, totalTokens, seed, checkpointEvery, modelId, hook, fraction);
+    return new TrainConfig(
+        dIn,
+        dSae,
+        k,
+        auxK,
+        auxCoeff,
+        deadAfterTokens,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        batchSize,
+        totalTokens,
+        seed,
+        checkpointEvery,
+        modelId,
+        hook,
+        fraction);
   }
 
   /** The learning rate for a step that starts after {@code tokensSoFar} tokens. */

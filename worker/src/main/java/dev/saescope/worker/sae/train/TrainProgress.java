@@ -12,4 +12,10 @@ package dev.saescope.worker.sae.train;
  * @param l0 mean active latents per position (at most k)
  */
 public record TrainProgress(
-    long step, long tokens, long totalTokens, double loss, double fvu, double deadFraction, double l0) {}
+    long step,
+    long tokens,
+    long totalTokens,
+    double loss,
+    double fvu,
+    double deadFraction,
+    double l0) {}

@@ -35,7 +35,8 @@ class SaeLoaderTest {
   @TempDir Path dir;
 
   static Path golden(String name) {
-    return Path.of(System.getProperty("saescope.repoRoot", "."), "worker/src/test/resources/golden/sae", name);
+    return Path.of(
+        System.getProperty("saescope.repoRoot", "."), "worker/src/test/resources/golden/sae", name);
   }
 
   // ------------------------------------------------------------ Gemma Scope npz
@@ -57,7 +58,11 @@ class SaeLoaderTest {
     Path f = dir.resolve("params.npz");
     Npz.write(f, a);
     var e = assertThrows(IOException.class, () -> SaeLoader.load(f));
-    assertTrue(e.getMessage().contains("params.npz") && e.getMessage().contains("'threshold'") && e.getMessage().contains("missing"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("params.npz")
+            && e.getMessage().contains("'threshold'")
+            && e.getMessage().contains("missing"),
+        e.getMessage());
   }
 
   @Test
@@ -67,7 +72,11 @@ class SaeLoaderTest {
     Path f = dir.resolve("params.npz");
     Npz.write(f, a);
     var e = assertThrows(IOException.class, () -> SaeLoader.load(f));
-    assertTrue(e.getMessage().contains("'W_dec'") && e.getMessage().contains("[8, 4]") && e.getMessage().contains("[4, 8]"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("'W_dec'")
+            && e.getMessage().contains("[8, 4]")
+            && e.getMessage().contains("[4, 8]"),
+        e.getMessage());
   }
 
   @Test
@@ -77,7 +86,8 @@ class SaeLoaderTest {
     Path f = dir.resolve("params.npz");
     Npz.write(f, a);
     var e = assertThrows(IOException.class, () -> SaeLoader.load(f));
-    assertTrue(e.getMessage().contains("'b_enc'") && e.getMessage().contains("NaN"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("'b_enc'") && e.getMessage().contains("NaN"), e.getMessage());
   }
 
   @Test
@@ -93,7 +103,9 @@ class SaeLoaderTest {
   @Test
   void notAnSaeSaysWhatItLookedFor() {
     var e = assertThrows(IOException.class, () -> SaeLoader.load(dir));
-    assertTrue(e.getMessage().contains("cfg.json") && e.getMessage().contains("params.npz"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cfg.json") && e.getMessage().contains("params.npz"),
+        e.getMessage());
   }
 
   // ------------------------------------------------------------ SAELens folders
@@ -115,7 +127,8 @@ class SaeLoaderTest {
     cfg.put("architecture", "gated");
     JSON.writeValue(d.resolve("cfg.json").toFile(), cfg);
     var e = assertThrows(IOException.class, () -> SaeLoader.load(d));
-    assertTrue(e.getMessage().contains("cfg.json") && e.getMessage().contains("'gated'"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cfg.json") && e.getMessage().contains("'gated'"), e.getMessage());
   }
 
   @Test
@@ -135,7 +148,11 @@ class SaeLoaderTest {
     cfg.put("d_sae", 65);
     JSON.writeValue(d.resolve("cfg.json").toFile(), cfg);
     var e = assertThrows(IOException.class, () -> SaeLoader.load(d));
-    assertTrue(e.getMessage().contains("sae_weights.safetensors") && e.getMessage().contains("'W_enc'") && e.getMessage().contains("[32, 65]"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("sae_weights.safetensors")
+            && e.getMessage().contains("'W_enc'")
+            && e.getMessage().contains("[32, 65]"),
+        e.getMessage());
   }
 
   @Test
@@ -143,14 +160,33 @@ class SaeLoaderTest {
     Path d = saeLensCopy("jumprelu_32x128");
     SaeParams p = SaeLoader.load(d);
     Path weights = d.resolve(SaeFormat.SAELENS_WEIGHTS);
-    Safetensors.writeF32(weights, List.of(t("W_enc", p.wEnc(), 32, 128), t("W_dec", p.wDec(), 128, 32), t("b_enc", p.bEnc(), 128), t("b_dec", p.bDec(), 32)), Map.of());
+    Safetensors.writeF32(
+        weights,
+        List.of(
+            t("W_enc", p.wEnc(), 32, 128),
+            t("W_dec", p.wDec(), 128, 32),
+            t("b_enc", p.bEnc(), 128),
+            t("b_dec", p.bDec(), 32)),
+        Map.of());
     var e = assertThrows(IOException.class, () -> SaeLoader.load(d));
-    assertTrue(e.getMessage().contains("'threshold'") && e.getMessage().contains("missing"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("'threshold'") && e.getMessage().contains("missing"),
+        e.getMessage());
     float[] bad = p.wDec().clone();
     bad[77] = Float.POSITIVE_INFINITY;
-    Safetensors.writeF32(weights, List.of(t("W_enc", p.wEnc(), 32, 128), t("W_dec", bad, 128, 32), t("b_enc", p.bEnc(), 128), t("b_dec", p.bDec(), 32), t("threshold", p.threshold(), 128)), Map.of());
+    Safetensors.writeF32(
+        weights,
+        List.of(
+            t("W_enc", p.wEnc(), 32, 128),
+            t("W_dec", bad, 128, 32),
+            t("b_enc", p.bEnc(), 128),
+            t("b_dec", p.bDec(), 32),
+            t("threshold", p.threshold(), 128)),
+        Map.of());
     var e2 = assertThrows(IOException.class, () -> SaeLoader.load(d));
-    assertTrue(e2.getMessage().contains("'W_dec'") && e2.getMessage().contains("NaN or infinite"), e2.getMessage());
+    assertTrue(
+        e2.getMessage().contains("'W_dec'") && e2.getMessage().contains("NaN or infinite"),
+        e2.getMessage());
   }
 
   @Test
@@ -160,14 +196,17 @@ class SaeLoaderTest {
     byte[] all = Files.readAllBytes(w);
     Files.write(w, Arrays.copyOf(all, all.length - 1000));
     var e = assertThrows(IOException.class, () -> SaeLoader.load(d));
-    assertTrue(e.getMessage().contains("sae_weights.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("sae_weights.safetensors") && e.getMessage().contains("truncated"),
+        e.getMessage());
   }
 
   // ------------------------------------------------------------ saving
 
   @Test
   void savedFolderLoadsBackIdentically() throws IOException {
-    for (String c : List.of("jumprelu_32x128", "topk_32x128_k8", "relu_32x64", "topk_64x256_k16_rescale")) {
+    for (String c :
+        List.of("jumprelu_32x128", "topk_32x128_k8", "relu_32x64", "topk_64x256_k16_rescale")) {
       SaeParams p = SaeLoader.load(golden(c).resolve("sae"));
       Path out = dir.resolve("saved-" + c);
       SaeLensWriter.save(p, out);
@@ -190,7 +229,8 @@ class SaeLoaderTest {
     SaeParams p =
         SaeLoader.load(
             golden("relu_32x64").resolve("sae"),
-            new SaeLoader.Hints(Optional.of("gemma-3-270m"), Optional.of(new HookPoint(5, Site.MLP_OUT))));
+            new SaeLoader.Hints(
+                Optional.of("gemma-3-270m"), Optional.of(new HookPoint(5, Site.MLP_OUT))));
     assertEquals("gemma-3-270m", p.meta().modelId());
     assertEquals(Optional.of(new HookPoint(5, Site.MLP_OUT)), p.meta().hook());
   }
@@ -199,12 +239,24 @@ class SaeLoaderTest {
   void gemmaScopeHubPathsAndHfHooksAreUnderstood() {
     assertEquals(
         Optional.of(new HookPoint(12, Site.MLP_OUT)),
-        SaeLoader.GemmaScopePath.parse(Path.of("/c/models--google--gemma-scope-2b-pt-mlp/snapshots/abc/layer_12/width_16k/average_l0_77/params.npz")).hook());
-    assertEquals(Optional.of(new HookPoint(7, Site.ATTN_Z)), SaeLoader.hfHook("model.layers.7.self_attn.o_proj.input"));
-    assertEquals(Optional.of(new HookPoint(2, Site.MLP_OUT)), SaeLoader.hfHook("model.layers.2.post_feedforward_layernorm.output"));
-    assertEquals(Optional.of(new HookPoint(9, Site.ATTN_Z)), TlHookNames.parse("blocks.9.attn.hook_z"));
-    assertEquals(Optional.of(new HookPoint(5, Site.RESID_POST)), SaeLoader.folderHook(Path.of("/c/resid_post/layer_5_width_16k_l0_medium")));
-    assertEquals(Optional.of(new HookPoint(7, Site.ATTN_Z)), SaeLoader.folderHook(Path.of("/c/attn_out/layer_7_width_16k_l0_small")));
+        SaeLoader.GemmaScopePath.parse(
+                Path.of(
+                    "/c/models--google--gemma-scope-2b-pt-mlp/snapshots/abc/layer_12/width_16k/average_l0_77/params.npz"))
+            .hook());
+    assertEquals(
+        Optional.of(new HookPoint(7, Site.ATTN_Z)),
+        SaeLoader.hfHook("model.layers.7.self_attn.o_proj.input"));
+    assertEquals(
+        Optional.of(new HookPoint(2, Site.MLP_OUT)),
+        SaeLoader.hfHook("model.layers.2.post_feedforward_layernorm.output"));
+    assertEquals(
+        Optional.of(new HookPoint(9, Site.ATTN_Z)), TlHookNames.parse("blocks.9.attn.hook_z"));
+    assertEquals(
+        Optional.of(new HookPoint(5, Site.RESID_POST)),
+        SaeLoader.folderHook(Path.of("/c/resid_post/layer_5_width_16k_l0_medium")));
+    assertEquals(
+        Optional.of(new HookPoint(7, Site.ATTN_Z)),
+        SaeLoader.folderHook(Path.of("/c/attn_out/layer_7_width_16k_l0_small")));
     assertEquals(Optional.empty(), TlHookNames.parse("blocks.3.hook_attn_out"));
     assertEquals("blocks.4.hook_resid_post", TlHookNames.of(new HookPoint(4, Site.RESID_POST)));
   }
@@ -214,7 +266,9 @@ class SaeLoaderTest {
     SaeParams p = SaeLoader.load(golden("topk_64x256_k16_rescale").resolve("sae"));
     Path out = dir.resolve("saved");
     SaeLensWriter.save(p, out);
-    float[] x = dev.saescope.worker.sae.npy.Npy.read(golden("topk_64x256_k16_rescale").resolve("x.npy")).data();
+    float[] x =
+        dev.saescope.worker.sae.npy.Npy.read(golden("topk_64x256_k16_rescale").resolve("x.npy"))
+            .data();
     try (Sae a = Sae.create(p);
         Sae b = Sae.create(SaeLoader.load(out))) {
       SparseLatents za = a.encode(x, x.length / 64);

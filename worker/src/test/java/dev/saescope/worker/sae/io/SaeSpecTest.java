@@ -22,7 +22,8 @@ class SaeSpecTest {
   @TempDir Path cache;
 
   HfHub.Settings offline() {
-    return new HfHub.Settings(cache, URI.create("http://127.0.0.1:9"), Optional.empty(), true, Duration.ofSeconds(1));
+    return new HfHub.Settings(
+        cache, URI.create("http://127.0.0.1:9"), Optional.empty(), true, Duration.ofSeconds(1));
   }
 
   Path snapshot(String repo) throws IOException {
@@ -36,8 +37,13 @@ class SaeSpecTest {
   void gemmaScopeFolderResolvesToItsNpzAndLoadsWithItsHook() throws IOException {
     Path sub = snapshot("google/gemma-scope-2b-pt-mlp").resolve("layer_12/width_16k/average_l0_77");
     Files.createDirectories(sub);
-    Files.copy(SaeLoaderTest.golden("jumprelu_32x128").resolve("gemma-scope-2b-pt-res/layer_3/width_tiny/average_l0_9/params.npz"), sub.resolve("params.npz"));
-    Path p = SaeSpec.resolve("hf:google/gemma-scope-2b-pt-mlp/layer_12/width_16k/average_l0_77", offline());
+    Files.copy(
+        SaeLoaderTest.golden("jumprelu_32x128")
+            .resolve("gemma-scope-2b-pt-res/layer_3/width_tiny/average_l0_9/params.npz"),
+        sub.resolve("params.npz"));
+    Path p =
+        SaeSpec.resolve(
+            "hf:google/gemma-scope-2b-pt-mlp/layer_12/width_16k/average_l0_77", offline());
     assertEquals(sub.resolve("params.npz"), p);
     var meta = SaeLoader.load(p).meta();
     assertEquals(Optional.of(new HookPoint(12, Site.MLP_OUT)), meta.hook());
@@ -57,8 +63,13 @@ class SaeSpecTest {
   @Test
   void missingSaeNamesTheSpecAndTheLayouts() throws IOException {
     snapshot("someone/empty");
-    var e = assertThrows(IOException.class, () -> SaeSpec.resolve("hf:someone/empty/layer_1", offline()));
-    assertTrue(e.getMessage().contains("hf:someone/empty/layer_1") && e.getMessage().contains("params.npz"), e.getMessage());
+    var e =
+        assertThrows(
+            IOException.class, () -> SaeSpec.resolve("hf:someone/empty/layer_1", offline()));
+    assertTrue(
+        e.getMessage().contains("hf:someone/empty/layer_1")
+            && e.getMessage().contains("params.npz"),
+        e.getMessage());
     var f = assertThrows(IOException.class, () -> SaeSpec.resolve("/no/such/sae", offline()));
     assertTrue(f.getMessage().contains("/no/such/sae"), f.getMessage());
   }

@@ -22,7 +22,8 @@ class ModelPatchedForwardTest {
   @Test
   void identityPatchKeepsLossesAndZeroPatchChangesThem() throws Exception {
     ModelConfig c = TinyModels.gemma3();
-    RandomModelWriter.write(c, tmp.resolve("m"), RandomModelWriter.Options.defaults(9), null, b -> {});
+    RandomModelWriter.write(
+        c, tmp.resolve("m"), RandomModelWriter.Options.defaults(9), null, b -> {});
     try (HfFolderWeights w = HfFolderWeights.open(tmp.resolve("m"));
         GemmaModel model = GemmaModel.load(w)) {
       PatchedForward f = new ModelPatchedForward(model);

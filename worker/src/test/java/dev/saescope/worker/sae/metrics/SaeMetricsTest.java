@@ -18,7 +18,8 @@ class SaeMetricsTest {
   @Test
   void fvuIsZeroForPerfectAndOneForTheMean() {
     float[] x = {1, 2, 3, 5, -1, 0};
-    SparseLatents z = new SparseLatents(4, new int[] {0, 1, 1, 3}, new int[] {0, 1, 2}, new float[] {1, 1, 1});
+    SparseLatents z =
+        new SparseLatents(4, new int[] {0, 1, 1, 3}, new int[] {0, 1, 2}, new float[] {1, 1, 1});
     SaeMetrics perfect = new SaeMetrics(2, 4);
     perfect.addActivations(x, z, x.clone());
     SaeMetrics.Report r = perfect.report();
@@ -34,7 +35,10 @@ class SaeMetricsTest {
   @Test
   void lossFieldsFollowSaeLensCeLossScore() {
     SaeMetrics m = new SaeMetrics(1, 1);
-    m.addActivations(new float[] {1}, new SparseLatents(1, new int[] {0, 1}, new int[] {0}, new float[] {1}), new float[] {1});
+    m.addActivations(
+        new float[] {1},
+        new SparseLatents(1, new int[] {0, 1}, new int[] {0}, new float[] {1}),
+        new float[] {1});
     m.addLosses(new double[] {2, 2}, new double[] {2.5, 2.5}, new double[] {4, 4});
     SaeMetrics.Report r = m.report();
     assertEquals(0.5, r.ceDelta(), 1e-12);
@@ -63,36 +67,37 @@ class SaeMetricsTest {
         row[i] = (float) r.nextGaussian();
       }
     }
-    PatchedForward model = (tokens, hook, patch) -> {
-      int n = tokens.length;
-      float[] captured = new float[(n - 1) * d];
-      for (int t = 1; t < n; t++) {
-        System.arraycopy(emb[tokens[t]], 0, captured, (t - 1) * d, d);
-      }
-      float[] act =
-          switch (patch) {
-            case ActivationPatch.Clean c -> captured;
-            case ActivationPatch.Zero z -> new float[captured.length];
-            case ActivationPatch.Replace rep -> rep.replace().apply(captured.clone());
-          };
-      double[] loss = new double[n - 2];
-      for (int t = 1; t < n - 1; t++) {
-        double[] logits = new double[vocab];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < vocab; v++) {
-          for (int i = 0; i < d; i++) {
-            logits[v] += act[(t - 1) * d + i] * un[i][v];
+    PatchedForward model =
+        (tokens, hook, patch) -> {
+          int n = tokens.length;
+          float[] captured = new float[(n - 1) * d];
+          for (int t = 1; t < n; t++) {
+            System.arraycopy(emb[tokens[t]], 0, captured, (t - 1) * d, d);
           }
-          max = Math.max(max, logits[v]);
-        }
-        double sum = 0;
-        for (double l : logits) {
-          sum += Math.exp(l - max);
-        }
-        loss[t - 1] = -(logits[tokens[t + 1]] - max - Math.log(sum));
-      }
-      return new PatchedForward.Result(captured, loss);
-    };
+          float[] act =
+              switch (patch) {
+                case ActivationPatch.Clean c -> captured;
+                case ActivationPatch.Zero z -> new float[captured.length];
+                case ActivationPatch.Replace rep -> rep.replace().apply(captured.clone());
+              };
+          double[] loss = new double[n - 2];
+          for (int t = 1; t < n - 1; t++) {
+            double[] logits = new double[vocab];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+              for (int i = 0; i < d; i++) {
+                logits[v] += act[(t - 1) * d + i] * un[i][v];
+              }
+              max = Math.max(max, logits[v]);
+            }
+            double sum = 0;
+            for (double l : logits) {
+              sum += Math.exp(l - max);
+            }
+            loss[t - 1] = -(logits[tokens[t + 1]] - max - Math.log(sum));
+          }
+          return new PatchedForward.Result(captured, loss);
+        };
     float[] wEnc = new float[d * 2 * d];
     float[] wDec = new float[2 * d * d];
     for (int i = 0; i < d; i++) {
@@ -102,7 +107,19 @@ class SaeMetricsTest {
       wDec[(d + i) * d + i] = -1;
     }
     SaeParams p =
-        SaeParams.of("toy", Optional.empty(), d, 2 * d, new Activation.Relu(), false, "exact", wEnc, new float[2 * d], wDec, new float[d], null);
+        SaeParams.of(
+            "toy",
+            Optional.empty(),
+            d,
+            2 * d,
+            new Activation.Relu(),
+            false,
+            "exact",
+            wEnc,
+            new float[2 * d],
+            wDec,
+            new float[d],
+            null);
     List<int[]> seqs = new ArrayList<>();
     for (int s = 0; s < 5; s++) {
       int[] seq = new int[8];
@@ -112,7 +129,8 @@ class SaeMetricsTest {
       seqs.add(seq);
     }
     try (Sae sae = Sae.create(p)) {
-      SaeMetrics.Report rep = SaeMetrics.evaluate(sae, model, new HookPoint(0, Site.RESID_POST), seqs);
+      SaeMetrics.Report rep =
+          SaeMetrics.evaluate(sae, model, new HookPoint(0, Site.RESID_POST), seqs);
       assertEquals(35, rep.positions());
       assertEquals(30, rep.lossPositions());
       assertEquals(0, rep.fvu(), 1e-6);

@@ -29,7 +29,8 @@ class NpyTest {
     NpyArray a = Npy.read(f);
     assertArrayEquals(new long[] {2, 3}, a.shape());
     assertArrayEquals(data, a.data());
-    assertTrue((Files.size(f) - 24) % 64 == 0, "header padded to a multiple of 64 bytes as numpy does");
+    assertTrue(
+        (Files.size(f) - 24) % 64 == 0, "header padded to a multiple of 64 bytes as numpy does");
   }
 
   @Test
@@ -46,7 +47,8 @@ class NpyTest {
     Path f = dir.resolve("ints.npy");
     Files.write(f, raw(1, "<i4", "(2,)", new byte[8]));
     var e = assertThrows(NpyException.class, () -> Npy.read(f));
-    assertTrue(e.getMessage().contains("ints.npy") && e.getMessage().contains("'<i4'"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("ints.npy") && e.getMessage().contains("'<i4'"), e.getMessage());
     Path g = dir.resolve("big.npy");
     Files.write(g, raw(1, ">f4", "(2,)", new byte[8]));
     assertThrows(NpyException.class, () -> Npy.read(g));
@@ -68,7 +70,11 @@ class NpyTest {
     byte[] all = Files.readAllBytes(f);
     Files.write(f, Arrays.copyOf(all, all.length - 10));
     var e = assertThrows(NpyException.class, () -> Npy.read(f));
-    assertTrue(e.getMessage().contains("t.npy") && e.getMessage().contains("truncated") && e.getMessage().contains("64 bytes"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("t.npy")
+            && e.getMessage().contains("truncated")
+            && e.getMessage().contains("64 bytes"),
+        e.getMessage());
     Files.write(f, Arrays.copyOf(all, 5));
     assertThrows(NpyException.class, () -> Npy.read(f));
   }
@@ -80,7 +86,9 @@ class NpyTest {
     d[4] = Float.NaN;
     Npy.write(f, new long[] {2, 3}, d);
     var e = assertThrows(NpyException.class, () -> Npy.read(f));
-    assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("row 1, column 1"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("NaN") && e.getMessage().contains("row 1, column 1"),
+        e.getMessage());
     d[4] = Float.POSITIVE_INFINITY;
     Npy.write(f, new long[] {2, 3}, d);
     assertThrows(NpyException.class, () -> Npy.read(f));
@@ -97,12 +105,20 @@ class NpyTest {
   @Test
   void npzRoundTripAndMissingMember() throws IOException {
     Path f = dir.resolve("p.npz");
-    Npz.write(f, List.of(new NpyArray("W", new long[] {2, 2}, new float[] {1, 2, 3, 4}), new NpyArray("b", new long[] {2}, new float[] {5, 6})));
+    Npz.write(
+        f,
+        List.of(
+            new NpyArray("W", new long[] {2, 2}, new float[] {1, 2, 3, 4}),
+            new NpyArray("b", new long[] {2}, new float[] {5, 6})));
     try (Npz npz = Npz.open(f)) {
       assertArrayEquals(new float[] {5, 6}, npz.read("b").data());
       assertArrayEquals(new long[] {2, 2}, npz.header("W").shape());
       var e = assertThrows(NpyException.class, () -> npz.read("threshold"));
-      assertTrue(e.getMessage().contains("p.npz") && e.getMessage().contains("'threshold'") && e.getMessage().contains("missing"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("p.npz")
+              && e.getMessage().contains("'threshold'")
+              && e.getMessage().contains("missing"),
+          e.getMessage());
     }
   }
 
@@ -113,7 +129,8 @@ class NpyTest {
     byte[] all = Files.readAllBytes(f);
     Files.write(f, Arrays.copyOf(all, all.length / 2));
     var e = assertThrows(NpyException.class, () -> Npz.open(f));
-    assertTrue(e.getMessage().contains("cut.npz") && e.getMessage().contains("truncated"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cut.npz") && e.getMessage().contains("truncated"), e.getMessage());
   }
 
   @Test
@@ -129,12 +146,18 @@ class NpyTest {
     }
     try (Npz npz = Npz.open(f)) {
       var e = assertThrows(NpyException.class, () -> npz.read("W_enc"));
-      assertTrue(e.getMessage().contains("'W_enc'") && e.getMessage().contains("truncated"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("'W_enc'") && e.getMessage().contains("truncated"),
+          e.getMessage());
     }
   }
 
   static byte[] raw(int version, String descr, String shape, byte[] data) {
-    return concat(header(version, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }"), data);
+    return concat(
+        header(
+            version,
+            "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }"),
+        data);
   }
 
   static byte[] header(int version, String dict) {

@@ -25,14 +25,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The activation stream of a real (tiny, random) Gemma 3 model, and SAEs trained in lockstep on it. */
+/**
+ * The activation stream of a real (tiny, random) Gemma 3 model, and SAEs trained in lockstep on it.
+ */
 class ModelActivationSourceTest {
   static GemmaModel model;
   static ModelConfig config;
   static final HookPoint A = new HookPoint(0, Site.RESID_POST);
   static final HookPoint B = new HookPoint(2, Site.MLP_OUT);
   static final List<String> CORPUS =
-      List.of("the cat sat on the mat", "a quick brown fox", "jumps over the lazy dog", "sparse autoencoders find features");
+      List.of(
+          "the cat sat on the mat",
+          "a quick brown fox",
+          "jumps over the lazy dog",
+          "sparse autoencoders find features");
 
   @TempDir static Path tmp;
   @TempDir Path out;
@@ -62,7 +68,12 @@ class ModelActivationSourceTest {
   @Test
   void bosRowsAreExcluded() throws IOException {
     float[] bosRow =
-        model.forward(List.<int[]>of(new int[] {config.bosId()}), CaptureSpec.of(List.of(0), Site.RESID_POST)).capture(A, 0).row(0);
+        model
+            .forward(
+                List.<int[]>of(new int[] {config.bosId()}),
+                CaptureSpec.of(List.of(0), Site.RESID_POST))
+            .capture(A, 0)
+            .row(0);
     ModelActivationSource s = source(List.of(A));
     float[] rows = new float[300 * 8];
     int got = 0;
@@ -73,7 +84,9 @@ class ModelActivationSourceTest {
       got += n;
     }
     for (int r = 0; r < 300; r++) {
-      assertFalse(Arrays.equals(bosRow, Arrays.copyOfRange(rows, r * 8, r * 8 + 8)), "row " + r + " is the BOS activation");
+      assertFalse(
+          Arrays.equals(bosRow, Arrays.copyOfRange(rows, r * 8, r * 8 + 8)),
+          "row " + r + " is the BOS activation");
     }
     assertEquals(0, s.forwardTokens() % 16, "whole sequences of 16 tokens");
   }
@@ -85,7 +98,11 @@ class ModelActivationSourceTest {
   }
 
   static TrainConfig cfg(long tokens) {
-    return TrainConfig.of(8, 16, 2, tokens, 3).withBatchSize(64).withLr(1e-3).withDeadAfterTokens(500).withCheckpointEvery(2);
+    return TrainConfig.of(8, 16, 2, tokens, 3)
+        .withBatchSize(64)
+        .withLr(1e-3)
+        .withDeadAfterTokens(500)
+        .withCheckpointEvery(2);
   }
 
   /** A hook trained alone or together with another gives the same SAE: lockstep changes nothing. */

@@ -3,9 +3,9 @@ package dev.saescope.worker.sae.train;
 import java.util.SplittableRandom;
 
 /**
- * Vectors made from a known sparse dictionary: {@code x = offset + sum_j c_j atom_j} with
- * {@code active} random unit atoms per vector and coefficients in [1, 3) times {@code gain}. A
- * good SAE recovers it almost exactly.
+ * Vectors made from a known sparse dictionary: {@code x = offset + sum_j c_j atom_j} with {@code
+ * active} random unit atoms per vector and coefficients in [1, 3) times {@code gain}. A good SAE
+ * recovers it almost exactly.
  */
 final class SyntheticSource implements ActivationSource {
   final int d;

@@ -48,7 +48,9 @@ class TopKTrainerTest {
     }
     TrainProgress first = log.get(0);
     TrainProgress last = log.get(log.size() - 1);
-    System.out.printf("synthetic: %d steps, fvu %.3f -> %.4f, dead %.3f, l0 %.1f%n", last.step(), first.fvu(), last.fvu(), last.deadFraction(), last.l0());
+    System.out.printf(
+        "synthetic: %d steps, fvu %.3f -> %.4f, dead %.3f, l0 %.1f%n",
+        last.step(), first.fvu(), last.fvu(), last.deadFraction(), last.l0());
     assertEquals(100_000, last.tokens());
     SaeParams loaded = SaeLoader.load(out);
     assertEquals(trained.meta().hash(), loaded.meta().hash());
@@ -61,7 +63,8 @@ class TopKTrainerTest {
       SaeMetrics m = new SaeMetrics(D, 128);
       m.addActivations(x, z, sae.decode(z));
       SaeMetrics.Report r = m.report();
-      System.out.printf("held-out: fvu %.4f, l0 %.2f, dead %.3f%n", r.fvu(), r.l0(), r.deadFraction());
+      System.out.printf(
+          "held-out: fvu %.4f, l0 %.2f, dead %.3f%n", r.fvu(), r.l0(), r.deadFraction());
       assertTrue(r.fvu() < 0.1, "held-out FVU " + r.fvu());
       assertTrue(r.l0() <= 6.0 + 1e-9, "TopK bounds L0: " + r.l0());
     }
@@ -77,7 +80,8 @@ class TopKTrainerTest {
       for (int i = 0; i < 10; i++) {
         t.step(src, p -> {});
       }
-      assertEquals(after1, t.managedArrays(), "arrays left on the trainer's manager after 10 steps");
+      assertEquals(
+          after1, t.managedArrays(), "arrays left on the trainer's manager after 10 steps");
     }
   }
 
@@ -123,7 +127,10 @@ class TopKTrainerTest {
         SyntheticSource src = new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE)) {
       t.train(src, p -> {});
     }
-    var e = assertThrows(IOException.class, () -> TopKTrainer.open(config(512 * 4).withLr(1e-2), out).close());
-    assertTrue(e.getMessage().contains("lr=") && e.getMessage().contains("trainer.json"), e.getMessage());
+    var e =
+        assertThrows(
+            IOException.class, () -> TopKTrainer.open(config(512 * 4).withLr(1e-2), out).close());
+    assertTrue(
+        e.getMessage().contains("lr=") && e.getMessage().contains("trainer.json"), e.getMessage());
   }
 }
