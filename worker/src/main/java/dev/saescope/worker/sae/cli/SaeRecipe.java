@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param context tokens per sequence, BOS included
  * @param forwardSeqs sequences per forward pass
  * @param seed initialisation and shuffling seed
+ * @param corpus names the training text (a version of the default corpus, or the --text paths)
  */
 public record SaeRecipe(
     String model,
@@ -39,35 +40,93 @@ public record SaeRecipe(
     double lrDecayFrom,
     int context,
     int forwardSeqs,
-    long seed) {
+    long seed,
+    String corpus) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * Gemma 3 270M (18 layers, d_model 640): layers 3, 9 and 15 cover early, middle and late
-   * depth. Width, k, batch, learning rate and token count were chosen by measurement on a 2-core
-   * machine so that training all three from nothing stays within 20 minutes; see BENCHMARKS.md
-   * "SAEs for Gemma 3 270M (issue 4)" for the runs behind these numbers.
+   * Gemma 3 270M (18 layers, d_model 640): layers 3, 9 and 15 cover early, middle and late depth.
+   * Width, k, batch, learning rate and token count were chosen by measurement on a 2-core machine
+   * so that training all three from nothing stays within 20 minutes; see BENCHMARKS.md "SAEs for
+   * Gemma 3 270M (issue 4)" for the runs behind these numbers.
    */
   public static final SaeRecipe GEMMA_3_270M =
-      new SaeRecipe("gemma-3-270m", List.of(3, 9, 15), Site.RESID_POST, 2048, 64, 600_000, 1024, 8e-4, 0.8, 128, 8, 0);
+      new SaeRecipe(
+          "gemma-3-270m",
+          List.of(3, 9, 15),
+          Site.RESID_POST,
+          2048,
+          64,
+          600_000,
+          1024,
+          8e-4,
+          0.8,
+          128,
+          8,
+          0,
+          "debian-doc-v2");
 
   public SaeRecipe {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(site, "site");
+    Objects.requireNonNull(corpus, "corpus");
     layers = List.copyOf(layers);
-    if (layers.isEmpty() || width <= 0 || k <= 0 || k > width || tokens <= 0 || batch <= 0 || !(lr > 0) || !(lrDecayFrom >= 0 && lrDecayFrom <= 1) || context < 2 || forwardSeqs < 1) {
-      throw new IllegalArgumentException("invalid SAE recipe " + model + ": layers " + layers + ", width " + width + ", k " + k);
+    if (layers.isEmpty()
+        || width <= 0
+        || k <= 0
+        || k > width
+        || tokens <= 0
+        || batch <= 0
+        || !(lr > 0)
+        || !(lrDecayFrom >= 0 && lrDecayFrom <= 1)
+        || context < 2
+        || forwardSeqs < 1) {
+      throw new IllegalArgumentException(
+          "invalid SAE recipe " + model + ": layers " + layers + ", width " + width + ", k " + k);
     }
   }
 
   /** The recipe for a model alias, if {@code fetch-sae} knows one. */
   public static java.util.Optional<SaeRecipe> forModel(String alias) {
-    return GEMMA_3_270M.model.equals(alias) ? java.util.Optional.of(GEMMA_3_270M) : java.util.Optional.empty();
+    return GEMMA_3_270M.model.equals(alias)
+        ? java.util.Optional.of(GEMMA_3_270M)
+        : java.util.Optional.empty();
   }
 
   /** This recipe with other training settings (for tuning runs; the folders then differ). */
   public SaeRecipe with(int width, int k, long tokens, int batch, double lr, double lrDecayFrom) {
-    return new SaeRecipe(model, layers, site, width, k, tokens, batch, lr, lrDecayFrom, context, forwardSeqs, seed);
+    return new SaeRecipe(
+        model,
+        layers,
+        site,
+        width,
+        k,
+        tokens,
+        batch,
+        lr,
+        lrDecayFrom,
+        context,
+        forwardSeqs,
+        seed,
+        corpus);
+  }
+
+  /** This recipe trained on other text. */
+  public SaeRecipe withCorpus(String name) {
+    return new SaeRecipe(
+        model,
+        layers,
+        site,
+        width,
+        k,
+        tokens,
+        batch,
+        lr,
+        lrDecayFrom,
+        context,
+        forwardSeqs,
+        seed,
+        name);
   }
 
   public List<HookPoint> hooks() {
@@ -98,6 +157,7 @@ public record SaeRecipe(
     o.put("context", context);
     o.put("forward_seqs", forwardSeqs);
     o.put("seed", seed);
+    o.put("corpus", corpus);
     return o;
   }
 

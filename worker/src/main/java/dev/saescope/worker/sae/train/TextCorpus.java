@@ -24,9 +24,9 @@ import java.util.zip.GZIPInputStream;
  * Plain text from files and folders (searched recursively, in sorted order so every run reads the
  * same text in the same order): each non-blank line is one document. Gzip-compressed files
  * (recognised by their magic bytes, not their name: Debian ships most docs as {@code *.gz}) are
- * decompressed on the fly. Any English text serves, e.g. Debian's {@code /usr/share/common-licenses}
- * and {@code /usr/share/doc/}{@code *}{@code /copyright}, or text the model generated; nothing here
- * is specific to one dataset.
+ * decompressed on the fly. Any English text serves, e.g. Debian's {@code
+ * /usr/share/common-licenses} and {@code /usr/share/doc/}{@code *}{@code /copyright}, or text the
+ * model generated; nothing here is specific to one dataset.
  *
  * <p>With {@link #uniqueLines()}, a line already seen in the same pass is skipped: Debian's
  * copyright files repeat the same licence paragraphs hundreds of times (15 MB of text, 3.8 MB of
@@ -64,7 +64,11 @@ public final class TextCorpus implements Iterable<String> {
         files.add(root);
       } else if (Files.isDirectory(root)) {
         try (Stream<Path> s = Files.walk(root)) {
-          s.filter(Files::isRegularFile).filter(Files::isReadable).filter(accept).sorted().forEach(files::add);
+          s.filter(Files::isRegularFile)
+              .filter(Files::isReadable)
+              .filter(accept)
+              .sorted()
+              .forEach(files::add);
         }
       } else {
         throw new java.io.FileNotFoundException(root + ": no such text file or folder");
@@ -74,6 +78,23 @@ public final class TextCorpus implements Iterable<String> {
       throw new IOException("no text files under " + roots);
     }
     return new TextCorpus(List.copyOf(files), false);
+  }
+
+  /**
+   * The same files in a seeded random order (Fisher-Yates over the sorted list), so that a run
+   * shorter than one pass still samples every part of a large folder tree rather than its first
+   * folders alphabetically. Deterministic for a given file set and seed.
+   */
+  public TextCorpus shuffled(long seed) {
+    List<Path> f = new ArrayList<>(files);
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+    for (int i = f.size() - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      Path t = f.get(i);
+      f.set(i, f.get(j));
+      f.set(j, t);
+    }
+    return new TextCorpus(List.copyOf(f), unique);
   }
 
   /** The same files, skipping lines already seen in the same pass over the corpus. */

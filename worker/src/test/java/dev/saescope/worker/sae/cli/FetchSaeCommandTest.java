@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.worker.model.GemmaModel;
-import dev.saescope.worker.model.HookPoint;
 import dev.saescope.worker.model.ModelConfig;
 import dev.saescope.worker.model.Site;
 import dev.saescope.worker.sae.Activation;
@@ -37,8 +36,8 @@ import picocli.CommandLine;
 /**
  * fetch-sae's reuse and completeness logic and its {@code --json} output, without the real model:
  * complete folders are listed without loading anything, an incomplete one needs the model (offline:
- * an error naming fetch-model), stale or half-written folders are not reused, and a tiny recipe on a
- * tiny random Gemma 3 trains, marks, reuses and resumes.
+ * an error naming fetch-model), stale or half-written folders are not reused, and a tiny recipe on
+ * a tiny random Gemma 3 trains, marks, reuses and resumes.
  */
 class FetchSaeCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,8 +62,19 @@ class FetchSaeCommandTest {
     int dIn = 4;
     int dSae = 8;
     SaeParams sae =
-        SaeParams.of(recipe.model(), Optional.of(p.hook()), dIn, dSae, new Activation.TopK(2), true, p.path().toString(),
-            new float[dIn * dSae], new float[dSae], new float[dSae * dIn], new float[dIn], null);
+        SaeParams.of(
+            recipe.model(),
+            Optional.of(p.hook()),
+            dIn,
+            dSae,
+            new Activation.TopK(2),
+            true,
+            p.path().toString(),
+            new float[dIn * dSae],
+            new float[dSae],
+            new float[dSae * dIn],
+            new float[dIn],
+            null);
     SaeLensWriter.save(sae, p.path());
     ObjectNode marker = JSON.createObjectNode();
     marker.set("recipe", recipe.toJson(p.hook()));
@@ -72,7 +82,8 @@ class FetchSaeCommandTest {
   }
 
   List<SaeProvisioner.Provisioned> completeRealLayout() throws IOException {
-    List<SaeProvisioner.Provisioned> all = SaeProvisioner.layout(REAL, FetchSaeCommand.saeRoot(home, REAL.model()));
+    List<SaeProvisioner.Provisioned> all =
+        SaeProvisioner.layout(REAL, FetchSaeCommand.saeRoot(home, REAL.model()));
     for (SaeProvisioner.Provisioned p : all) {
       writeComplete(REAL, p);
     }
@@ -97,8 +108,14 @@ class FetchSaeCommandTest {
       assertEquals("resid_post", j.get("site").asText());
       Path path = Path.of(j.get("path").asText());
       assertTrue(path.isAbsolute(), path.toString());
-      assertEquals(home.resolve("saes/gemma-3-270m/layer_" + REAL.layers().get(i) + "_resid_post").toAbsolutePath(), path);
-      assertEquals(all.get(i).hook(), SaeLoader.load(path).meta().hook().orElseThrow(), "the listed folder loads as the SAE of its hook");
+      assertEquals(
+          home.resolve("saes/gemma-3-270m/layer_" + REAL.layers().get(i) + "_resid_post")
+              .toAbsolutePath(),
+          path);
+      assertEquals(
+          all.get(i).hook(),
+          SaeLoader.load(path).meta().hook().orElseThrow(),
+          "the listed folder loads as the SAE of its hook");
     }
     assertEquals(r.out().strip(), list.toString(), "nothing but the JSON list on stdout");
   }
@@ -114,7 +131,10 @@ class FetchSaeCommandTest {
     assertEquals("", r.out(), "no JSON when the SAEs are not all there");
     assertTrue(r.err().contains("./saescope fetch-model gemma-3-270m"), r.err());
     assertTrue(r.err().contains("--offline"), r.err());
-    assertEquals(before, Files.readString(all.get(0).path().resolve("cfg.json")), "complete folders are left alone");
+    assertEquals(
+        before,
+        Files.readString(all.get(0).path().resolve("cfg.json")),
+        "complete folders are left alone");
     assertTrue(Files.isRegularFile(all.get(0).path().resolve(SaeProvisioner.MARKER)));
   }
 
@@ -125,18 +145,61 @@ class FetchSaeCommandTest {
       assertEquals(SaeProvisioner.State.COMPLETE, SaeProvisioner.state(REAL, p));
     }
     SaeRecipe wider =
-        new SaeRecipe(REAL.model(), REAL.layers(), REAL.site(), REAL.width() * 2, REAL.k(), REAL.tokens(), REAL.batch(), REAL.lr(), REAL.lrDecayFrom(), REAL.context(), REAL.forwardSeqs(), REAL.seed());
-    assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(wider, all.get(0)), "another width is another SAE");
+        new SaeRecipe(
+            REAL.model(),
+            REAL.layers(),
+            REAL.site(),
+            REAL.width() * 2,
+            REAL.k(),
+            REAL.tokens(),
+            REAL.batch(),
+            REAL.lr(),
+            REAL.lrDecayFrom(),
+            REAL.context(),
+            REAL.forwardSeqs(),
+            REAL.seed(),
+            REAL.corpus());
+    assertEquals(
+        SaeProvisioner.State.STALE,
+        SaeProvisioner.state(wider, all.get(0)),
+        "another width is another SAE");
     SaeRecipe reseeded =
-        new SaeRecipe(REAL.model(), REAL.layers(), REAL.site(), REAL.width(), REAL.k(), REAL.tokens(), REAL.batch(), REAL.lr(), REAL.lrDecayFrom(), REAL.context(), REAL.forwardSeqs(), 1);
-    assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(reseeded, all.get(0)), "another seed is another SAE");
+        new SaeRecipe(
+            REAL.model(),
+            REAL.layers(),
+            REAL.site(),
+            REAL.width(),
+            REAL.k(),
+            REAL.tokens(),
+            REAL.batch(),
+            REAL.lr(),
+            REAL.lrDecayFrom(),
+            REAL.context(),
+            REAL.forwardSeqs(),
+            1,
+            REAL.corpus());
+    assertEquals(
+        SaeProvisioner.State.STALE,
+        SaeProvisioner.state(reseeded, all.get(0)),
+        "another seed is another SAE");
 
-    Files.writeString(all.get(0).path().resolve(SaeProvisioner.MARKER), "{\"recipe\": {"); // truncated
+    Files.writeString(
+        all.get(0).path().resolve(SaeProvisioner.MARKER), "{\"recipe\": {"); // truncated
     assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(REAL, all.get(0)));
     Files.delete(all.get(1).path().resolve("sae_weights.safetensors"));
     assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(REAL, all.get(1)));
     Files.delete(all.get(2).path().resolve(SaeProvisioner.MARKER));
     assertEquals(SaeProvisioner.State.INCOMPLETE, SaeProvisioner.state(REAL, all.get(2)));
+  }
+
+  @Test
+  void theDefaultCorpusTakesProseDocsAndHoldsOutReadmes() {
+    for (String f : List.of("copyright", "changelog.Debian.gz", "NEWS", "NEWS.md.gz", "FAQ", "notes.txt", "CONTRIBUTING.md")) {
+      assertTrue(FetchSaeCommand.isDocText(f), f);
+    }
+    for (String f : List.of("README", "README.md", "README.Debian.gz", "logo.png", "index.html", "example.conf")) {
+      assertFalse(FetchSaeCommand.isDocText(f), f);
+    }
   }
 
   @Test
@@ -166,12 +229,16 @@ class FetchSaeCommandTest {
         () -> {
           throw new AssertionError("complete SAEs must be reused without loading the model");
         };
-    List<String> corpus = List.of("the cat sat on the mat", "a quick brown fox", "jumps over the lazy dog");
-    SaeRecipe tiny = new SaeRecipe("tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 3);
+    List<String> corpus =
+        List.of("the cat sat on the mat", "a quick brown fox", "jumps over the lazy dog");
+    SaeRecipe tiny =
+        new SaeRecipe(
+            "tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 3, "test");
     Path root = tmp.resolve("saes");
     PrintWriter err = new PrintWriter(new StringWriter());
 
-    List<SaeProvisioner.Provisioned> first = SaeProvisioner.provision(tiny, root, loader, corpus, "test", err, true);
+    List<SaeProvisioner.Provisioned> first =
+        SaeProvisioner.provision(tiny, root, loader, corpus, "test", err, true);
     assertEquals(1, loads[0]);
     List<String> hashes = new ArrayList<>();
     for (SaeProvisioner.Provisioned p : first) {
@@ -180,7 +247,10 @@ class FetchSaeCommandTest {
       assertEquals(Optional.of(p.hook()), sae.meta().hook());
       assertEquals(16, sae.meta().dSae());
       JsonNode marker = JSON.readTree(p.path().resolve(SaeProvisioner.MARKER).toFile());
-      assertEquals(sae.meta().hash(), marker.get("sae_hash").asText(), "the marker names the SAE it completes");
+      assertEquals(
+          sae.meta().hash(),
+          marker.get("sae_hash").asText(),
+          "the marker names the SAE it completes");
       hashes.add(sae.meta().hash());
     }
 
@@ -193,12 +263,16 @@ class FetchSaeCommandTest {
     assertEquals(hashes.get(1), SaeLoader.load(first.get(1).path()).meta().hash());
 
     // another seed: every folder is stale and trained again into a different SAE
-    SaeRecipe reseeded = new SaeRecipe("tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 4);
+    SaeRecipe reseeded =
+        new SaeRecipe(
+            "tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 4, "test");
     SaeProvisioner.provision(reseeded, root, loader, corpus, "test", err, true);
     assertEquals(3, loads[0]);
     for (int i = 0; i < first.size(); i++) {
       assertEquals(SaeProvisioner.State.COMPLETE, SaeProvisioner.state(reseeded, first.get(i)));
-      assertFalse(hashes.get(i).equals(SaeLoader.load(first.get(i).path()).meta().hash()), "retrained with the new seed");
+      assertFalse(
+          hashes.get(i).equals(SaeLoader.load(first.get(i).path()).meta().hash()),
+          "retrained with the new seed");
     }
     try {
       SaeProvisioner.provision(reseeded, root, forbidden, corpus, "test", err, true);
