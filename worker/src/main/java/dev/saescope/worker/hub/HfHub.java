@@ -184,7 +184,16 @@ public final class HfHub {
     optionalFile(spec.repoId(), rev, spec.inRepo("tokenizer_config.json"));
     // The single file first, as transformers asks: a cache it filled for a single-file model has
     // model.safetensors and no "does not exist" marker for the index.
-    Optional<Path> single = optionalFile(spec.repoId(), rev, spec.inRepo("model.safetensors"));
+    Optional<Path> single;
+    try {
+      single = optionalFile(spec.repoId(), rev, spec.inRepo("model.safetensors"));
+    } catch (HubException e) {
+      if (e.kind() != Kind.NOT_CACHED_OFFLINE) {
+        throw e;
+      }
+      single =
+          Optional.empty(); // offline, and a snapshot_download of a sharded model: try the index
+    }
     if (single.isEmpty()) {
       Path index = file(spec.repoId(), rev, spec.inRepo("model.safetensors.index.json"));
       for (String shard : shards(index)) {
