@@ -194,10 +194,20 @@ class FetchSaeCommandTest {
 
   @Test
   void theDefaultCorpusTakesProseDocsAndHoldsOutReadmes() {
-    for (String f : List.of("copyright", "changelog.Debian.gz", "NEWS", "NEWS.md.gz", "FAQ", "notes.txt", "CONTRIBUTING.md")) {
+    for (String f :
+        List.of(
+            "copyright",
+            "changelog.Debian.gz",
+            "NEWS",
+            "NEWS.md.gz",
+            "FAQ",
+            "notes.txt",
+            "CONTRIBUTING.md")) {
       assertTrue(FetchSaeCommand.isDocText(f), f);
     }
-    for (String f : List.of("README", "README.md", "README.Debian.gz", "logo.png", "index.html", "example.conf")) {
+    for (String f :
+        List.of(
+            "README", "README.md", "README.Debian.gz", "logo.png", "index.html", "example.conf")) {
       assertFalse(FetchSaeCommand.isDocText(f), f);
     }
   }

@@ -17,7 +17,9 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Plain and gzip text, distinct lines, seeded file order, and a corrupt gzip named in the error. */
+/**
+ * Plain and gzip text, distinct lines, seeded file order, and a corrupt gzip named in the error.
+ */
 class TextCorpusTest {
   @TempDir Path dir;
 
@@ -40,7 +42,8 @@ class TextCorpusTest {
     TextCorpus c = TextCorpus.of(List.of(dir));
     assertEquals(List.of("one", "two", "licence", "licence", "three"), lines(c));
     assertEquals(List.of("one", "two", "licence", "three"), lines(c.uniqueLines()));
-    assertEquals(lines(c.uniqueLines()), lines(c.uniqueLines()), "each pass starts with nothing seen");
+    assertEquals(
+        lines(c.uniqueLines()), lines(c.uniqueLines()), "each pass starts with nothing seen");
   }
 
   @Test
@@ -61,7 +64,9 @@ class TextCorpusTest {
   void aFilterPicksFilesUnderFolders() throws IOException {
     Files.writeString(dir.resolve("copyright"), "kept\n");
     Files.writeString(dir.resolve("README"), "dropped\n");
-    assertEquals(List.of("kept"), lines(TextCorpus.of(List.of(dir), p -> !p.getFileName().toString().startsWith("README"))));
+    assertEquals(
+        List.of("kept"),
+        lines(TextCorpus.of(List.of(dir), p -> !p.getFileName().toString().startsWith("README"))));
   }
 
   @Test
