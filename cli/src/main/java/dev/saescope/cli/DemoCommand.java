@@ -293,12 +293,7 @@ public final class DemoCommand implements Callable<Integer> {
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka);
         ProgressBar bar = ProgressBar.onStderr("tasks", tasks, false)) {
       String topic = kafka.topics().results();
-      List<TopicPartition> parts =
-          c.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
+      List<TopicPartition> parts = Consumers.assignFromBeginning(c, topic, kafka.brokerTimeout());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (done.size() < tasks
           && System.nanoTime() < deadline

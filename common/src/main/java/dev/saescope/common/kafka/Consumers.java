@@ -5,10 +5,13 @@ import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.schemas.serde.Decoded;
 import dev.saescope.schemas.serde.MessageCodec;
 import dev.saescope.schemas.serde.MessageDeserializer;
+import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -81,5 +84,22 @@ public final class Consumers {
     // Show what the roles would see: skip records of aborted transactions.
     p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * Assigns every partition of {@code topic} to a group-less consumer and seeks to the beginning,
+   * for readers of a whole topic (tail-like tools, benchmarks, the latent-info check).
+   *
+   * @return the assigned partitions
+   */
+  public static List<TopicPartition> assignFromBeginning(
+      KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
+    List<TopicPartition> parts =
+        consumer.partitionsFor(topic, timeout).stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .toList();
+    consumer.assign(parts);
+    consumer.seekToBeginning(parts);
+    return parts;
   }
 }

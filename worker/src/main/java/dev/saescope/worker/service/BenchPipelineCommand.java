@@ -331,12 +331,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     Map<String, Long> done = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       String topic = kafka.topics().results();
-      List<TopicPartition> parts =
-          c.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
+      List<TopicPartition> parts = Consumers.assignFromBeginning(c, topic, kafka.brokerTimeout());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (done.size() < tasks && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {

@@ -51,12 +51,7 @@ final class LatentInfoPublisher {
     Set<String> ids = new HashSet<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       String topic = kafka.topics().latentInfo();
-      List<TopicPartition> parts =
-          c.partitionsFor(topic, timeout).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
+      List<TopicPartition> parts = Consumers.assignFromBeginning(c, topic, timeout);
       Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline

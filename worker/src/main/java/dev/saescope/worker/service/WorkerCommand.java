@@ -278,8 +278,8 @@ public final class WorkerCommand implements Callable<Integer> {
               + " latents, cached after the first time)");
       err.flush();
       List<LatentLogits> effects =
-          LogitEffects.cached(
-              a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().embedding().transpose());
+          LogitEffects.cachedFromEmbedding(
+              a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().embedding());
       LatentInfoPublisher.publish(kafka, a, modelId, effects, loaded.tokenizer());
     }
   }
