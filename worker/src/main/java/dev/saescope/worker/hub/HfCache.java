@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -159,19 +158,24 @@ public final class HfCache {
     moveAtomically(tmp, ref);
   }
 
-  /** Points snapshots/&lt;commit&gt;/&lt;file&gt; at the blob with a relative symlink. */
+  /**
+   * Points snapshots/&lt;commit&gt;/&lt;file&gt; at the blob with a relative symlink, made under a
+   * temporary name and renamed into place, so a concurrent caller that already returned the pointer
+   * never sees it missing.
+   */
   void link(Path blob, Path pointer) throws IOException {
     Files.createDirectories(pointer.getParent());
     Path relative = pointer.getParent().toAbsolutePath().relativize(blob.toAbsolutePath());
-    Files.deleteIfExists(pointer);
+    Path tmp =
+        pointer.resolveSibling(
+            pointer.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8) + ".tmp");
     try {
-      Files.createSymbolicLink(pointer, relative);
-    } catch (FileAlreadyExistsException e) {
-      // a concurrent download made the same link
+      Files.createSymbolicLink(tmp, relative);
     } catch (UnsupportedOperationException | IOException e) {
       // no symlinks on this file system: copy, as huggingface_hub does
-      Files.copy(blob, pointer, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
     }
+    moveAtomically(tmp, pointer);
   }
 
   static void moveAtomically(Path from, Path to) throws IOException {

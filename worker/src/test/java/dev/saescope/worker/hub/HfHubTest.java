@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -239,7 +240,8 @@ class HfHubTest {
                 "models--acme--tiny-gemma/snapshots/" + COMMIT + "/model.safetensors")));
   }
 
-  @Test
+  /** Repeated: a race between one caller reading the pointer and another re-linking it. */
+  @RepeatedTest(20)
   void concurrentRequestsForOneBlobDownloadItOnce() throws Exception {
     Map<String, byte[]> files = simpleFiles();
     server.add(REPO, new HubServer.Repo(COMMIT, files, null, false));
