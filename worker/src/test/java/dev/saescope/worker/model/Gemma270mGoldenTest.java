@@ -118,7 +118,7 @@ class Gemma270mGoldenTest {
     }
   }
 
-  private static int[] ints(JsonNode a) {
+  static int[] ints(JsonNode a) {
     int[] out = new int[a.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = a.get(i).asInt();

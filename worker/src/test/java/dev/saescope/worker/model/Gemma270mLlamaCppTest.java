@@ -58,7 +58,7 @@ class Gemma270mLlamaCppTest {
     try (GgufWeights w = GgufWeights.open(known.weightsPath(home), null);
         GemmaModel model = GemmaModel.load(w)) {
       for (int b = 0; b < golden.get("sequences").size(); b++) {
-        int[] seq = ints(golden.get("sequences").get(b));
+        int[] seq = Gemma270mGoldenTest.ints(golden.get("sequences").get(b));
         JsonNode theirLp = golden.get("next_logprobs").get(b);
         JsonNode theirTop = golden.get("top1").get(b);
         ForwardResult r =
@@ -104,13 +104,5 @@ class Gemma270mLlamaCppTest {
     assertTrue(worst < 1.0, "max log-prob diff " + worst);
     assertTrue(crossEntropyDiff < 0.03, "cross-entropy diff " + crossEntropyDiff);
     assertTrue(top1 >= 0.95, "top-1 agreement " + top1);
-  }
-
-  private static int[] ints(JsonNode a) {
-    int[] out = new int[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).asInt();
-    }
-    return out;
   }
 }
