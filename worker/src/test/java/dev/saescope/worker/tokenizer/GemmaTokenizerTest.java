@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.saescope.worker.model.ModelConfig;
 import dev.saescope.worker.weights.GemmaPresets;
+import dev.saescope.worker.weights.TinyModels;
 import dev.saescope.worker.weights.WeightsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,29 +24,7 @@ class GemmaTokenizerTest {
   }
 
   private static ModelConfig modelWithVocab(int vocab) {
-    ModelConfig c = GemmaPresets.GEMMA_3_270M.config(1);
-    return new ModelConfig(
-        c.architecture(),
-        vocab,
-        c.dModel(),
-        c.dMlp(),
-        c.nLayers(),
-        c.nHeads(),
-        c.nKvHeads(),
-        c.headDim(),
-        c.rmsNormEps(),
-        c.queryPreAttnScalar(),
-        c.attnLogitSoftcap(),
-        c.finalLogitSoftcap(),
-        c.slidingWindow(),
-        c.layerKinds(),
-        c.ropeThetaGlobal(),
-        c.ropeThetaLocal(),
-        c.qkNorm(),
-        c.maxPositions(),
-        c.bosId(),
-        c.eosId(),
-        c.padId());
+    return TinyModels.withVocab(GemmaPresets.GEMMA_3_270M.config(1), vocab);
   }
 
   @Test
