@@ -2,20 +2,10 @@ package dev.saescope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.testing.EmbeddedKafkaExtension;
-import dev.saescope.worker.hub.KnownModel;
-import dev.saescope.worker.hub.SaescopeHome;
-import dev.saescope.worker.model.HookPoint;
-import dev.saescope.worker.model.ModelConfig;
-import dev.saescope.worker.model.ModelConfig.AttentionKind;
-import dev.saescope.worker.model.Site;
-import dev.saescope.worker.sae.Activation;
-import dev.saescope.worker.sae.SaeParams;
-import dev.saescope.worker.sae.io.SaeLensWriter;
-import dev.saescope.worker.weights.RandomModelWriter;
+import dev.saescope.worker.service.TinyWorld;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
@@ -28,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with everything the command registers (model and SAE load timers, Kafka client meters as the
  * worker binds them) and nothing the test added. The model is a two-layer random Gemma 3-style
  * model with the real Gemma 3 vocabulary (the tokenizer must be provisioned, else the test is
- * skipped) and a random TopK SAE: real files, loaded by the code users run.
+ * skipped) and a random TopK SAE, the worker tests' {@link TinyWorld}: real files, loaded by the
+ * code users run.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class WorkerProcessScrapeTest {
@@ -48,15 +37,7 @@ class WorkerProcessScrapeTest {
 
   @Test
   void everyDashboardQueryNamesAMetricOfARunningWorker(KafkaSettings kafka) throws Exception {
-    Path tokenizer = KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
-    assumeTrue(
-        Files.isRegularFile(tokenizer),
-        "the Gemma 3 tokenizer is not provisioned; run: " + KnownModel.GEMMA_3_270M.fetchCommand());
-    Path model = dir.resolve("model");
-    RandomModelWriter.write(
-        tinyConfig(), model, RandomModelWriter.Options.defaults(7), tokenizer, bytes -> {});
-    Path sae = dir.resolve("sae");
-    SaeLensWriter.save(randomSae(), sae);
+    TinyWorld world = TinyWorld.create(dir);
     int port = freePort();
     Path log = dir.resolve("worker.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -75,9 +56,9 @@ class WorkerProcessScrapeTest {
                 Main.class.getName(),
                 "worker",
                 "--model",
-                model.toString(),
+                world.modelDir.toString(),
                 "--sae",
-                sae.toString(),
+                world.saeDir.toString(),
                 "--layers",
                 "all",
                 "--worker-id",
@@ -161,58 +142,5 @@ class WorkerProcessScrapeTest {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
-  }
-
-  /** Two layers, Gemma 3's 262144-token vocabulary, width 64 (as the worker tests' TinyWorld). */
-  private static ModelConfig tinyConfig() {
-    return new ModelConfig(
-        "gemma3_text",
-        262144,
-        64,
-        128,
-        2,
-        2,
-        1,
-        16,
-        1e-6,
-        16,
-        0,
-        0,
-        8,
-        List.of(AttentionKind.SLIDING, AttentionKind.FULL),
-        1_000_000,
-        10_000,
-        true,
-        32768,
-        2,
-        1,
-        0);
-  }
-
-  private static SaeParams randomSae() {
-    Random r = new Random(11);
-    int dIn = 64;
-    int dSae = 256;
-    return SaeParams.of(
-        "tiny",
-        Optional.of(new HookPoint(1, Site.RESID_POST)),
-        dIn,
-        dSae,
-        new Activation.TopK(8),
-        false,
-        "random tiny SAE",
-        gaussian(r, dIn * dSae, 0.2f),
-        gaussian(r, dSae, 0.01f),
-        gaussian(r, dSae * dIn, 0.2f),
-        gaussian(r, dIn, 0.01f),
-        null);
-  }
-
-  private static float[] gaussian(Random r, int n, float std) {
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) r.nextGaussian() * std;
-    }
-    return out;
   }
 }

@@ -27,12 +27,12 @@ import java.util.Random;
  * Gemma 3 vocabulary (so the real tokenizer.json drives it), two layers, and a TopK SAE at layer 1.
  * Real files on disk, loaded by the same code users run; only the weights are random.
  */
-final class TinyWorld {
+public final class TinyWorld {
   static final int LAYERS = 2;
   static final HookPoint SAE_HOOK = new HookPoint(1, Site.RESID_POST);
 
-  final Path modelDir;
-  final Path saeDir;
+  public final Path modelDir;
+  public final Path saeDir;
 
   private TinyWorld(Path modelDir, Path saeDir) {
     this.modelDir = modelDir;
@@ -68,7 +68,7 @@ final class TinyWorld {
    * Builds the model and SAE under {@code dir}; skips the test when the tokenizer is not
    * provisioned.
    */
-  static TinyWorld create(Path dir) throws IOException {
+  public static TinyWorld create(Path dir) throws IOException {
     Path tokenizer = KnownModel.GEMMA_3_270M.dir(SaescopeHome.resolve()).resolve("tokenizer.json");
     assumeTrue(
         Files.isRegularFile(tokenizer),
