@@ -3,6 +3,7 @@ package dev.saescope.worker.sae.train;
 import dev.saescope.worker.model.HookPoint;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Hyper-parameters of a TopK SAE run. Defaults follow Gao et al. 2024 (arXiv 2406.04093) §2 and
@@ -94,150 +95,104 @@ public record TrainConfig(
   }
 
   public TrainConfig withBatchSize(int b) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        deadAfterTokens,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        b,
-        totalTokens,
-        seed,
-        checkpointEvery,
-        modelId,
-        hook,
-        lrDecayFrom);
+    return edit(e -> e.batchSize = b);
   }
 
   public TrainConfig withLr(double l) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        deadAfterTokens,
-        l,
-        beta1,
-        beta2,
-        eps,
-        batchSize,
-        totalTokens,
-        seed,
-        checkpointEvery,
-        modelId,
-        hook,
-        lrDecayFrom);
+    return edit(e -> e.lr = l);
   }
 
   public TrainConfig withDeadAfterTokens(long t) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        t,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        batchSize,
-        totalTokens,
-        seed,
-        checkpointEvery,
-        modelId,
-        hook,
-        lrDecayFrom);
+    return edit(e -> e.deadAfterTokens = t);
   }
 
   public TrainConfig withCheckpointEvery(int steps) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        deadAfterTokens,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        batchSize,
-        totalTokens,
-        seed,
-        steps,
-        modelId,
-        hook,
-        lrDecayFrom);
+    return edit(e -> e.checkpointEvery = steps);
   }
 
   public TrainConfig withTotalTokens(long t) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        deadAfterTokens,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        batchSize,
-        t,
-        seed,
-        checkpointEvery,
-        modelId,
-        hook,
-        lrDecayFrom);
+    return edit(e -> e.totalTokens = t);
   }
 
   public TrainConfig withTarget(String model, Optional<HookPoint> h) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        deadAfterTokens,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        batchSize,
-        totalTokens,
-        seed,
-        checkpointEvery,
-        model,
-        h,
-        lrDecayFrom);
+    return edit(
+        e -> {
+          e.modelId = model;
+          e.hook = h;
+        });
   }
 
   public TrainConfig withLrDecayFrom(double fraction) {
-    return new TrainConfig(
-        dIn,
-        dSae,
-        k,
-        auxK,
-        auxCoeff,
-        deadAfterTokens,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        batchSize,
-        totalTokens,
-        seed,
-        checkpointEvery,
-        modelId,
-        hook,
-        fraction);
+    return edit(e -> e.lrDecayFrom = fraction);
+  }
+
+  /** A copy with some fields changed, checked again by the constructor. */
+  private TrainConfig edit(Consumer<Editable> change) {
+    Editable e = new Editable(this);
+    change.accept(e);
+    return e.build();
+  }
+
+  /** The fields of a config, to change before building a new one. */
+  private static final class Editable {
+    private int dIn;
+    private int dSae;
+    private int k;
+    private int auxK;
+    private double auxCoeff;
+    private long deadAfterTokens;
+    private double lr;
+    private double beta1;
+    private double beta2;
+    private double eps;
+    private int batchSize;
+    private long totalTokens;
+    private long seed;
+    private int checkpointEvery;
+    private String modelId;
+    private Optional<HookPoint> hook;
+    private double lrDecayFrom;
+
+    Editable(TrainConfig c) {
+      dIn = c.dIn;
+      dSae = c.dSae;
+      k = c.k;
+      auxK = c.auxK;
+      auxCoeff = c.auxCoeff;
+      deadAfterTokens = c.deadAfterTokens;
+      lr = c.lr;
+      beta1 = c.beta1;
+      beta2 = c.beta2;
+      eps = c.eps;
+      batchSize = c.batchSize;
+      totalTokens = c.totalTokens;
+      seed = c.seed;
+      checkpointEvery = c.checkpointEvery;
+      modelId = c.modelId;
+      hook = c.hook;
+      lrDecayFrom = c.lrDecayFrom;
+    }
+
+    TrainConfig build() {
+      return new TrainConfig(
+          dIn,
+          dSae,
+          k,
+          auxK,
+          auxCoeff,
+          deadAfterTokens,
+          lr,
+          beta1,
+          beta2,
+          eps,
+          batchSize,
+          totalTokens,
+          seed,
+          checkpointEvery,
+          modelId,
+          hook,
+          lrDecayFrom);
+    }
   }
 
   /** The learning rate for a step that starts after {@code tokensSoFar} tokens. */
