@@ -119,6 +119,27 @@ public record Task(
     }
   }
 
+  /** The same task stamped with another creation time. */
+  public Task withCreatedAtMs(long ms) {
+    return new Task(
+        runId,
+        taskId,
+        itemId,
+        relation,
+        subject,
+        goldObjects,
+        variant,
+        family,
+        templateId,
+        question,
+        answer,
+        text,
+        answerStart,
+        objectInSubject,
+        saeIds,
+        ms);
+  }
+
   private static void requireNonBlank(String value, String name) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("task field " + name + " is missing or blank");

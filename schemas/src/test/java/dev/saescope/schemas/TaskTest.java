@@ -17,6 +17,14 @@ class TaskTest {
   }
 
   @Test
+  void withCreatedAtMsChangesOnlyTheCreationTime() {
+    Task t = TestTasks.evasive();
+    Task stamped = t.withCreatedAtMs(1234);
+    assertEquals(1234, stamped.createdAtMs());
+    assertEquals(t, stamped.withCreatedAtMs(t.createdAtMs()));
+  }
+
+  @Test
   void listsAreCopiedSoTheRecordIsImmutable() {
     List<String> gold = new ArrayList<>(List.of("Paris"));
     Task t = TestTasks.direct();

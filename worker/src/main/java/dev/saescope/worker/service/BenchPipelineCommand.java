@@ -281,24 +281,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         }
         long now = System.currentTimeMillis();
         BenchTasks.sentAt(t.taskId(), now);
-        p.publish(
-            new Task(
-                t.runId(),
-                t.taskId(),
-                t.itemId(),
-                t.relation(),
-                t.subject(),
-                t.goldObjects(),
-                t.variant(),
-                t.family(),
-                t.templateId(),
-                t.question(),
-                t.answer(),
-                t.text(),
-                t.answerStart(),
-                t.objectInSubject(),
-                t.saeIds(),
-                now));
+        p.publish(t.withCreatedAtMs(now));
         if (perSecond > 0) {
           p.flush();
         }
