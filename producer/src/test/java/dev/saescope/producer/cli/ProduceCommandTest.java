@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.producer.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -229,37 +230,24 @@ class ProduceCommandTest {
 
   @Test
   void badOptionValuesAreNamed() {
-    Run r = Run.produce("--dataset", "lama", "--data", KN, "--dry-run");
-    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
-    assertTrue(r.err().contains("unknown dataset \"lama\""), r.err());
-    r =
-        Run.produce(
-            "--dataset",
-            "knowledge-neurons",
-            "--data",
-            KN,
-            "--variants",
-            "direct,sideways",
-            "--dry-run");
-    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
-    assertTrue(r.err().contains("unknown variant 'sideways'"), r.err());
-    r =
-        Run.produce(
-            "--dataset",
-            "knowledge-neurons",
-            "--data",
-            KN,
-            "--format",
-            "{answer} first",
-            "--dry-run");
-    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
-    assertTrue(r.err().contains("text format must hold"), r.err());
-    r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--limit", "-3", "--dry-run");
-    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
-    assertTrue(r.err().contains("--limit must be >= 0"), r.err());
-    r = Run.produce("--dataset", "knowledge-neurons", "--data", KN, "--partitions", "0");
-    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit());
-    assertTrue(r.err().contains("--partitions must be >= 1"), r.err());
+    assertBadInput("unknown dataset \"lama\"", "--dataset", "lama", "--data", KN, "--dry-run");
+    String[] kn = {"--dataset", "knowledge-neurons", "--data", KN};
+    assertBadInput("unknown variant 'sideways'", kn, "--variants", "direct,sideways", "--dry-run");
+    assertBadInput("text format must hold", kn, "--format", "{answer} first", "--dry-run");
+    assertBadInput("--limit must be >= 0", kn, "--limit", "-3", "--dry-run");
+    assertBadInput("--partitions must be >= 1", kn, "--partitions", "0");
+  }
+
+  private static void assertBadInput(String message, String[] common, String... more) {
+    String[] args = Arrays.copyOf(common, common.length + more.length);
+    System.arraycopy(more, 0, args, common.length, more.length);
+    assertBadInput(message, args);
+  }
+
+  private static void assertBadInput(String message, String... args) {
+    Run r = Run.produce(args);
+    assertEquals(ProduceCommand.EXIT_BAD_INPUT, r.exit(), String.join(" ", args));
+    assertTrue(r.err().contains(message), r.err());
   }
 
   @Test
