@@ -7,13 +7,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -152,34 +149,14 @@ public final class RandomModelWriter {
   private static long writeShard(
       Path file, List<GemmaTensors.Spec> specs, Options opts, long before, LongConsumer progress)
       throws IOException {
-    ObjectNode header = JSON.createObjectNode();
-    header.putObject("__metadata__").put("format", "pt");
-    long offset = 0;
+    List<Safetensors.HeaderEntry> entries = new ArrayList<>();
     for (GemmaTensors.Spec s : specs) {
-      ObjectNode e = header.putObject(s.name());
-      e.put("dtype", opts.type().safetensorsName);
-      var shape = e.putArray("shape");
-      for (long d : s.shape()) {
-        shape.add(d);
-      }
-      long bytes = s.size() * opts.type().bytes;
-      e.putArray("data_offsets").add(offset).add(offset + bytes);
-      offset += bytes;
+      entries.add(
+          new Safetensors.HeaderEntry(
+              s.name(), opts.type().safetensorsName, s.shape(), s.size() * opts.type().bytes));
     }
-    byte[] headerBytes = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-    int pad = (8 - headerBytes.length % 8) % 8; // the reference writer pads with spaces to 8
-    byte[] padded = Arrays.copyOf(headerBytes, headerBytes.length + pad);
-    Arrays.fill(padded, headerBytes.length, padded.length, (byte) ' ');
     long written = 0;
-    try (FileChannel ch =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
-      writeFully(ch, len.flip());
-      writeFully(ch, ByteBuffer.wrap(padded));
+    try (FileChannel ch = Safetensors.createWithHeader(file, entries, Map.of("format", "pt"))) {
       ByteBuffer buf =
           ByteBuffer.allocateDirect(CHUNK_FLOATS * opts.type().bytes)
               .order(ByteOrder.LITTLE_ENDIAN);
@@ -198,7 +175,7 @@ public final class RandomModelWriter {
               case BF16 -> buf.putShort(toBf16(v));
             }
           }
-          writeFully(ch, buf.flip());
+          Safetensors.writeFully(ch, buf.flip());
           remaining -= n;
           written += (long) n * opts.type().bytes;
           progress.accept(before + written);
@@ -213,11 +190,5 @@ public final class RandomModelWriter {
     int bits = Float.floatToRawIntBits(v);
     int rounding = 0x7FFF + ((bits >>> 16) & 1);
     return (short) ((bits + rounding) >>> 16);
-  }
-
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-    while (buf.hasRemaining()) {
-      ch.write(buf);
-    }
   }
 }

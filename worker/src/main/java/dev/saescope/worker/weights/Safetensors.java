@@ -11,10 +11,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -238,39 +240,61 @@ public final class Safetensors implements AutoCloseable {
     return count;
   }
 
-  /** Writes fp32 tensors (in the given order) with optional metadata. */
-  public static void writeF32(Path file, Iterable<HostTensor> tensors, Map<String, String> metadata)
-      throws IOException {
+  /** A tensor's entry in a safetensors header: its data follows the previous entry's. */
+  record HeaderEntry(String name, String dtype, long[] shape, long bytes) {}
+
+  /**
+   * Creates (or truncates) {@code file} and writes a safetensors header for {@code entries}, padded
+   * with spaces to 8 bytes as the reference writer does. The caller then writes each entry's data,
+   * in order, to the returned channel.
+   */
+  static FileChannel createWithHeader(
+      Path file, List<HeaderEntry> entries, Map<String, String> metadata) throws IOException {
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode meta = header.putObject("__metadata__");
       metadata.forEach(meta::put);
     }
     long offset = 0;
-    for (HostTensor t : tensors) {
+    for (HeaderEntry t : entries) {
       ObjectNode e = header.putObject(t.name());
-      e.put("dtype", "F32");
+      e.put("dtype", t.dtype());
       var shape = e.putArray("shape");
       for (long d : t.shape()) {
         shape.add(d);
       }
-      long bytes = t.size() * 4;
-      e.putArray("data_offsets").add(offset).add(offset + bytes);
-      offset += bytes;
+      e.putArray("data_offsets").add(offset).add(offset + t.bytes());
+      offset += t.bytes();
     }
     byte[] headerBytes = JSON.writeValueAsBytes(header);
-    int pad = (8 - headerBytes.length % 8) % 8; // the reference writer pads with spaces to 8
+    int pad = (8 - headerBytes.length % 8) % 8;
     byte[] padded = Arrays.copyOf(headerBytes, headerBytes.length + pad);
     Arrays.fill(padded, headerBytes.length, padded.length, (byte) ' ');
-    try (FileChannel ch =
+    FileChannel ch =
         FileChannel.open(
             file,
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
+            StandardOpenOption.WRITE);
+    try {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
       writeFully(ch, len.flip());
       writeFully(ch, ByteBuffer.wrap(padded));
+      return ch;
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw e;
+    }
+  }
+
+  /** Writes fp32 tensors (in the given order) with optional metadata. */
+  public static void writeF32(Path file, Iterable<HostTensor> tensors, Map<String, String> metadata)
+      throws IOException {
+    List<HeaderEntry> entries = new ArrayList<>();
+    for (HostTensor t : tensors) {
+      entries.add(new HeaderEntry(t.name(), "F32", t.shape(), t.size() * 4));
+    }
+    try (FileChannel ch = createWithHeader(file, entries, metadata)) {
       ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
       for (HostTensor t : tensors) {
         FloatBuffer src = t.data().duplicate();
@@ -305,7 +329,7 @@ public final class Safetensors implements AutoCloseable {
     }
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+  static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }
