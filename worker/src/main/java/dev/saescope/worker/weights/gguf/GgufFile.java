@@ -192,8 +192,8 @@ public final class GgufFile implements AutoCloseable {
     return dequantizeRows(t, 0, Math.toIntExact(Math.min(t.rows(), Integer.MAX_VALUE)));
   }
 
-  /** Dequantizes {@code count} rows ({@code ne[0]} values each) starting at row {@code first}. */
-  public float[] dequantizeRows(GgufTensorInfo t, long first, int count) throws WeightsException {
+  /** Fails naming file, tensor and the types saescope decodes unless {@code t} is one of them. */
+  static void requireDequantizable(Path file, GgufTensorInfo t) throws WeightsException {
     if (!t.type().dequantizable()) {
       throw new WeightsException(
           file,
@@ -204,6 +204,11 @@ public final class GgufFile implements AutoCloseable {
               + GgmlType.supportedList()
               + ")");
     }
+  }
+
+  /** Dequantizes {@code count} rows ({@code ne[0]} values each) starting at row {@code first}. */
+  public float[] dequantizeRows(GgufTensorInfo t, long first, int count) throws WeightsException {
+    requireDequantizable(file, t);
     if (first < 0 || count < 0 || first + count > t.rows()) {
       throw new WeightsException(
           file, t.name(), "rows " + first + ".." + (first + count) + " out of 0.." + t.rows());

@@ -125,16 +125,7 @@ public final class GgufWeights implements ModelWeights {
               + Arrays.toString(expected)
               + " for this model's metadata");
     }
-    if (!t.type().dequantizable()) {
-      throw new WeightsException(
-          file,
-          t.name(),
-          "ggml type "
-              + t.type()
-              + " is not supported (saescope decodes "
-              + GgmlType.supportedList()
-              + ")");
-    }
+    GgufFile.requireDequantizable(file, t);
   }
 
   private static String ggufNameOf(String hf) {
