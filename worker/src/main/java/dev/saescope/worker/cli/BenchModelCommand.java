@@ -132,10 +132,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     ObjectNode r;
     try {
       r = run(err);
-    } catch (WeightsException e) {
-      err.println("error: " + e.getMessage());
-      return 1;
-    } catch (IOException e) {
+    } catch (IOException e) { // WeightsException included: files that will not load
       err.println("error: " + e.getMessage());
       return 1;
     } catch (IllegalArgumentException e) {
