@@ -1,5 +1,6 @@
 package dev.saescope.producer.dataset;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,13 +67,28 @@ final class JsonFiles {
       // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not JSON.
       node = MAPPER.readTree(line == 1 && text.startsWith("\uFEFF") ? text.substring(1) : text);
     } catch (JsonProcessingException e) {
-      throw new DatasetException(
-          source, line, "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+      throw malformed(source, line, e);
     }
     if (node == null || !node.isObject()) {
       throw new DatasetException(source, line, "expected a JSON object, got: " + abbreviate(text));
     }
     return node;
+  }
+
+  /**
+   * The error for a file read with a streaming parser: malformed JSON at the parser's line, or a
+   * failed read.
+   */
+  static DatasetException readFailure(String source, IOException e) {
+    if (e instanceof JsonParseException p) {
+      return malformed(source, p.getLocation() == null ? 0 : p.getLocation().getLineNr(), p);
+    }
+    return new DatasetException(source, 0, "cannot read: " + e, e);
+  }
+
+  private static DatasetException malformed(String source, long line, JsonProcessingException e) {
+    return new DatasetException(
+        source, line, "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
   }
 
   /** The text of a required string field, or an error naming the field. */

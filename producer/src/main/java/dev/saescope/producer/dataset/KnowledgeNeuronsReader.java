@@ -1,6 +1,5 @@
 package dev.saescope.producer.dataset;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -127,13 +126,8 @@ public final class KnowledgeNeuronsReader {
       if (p.nextToken() != null) {
         throw new DatasetException(src, line(p), "unexpected content after the top-level object");
       }
-    } catch (JsonParseException e) {
-      throw new DatasetException(
-          src,
-          e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-          "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
-      throw new DatasetException(src, 0, "cannot read: " + e, e);
+      throw JsonFiles.readFailure(src, e);
     }
   }
 
@@ -195,13 +189,8 @@ public final class KnowledgeNeuronsReader {
         addBag(bag, bagIndex, src, line, patterns, grouper);
         bagIndex++;
       }
-    } catch (JsonParseException e) {
-      throw new DatasetException(
-          src,
-          e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-          "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (IOException e) {
-      throw new DatasetException(src, 0, "cannot read: " + e, e);
+      throw JsonFiles.readFailure(src, e);
     }
   }
 
