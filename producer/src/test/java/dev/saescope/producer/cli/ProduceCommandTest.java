@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.saescope.producer.SharedData;
+import dev.saescope.producer.Datasets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ProduceCommandTest {
   static final ObjectMapper M = new ObjectMapper();
-  static final String KN = SharedData.knowledgeNeurons().toString();
+  static final String KN = Datasets.knowledgeNeurons().toString();
   static final List<String> FIELDS =
       List.of(
           "run_id",
@@ -78,7 +78,7 @@ class ProduceCommandTest {
             "--dataset",
             "pararel",
             "--data",
-            SharedData.paraRel().toString(),
+            Datasets.paraRel().toString(),
             "--relations",
             "P36,P19",
             "--variants",

@@ -10,7 +10,7 @@ import dev.saescope.common.kafka.TaskPublisher;
 import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.testing.EmbeddedKafkaExtension;
-import dev.saescope.producer.SharedData;
+import dev.saescope.producer.Datasets;
 import dev.saescope.producer.dataset.ItemSource;
 import dev.saescope.producer.dataset.KnowledgeNeuronsReader;
 import dev.saescope.producer.run.ItemFilter;
@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Tasks built from the shared knowledge-neurons data go through a real (embedded) broker and come
- * back, through the consumer the workers use, equal in every field.
+ * Tasks built from the committed knowledge-neurons data go through a real (embedded) broker and
+ * come back, through the consumer the workers use, equal in every field.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class ProducePublishTest {
@@ -55,7 +55,7 @@ class ProducePublishTest {
             EnumSet.allOf(Variant.class), EnumSet.allOf(DirectForm.class), 2, TextFormat.BASE);
     TaskStream stream =
         TaskStream.open(
-            new ItemSource.Whole(KnowledgeNeuronsReader.read(SharedData.knowledgeNeurons())),
+            new ItemSource.Whole(KnowledgeNeuronsReader.read(Datasets.knowledgeNeurons())),
             new ItemFilter(Set.of(), false, 60, ItemOrder.SHUFFLED, 11),
             new TaskBuilder(templates, opts, "it-run", 11, () -> 1_700_000_000_123L),
             templates,
@@ -100,7 +100,7 @@ class ProducePublishTest {
       "--dataset",
       "knowledge-neurons",
       "--data",
-      SharedData.knowledgeNeurons().toString(),
+      Datasets.knowledgeNeurons().toString(),
       "--limit",
       "25",
       "--seed",

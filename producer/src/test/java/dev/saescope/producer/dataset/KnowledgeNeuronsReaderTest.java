@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saescope.producer.SharedData;
+import dev.saescope.producer.Datasets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ class KnowledgeNeuronsReaderTest {
 
   @BeforeAll
   static void readReal() throws DatasetException {
-    real = KnowledgeNeuronsReader.read(SharedData.knowledgeNeurons());
+    real = KnowledgeNeuronsReader.read(Datasets.knowledgeNeurons());
   }
 
   @Test
@@ -68,7 +68,7 @@ class KnowledgeNeuronsReaderTest {
 
   @Test
   void bagFilesAloneRebuildTheSameItems(@TempDir Path tmp) throws Exception {
-    Path src = SharedData.knowledgeNeurons();
+    Path src = Datasets.knowledgeNeurons();
     Path dst = tmp.resolve("kn");
     copy(
         src.resolve("LAMA/raw_data/relations.jsonl"), dst.resolve("LAMA/raw_data/relations.jsonl"));

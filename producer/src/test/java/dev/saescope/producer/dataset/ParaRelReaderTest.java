@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saescope.producer.SharedData;
+import dev.saescope.producer.Datasets;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ParaRelReaderTest {
   @Test
   void realDataHasTheCountsItsReadmeStates() throws DatasetException {
-    Dataset d = ParaRelReader.read(SharedData.paraRel());
+    Dataset d = ParaRelReader.read(Datasets.paraRel());
     // README: 41 relations with facts, 29,411 facts.
     assertEquals(41, d.relations().size());
     assertEquals(29_411, d.facts());

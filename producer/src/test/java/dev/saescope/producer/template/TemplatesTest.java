@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.saescope.producer.SharedData;
+import dev.saescope.producer.Datasets;
 import dev.saescope.producer.dataset.DatasetException;
 import dev.saescope.producer.dataset.KnowledgeNeuronsReader;
 import dev.saescope.producer.dataset.ParaRelReader;
@@ -19,9 +19,9 @@ class TemplatesTest {
   static final Templates T = Templates.load();
 
   @Test
-  void everyRelationOfBothSharedDatasetsHasQuestions() throws DatasetException {
-    var kn = KnowledgeNeuronsReader.read(SharedData.knowledgeNeurons()).relations().keySet();
-    var pr = ParaRelReader.read(SharedData.paraRel()).relations().keySet();
+  void everyRelationOfBothCommittedDatasetsHasQuestions() throws DatasetException {
+    var kn = KnowledgeNeuronsReader.read(Datasets.knowledgeNeurons()).relations().keySet();
+    var pr = ParaRelReader.read(Datasets.paraRel()).relations().keySet();
     assertEquals(34, kn.size());
     for (String r : kn) {
       assertTrue(T.hasQuestions(r), "no question template for knowledge-neurons relation " + r);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saescope.producer.SharedData;
+import dev.saescope.producer.Datasets;
 import dev.saescope.producer.dataset.Dataset;
 import dev.saescope.producer.dataset.DatasetException;
 import dev.saescope.producer.dataset.Item;
@@ -39,7 +39,7 @@ class TaskBuilderTest {
 
   @BeforeAll
   static void read() throws DatasetException {
-    kn = KnowledgeNeuronsReader.read(SharedData.knowledgeNeurons());
+    kn = KnowledgeNeuronsReader.read(Datasets.knowledgeNeurons());
   }
 
   static List<Task> all(Dataset d, VariantOptions opts, ItemFilter filter, String runId, long seed)
@@ -218,7 +218,7 @@ class TaskBuilderTest {
 
   @Test
   void paraRelRelationsWithoutPatternsStillGetQuestionVariants() throws Exception {
-    Dataset pr = ParaRelReader.read(SharedData.paraRel());
+    Dataset pr = ParaRelReader.read(Datasets.paraRel());
     List<Task> tasks =
         all(
             pr,
