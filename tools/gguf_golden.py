@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden values of the real Gemma 3 270M GGUF, read with llama.cpp's own Python reader.
 
-Writes worker/src/test/resources/golden/gguf/gemma-3-270m.json, which GgufGoldenTest compares
+Writes runtime/src/test/resources/golden/gguf/gemma-3-270m.json, which GgufGoldenTest compares
 with saescope's Java reader:
 
 - metadata: every scalar key the Java side maps to ModelConfig, plus array lengths;
@@ -39,7 +39,7 @@ from gguf import quants
 ROOT = Path(__file__).resolve().parent.parent
 HOME = Path(os.environ.get("SAESCOPE_HOME", Path.home() / ".cache" / "saescope"))
 DEFAULT_GGUF = HOME / "models" / "gemma-3-270m" / "gemma-3-270m-q4_k_m.gguf"
-DEFAULT_OUT = ROOT / "worker/src/test/resources/golden/gguf/gemma-3-270m.json"
+DEFAULT_OUT = ROOT / "runtime/src/test/resources/golden/gguf/gemma-3-270m.json"
 
 # Rows of token_embd worth pinning: pad, eos, bos, a mid-vocab word, the last row.
 EMBED_ROWS = [0, 1, 2, 9079, 262143]
@@ -74,7 +74,7 @@ SCALE_FIELDS = {
     "Q4_K": [0, 2], "Q5_K": [0, 2], "Q6_K": [208],
     "Q2_K": [80, 82], "Q3_K": [108], "IQ4_NL": [0], "IQ4_XS": [0],
 }
-SYNTH_DIR = ROOT / "worker/src/test/resources/golden/gguf"
+SYNTH_DIR = ROOT / "runtime/src/test/resources/golden/gguf"
 
 
 def synthetic():

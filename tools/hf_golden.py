@@ -16,7 +16,7 @@ Hooks follow GEMMA-NOTES.md §3: resid_pre = decoder layer input, resid_post = d
 (not hidden_states[L], which is normed for the last layer), mlp_out = post_feedforward_layernorm
 output, attn_z = input of o_proj (softmax(QK^T)V flattened head-major).
 
-Run:  tools/.venv/bin/python tools/hf_golden.py   (writes worker/src/test/resources/golden/hf/)
+Run:  tools/.venv/bin/python tools/hf_golden.py   (writes runtime/src/test/resources/golden/hf/)
 Not run by CI.
 """
 
@@ -29,7 +29,7 @@ from safetensors.torch import save_file
 from transformers import Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUT = ROOT / "worker/src/test/resources/golden/hf"
+OUT = ROOT / "runtime/src/test/resources/golden/hf"
 
 # Right padding: positions of the real tokens are 0..len-1 in every sequence, as the Java side does.
 LENGTHS = [11, 7, 9]

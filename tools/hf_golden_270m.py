@@ -17,7 +17,7 @@ texts of which one is longer than the 512-token sliding window:
 The Java test runs the same GGUF through our loader and forward pass. Both sides use identical fp32
 weights up to the +1/-1 round trip on norm weights (at most 1 ulp).
 
-Run:  tools/.venv/bin/python tools/hf_golden_270m.py   (writes worker/src/test/resources/golden/hf/gemma3-270m/)
+Run:  tools/.venv/bin/python tools/hf_golden_270m.py   (writes runtime/src/test/resources/golden/hf/gemma3-270m/)
 Not run by CI.
 """
 
@@ -38,7 +38,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOME = pathlib.Path(os.environ.get("SAESCOPE_HOME", pathlib.Path.home() / ".cache/saescope"))
 GGUF = HOME / "models/gemma-3-270m/gemma-3-270m-q4_k_m.gguf"
 TOKENIZER = HOME / "models/gemma-3-270m/tokenizer.json"
-OUT = ROOT / "worker/src/test/resources/golden/hf/gemma3-270m"
+OUT = ROOT / "runtime/src/test/resources/golden/hf/gemma3-270m"
 SITE_LAYERS = [0, 5, 17]  # a sliding layer, the first full layer, the last layer
 RESID_LAYERS = [0, 2, 5, 8, 11, 14, 17]  # every third layer and the last, to keep the file small
 

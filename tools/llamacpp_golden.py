@@ -9,7 +9,7 @@ the activations to 8 bits for those dot products, so agreement is close but not 
 It runs the same token sequences as hf_golden_270m.py (read from that golden's inputs.json, BOS
 included, one of them longer than the 512-token sliding window) and writes
 
-  worker/src/test/resources/golden/llamacpp/gemma3-270m/golden.json
+  runtime/src/test/resources/golden/llamacpp/gemma3-270m/golden.json
     {"gguf_sha256", "llama_cpp_python", "sequences": [[ids...], ...],
      "next_logprobs": [[log p(t+1 | ..t), ...], ...], "top1": [[argmax id at t, ...], ...]}
 
@@ -29,8 +29,8 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOME = pathlib.Path(os.environ.get("SAESCOPE_HOME", pathlib.Path.home() / ".cache/saescope"))
 GGUF = HOME / "models/gemma-3-270m/gemma-3-270m-q4_k_m.gguf"
-INPUTS = ROOT / "worker/src/test/resources/golden/hf/gemma3-270m/inputs.json"
-OUT = ROOT / "worker/src/test/resources/golden/llamacpp/gemma3-270m"
+INPUTS = ROOT / "runtime/src/test/resources/golden/hf/gemma3-270m/inputs.json"
+OUT = ROOT / "runtime/src/test/resources/golden/llamacpp/gemma3-270m"
 
 
 def sha256(path):

@@ -2,7 +2,7 @@
 """Golden files for saescope's SAE runtime, made with SAELens (PyPI sae-lens 6.x).
 
   tools/.venv/bin/python tools/sae_golden.py write [OUT_DIR]
-      OUT_DIR defaults to worker/src/test/resources/golden/sae. For each case it writes
+      OUT_DIR defaults to runtime/src/test/resources/golden/sae. For each case it writes
       CASE/sae/ (SAELens layout: cfg.json + sae_weights.safetensors), x.npy [n, d_in],
       z.npy [n, d_sae] = sae.encode(x) and xhat.npy [n, d_in] = sae.decode(sae.encode(x)),
       plus a Gemma Scope-style params.npz and a Gemma Scope 2 folder for the JumpReLU case.
@@ -147,7 +147,7 @@ if __name__ == "__main__":
     torch.manual_seed(SEED)
     if len(sys.argv) >= 2 and sys.argv[1] == "write":
         root = pathlib.Path(__file__).resolve().parent.parent
-        write(pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else root / "worker/src/test/resources/golden/sae")
+        write(pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else root / "runtime/src/test/resources/golden/sae")
     elif len(sys.argv) == 5 and sys.argv[1] == "verify":
         sys.exit(verify(*sys.argv[2:]))
     else:

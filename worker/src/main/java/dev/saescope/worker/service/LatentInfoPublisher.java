@@ -4,9 +4,10 @@ import dev.saescope.avro.LatentInfo;
 import dev.saescope.avro.LogitEffects;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.runtime.sae.LatentLogits;
+import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.schemas.serde.Codecs;
-import dev.saescope.worker.sae.LatentLogits;
-import dev.saescope.worker.tokenizer.GemmaTokenizer;
+import dev.saescope.worker.compute.ExperimentProcessor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,14 +41,14 @@ import org.slf4j.LoggerFactory;
  * <p>Keys are {@code <sae id>/<first latent>}, one message per chunk of {@value #CHUNK} latents
  * (about 100 KiB with 10 + 10 tokens per latent), so the aggregator needs neither model nor SAE.
  */
-final class LatentInfoPublisher {
+public final class LatentInfoPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(LatentInfoPublisher.class);
   static final int CHUNK = 256;
 
   private LatentInfoPublisher() {}
 
   /** The SAE ids whose first chunk is already on the topic. */
-  static Set<String> published(KafkaSettings kafka, Duration timeout) {
+  public static Set<String> published(KafkaSettings kafka, Duration timeout) {
     Set<String> ids = new HashSet<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       String topic = kafka.topics().latentInfo();
@@ -70,7 +71,7 @@ final class LatentInfoPublisher {
   }
 
   /** Sends every chunk of one SAE and waits for the broker's acknowledgement. */
-  static int publish(
+  public static int publish(
       KafkaSettings kafka,
       ExperimentProcessor.AttachedSae sae,
       String modelId,

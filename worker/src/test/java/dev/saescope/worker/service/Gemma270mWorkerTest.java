@@ -12,21 +12,23 @@ import dev.saescope.common.kafka.TaskPublisher;
 import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.testing.EmbeddedKafkaExtension;
+import dev.saescope.lab.train.ModelActivationSource;
+import dev.saescope.lab.train.TopKTrainer;
+import dev.saescope.lab.train.TrainConfig;
+import dev.saescope.runtime.hub.KnownModel;
+import dev.saescope.runtime.hub.SaescopeHome;
+import dev.saescope.runtime.load.ModelSpec;
+import dev.saescope.runtime.model.GemmaModel;
+import dev.saescope.runtime.model.HookPoint;
+import dev.saescope.runtime.model.Site;
+import dev.saescope.runtime.sae.Sae;
+import dev.saescope.runtime.sae.SaeParams;
+import dev.saescope.runtime.tokenizer.GemmaTokenizer;
+import dev.saescope.runtime.weights.ModelWeights;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Variant;
-import dev.saescope.worker.hub.KnownModel;
-import dev.saescope.worker.hub.SaescopeHome;
-import dev.saescope.worker.model.GemmaModel;
-import dev.saescope.worker.model.HookPoint;
-import dev.saescope.worker.model.Site;
-import dev.saescope.worker.sae.Sae;
-import dev.saescope.worker.sae.SaeParams;
-import dev.saescope.worker.sae.train.ModelActivationSource;
-import dev.saescope.worker.sae.train.TopKTrainer;
-import dev.saescope.worker.sae.train.TrainConfig;
-import dev.saescope.worker.tokenizer.GemmaTokenizer;
-import dev.saescope.worker.weights.ModelSpec;
-import dev.saescope.worker.weights.ModelWeights;
+import dev.saescope.worker.compute.BenchTasks;
+import dev.saescope.worker.compute.ExperimentProcessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,7 +148,7 @@ class Gemma270mWorkerTest {
 
   @Test
   void realModelThroughKafkaEqualsInProcess(KafkaSettings kafka) throws Exception {
-    List<Task> tasks = BenchPipelineCommand.BenchTasks.make("e2e", 12);
+    List<Task> tasks = BenchTasks.make("e2e", 12);
     TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 2, TopicSpec.BROKER_DEFAULT));
     try (TaskPublisher publisher = TaskPublisher.open(kafka)) {
       for (Task t : tasks) {

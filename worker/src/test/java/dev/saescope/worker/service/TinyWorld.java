@@ -2,18 +2,18 @@ package dev.saescope.worker.service;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.saescope.runtime.config.ModelConfig;
+import dev.saescope.runtime.config.ModelConfig.AttentionKind;
+import dev.saescope.runtime.hub.KnownModel;
+import dev.saescope.runtime.hub.SaescopeHome;
+import dev.saescope.runtime.model.HookPoint;
+import dev.saescope.runtime.model.Site;
+import dev.saescope.runtime.sae.Activation;
+import dev.saescope.runtime.sae.SaeParams;
+import dev.saescope.runtime.sae.io.SaeLensWriter;
+import dev.saescope.runtime.weights.RandomModelWriter;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Variant;
-import dev.saescope.worker.hub.KnownModel;
-import dev.saescope.worker.hub.SaescopeHome;
-import dev.saescope.worker.model.HookPoint;
-import dev.saescope.worker.model.ModelConfig;
-import dev.saescope.worker.model.ModelConfig.AttentionKind;
-import dev.saescope.worker.model.Site;
-import dev.saescope.worker.sae.Activation;
-import dev.saescope.worker.sae.SaeParams;
-import dev.saescope.worker.sae.io.SaeLensWriter;
-import dev.saescope.worker.weights.RandomModelWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.saescope.worker.service;
 
+import dev.saescope.worker.cli.WorkerCommand;
 import picocli.CommandLine;
 
 /**

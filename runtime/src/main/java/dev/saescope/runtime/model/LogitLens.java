@@ -1,0 +1,246 @@
+package dev.saescope.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.saescope.runtime.config.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The logit lens (nostalgebraist 2020; EXPERIMENTS.md E1c): a residual row read through the final
+ * norm, the tied unembedding and the final soft-cap, as if the model ended at that layer. At chosen
+ * ids (cheap: k dot products per row) or over the full vocabulary (a [rows, vocab] unembedding,
+ * reduced on the engine). Every call works in its own sub-manager of the model's and returns Java
+ * arrays.
+ */
+final class LogitLens {
+  /** Rows per chunk of a full-vocabulary lens, to bound the [rows, vocab] scratch memory. */
+  static final int CHUNK_ROWS = 64;
+
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final DeviceWeights weights;
+  private final float eps;
+
+  LogitLens(ModelConfig config, NDManager manager, DeviceWeights weights) {
+    this.config = config;
+    this.manager = manager;
+    this.weights = weights;
+    this.eps = (float) config.rmsNormEps();
+  }
+
+  /** Final norm, tied unembedding, final soft-cap. x: [n, dModel] → [n, vocab]. */
+  NDArray unembed(NDArray x) {
+    NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, eps), weights.embed);
+    return Ops.softcap(logits, (float) config.finalLogitSoftcap());
+  }
+
+  /**
+   * Logit lens at chosen token ids, without the full-vocabulary unembedding: final norm of each
+   * residual row, dot products with the tied embedding rows of {@code ids}, final soft-cap.
+   *
+   * @param resid residual rows (resid_pre / resid_post / the final layer's output), width dModel
+   * @param ids token ids to score, the same for every row
+   * @return {@code [resid.count()][ids.length]} soft-capped logits
+   */
+  public float[][] logits(Rows resid, int[] ids) {
+    checkResid(resid);
+    checkIds(ids);
+    try (NDManager m = manager.newSubManager()) {
+      NDArray x = m.create(resid.values(), new Shape(resid.count(), config.dModel()));
+      NDArray rows = weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))); // [k, dModel]
+      NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, eps), rows); // [n, k]
+      return toMatrix(
+          Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), ids.length);
+    }
+  }
+
+  /**
+   * Logit lens at chosen token ids per row ({@code ids[i]} for row i, all of the same length).
+   *
+   * @return {@code [resid.count()][ids[0].length]} soft-capped logits
+   */
+  public float[][] logits(Rows resid, int[][] ids) {
+    checkResid(resid);
+    if (ids.length != resid.count()) {
+      throw new IllegalArgumentException(ids.length + " id lists for " + resid.count() + " rows");
+    }
+    int k = ids.length == 0 ? 0 : ids[0].length;
+    long[] flat = new long[ids.length * k];
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i].length != k) {
+        throw new IllegalArgumentException(
+            "row " + i + " has " + ids[i].length + " ids, row 0 has " + k);
+      }
+      checkIds(ids[i]);
+      for (int j = 0; j < k; j++) {
+        flat[i * k + j] = ids[i][j];
+      }
+    }
+    if (k == 0) {
+      return new float[ids.length][0];
+    }
+    try (NDManager m = manager.newSubManager()) {
+      int n = resid.count();
+      NDArray x = m.create(resid.values(), new Shape(n, config.dModel()));
+      NDArray normed = Ops.rmsNorm(x, weights.finalNorm, eps).reshape(n, 1, config.dModel());
+      NDArray rows =
+          weights.embed.get(m, new NDIndex("{}", m.create(flat))).reshape(n, k, config.dModel());
+      NDArray logits = normed.matMul(rows.transpose(0, 2, 1)).reshape(n, k); // [n, k]
+      return toMatrix(Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), k);
+    }
+  }
+
+  /**
+   * Full-vocabulary logit lens: the top {@code k} tokens of each row with log-probabilities. Costs
+   * a [rows, vocab] unembedding; use {@link #logits(Rows, int[])} when only some ids matter.
+   */
+  public List<List<TokenScore>> topK(Rows resid, int k) {
+    checkResid(resid);
+    if (k <= 0 || k > config.vocabSize()) {
+      throw new IllegalArgumentException(
+          "top-k must be in 1.." + config.vocabSize() + ", got " + k);
+    }
+    List<List<TokenScore>> out = new ArrayList<>(resid.count());
+    for (int start = 0; start < resid.count(); start += CHUNK_ROWS) {
+      int n = Math.min(CHUNK_ROWS, resid.count() - start);
+      float[] chunk = new float[n * config.dModel()];
+      System.arraycopy(resid.values(), start * config.dModel(), chunk, 0, chunk.length);
+      try (NDManager m = manager.newSubManager()) {
+        NDArray logits = unembed(m.create(chunk, new Shape(n, config.dModel()))); // [n, vocab]
+        NDArray logprobs = logits.logSoftmax(1);
+        NDList top = logits.topK(k, 1, true, true);
+        float[] values = top.get(0).toFloatArray();
+        long[] idx = top.get(1).toLongArray();
+        float[] lp = logprobs.gather(top.get(1), 1).toFloatArray();
+        for (int i = 0; i < n; i++) {
+          List<TokenScore> row = new ArrayList<>(k);
+          for (int j = 0; j < k; j++) {
+            row.add(new TokenScore((int) idx[i * k + j], values[i * k + j], lp[i * k + j]));
+          }
+          out.add(List.copyOf(row));
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Full-vocabulary logit lens of each row, reduced on the engine: log-probability and rank of each
+   * of the row's target ids, the top-1 token, and KL(p_ref || p_row) in bits against the row's
+   * reference row (the final layer, for "how far is this layer from the model's answer"). Costs one
+   * [rows, vocab] unembedding, whose price is mostly reading W_U once: pass many rows per call.
+   * Only {@code rows × (2·targets + 2)} numbers are copied to Java.
+   *
+   * @param targets {@code [rows][k]} ids to score, the same k for every row
+   * @param refRows {@code [rows]} index of each row's reference row
+   */
+  public LensStats stats(Rows resid, int[][] targets, int[] refRows) {
+    checkResid(resid);
+    int n = resid.count();
+    int k = n == 0 ? 0 : targets[0].length;
+    if (targets.length != n || refRows.length != n || n > 4 * CHUNK_ROWS) {
+      throw new IllegalArgumentException(
+          "lens of "
+              + n
+              + " rows (at most "
+              + 4 * CHUNK_ROWS
+              + ") needs one target list and one reference per row");
+    }
+    long[] ids = new long[n * k];
+    long[] refs = new long[n];
+    for (int i = 0; i < n; i++) {
+      if (targets[i].length != k || refRows[i] < 0 || refRows[i] >= n) {
+        throw new IllegalArgumentException(
+            "lens row "
+                + i
+                + ": "
+                + targets[i].length
+                + " targets (want "
+                + k
+                + "), reference "
+                + refRows[i]);
+      }
+      checkIds(targets[i]);
+      for (int j = 0; j < k; j++) {
+        ids[i * k + j] = targets[i][j];
+      }
+      refs[i] = refRows[i];
+    }
+    try (NDManager m = manager.newSubManager()) {
+      NDArray lp =
+          unembed(m.create(resid.values(), new Shape(n, config.dModel())))
+              .logSoftmax(1); // [n, vocab]
+      NDArray tlp = lp.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
+      long[] rankFlat = new long[n * k];
+      for (int j = 0; j < k; j++) { // one [n, vocab] comparison per target, summed as booleans
+        long[] r = lp.gt(tlp.get(":, {}:{}", j, j + 1)).sum(new int[] {1}).toLongArray(); // [n]
+        for (int i = 0; i < n; i++) {
+          rankFlat[i * k + j] = r[i];
+        }
+      }
+      NDArray ref = lp.get(new NDIndex("{}", m.create(refs))); // [n, vocab]
+      NDArray kl = ref.exp().mul(ref.sub(lp)).sum(new int[] {1}).div(Math.log(2)); // [n]
+      float[] tlpFlat = tlp.toFloatArray();
+      float[][] logprobs = new float[n][k];
+      long[][] rankRows = new long[n][k];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(tlpFlat, i * k, logprobs[i], 0, k);
+        System.arraycopy(rankFlat, i * k, rankRows[i], 0, k);
+      }
+      return new LensStats(logprobs, rankRows, lp.argMax(1).toLongArray(), kl.toFloatArray());
+    }
+  }
+
+  /**
+   * Rows of the unembedding for {@code ids}: {@code W_U[:, id]} (the tied embedding row, unscaled),
+   * {@code [ids.length][dModel]}. Direct logit attribution dots these with decoder directions.
+   */
+  public float[][] unembeddingColumns(int[] ids) {
+    checkIds(ids);
+    try (NDManager m = manager.newSubManager()) {
+      return toMatrix(
+          weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))).toFloatArray(),
+          config.dModel());
+    }
+  }
+
+  private void checkResid(Rows resid) {
+    if (resid.width() != config.dModel()) {
+      throw new IllegalArgumentException(
+          "logit lens needs residual rows of width dModel "
+              + config.dModel()
+              + ", got "
+              + resid.width());
+    }
+  }
+
+  private void checkIds(int[] ids) {
+    for (int id : ids) {
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            "token id " + id + " outside [0, " + config.vocabSize() + ")");
+      }
+    }
+  }
+
+  private static long[] toLong(int[] ids) {
+    long[] out = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = ids[i];
+    }
+    return out;
+  }
+
+  private static float[][] toMatrix(float[] flat, int width) {
+    int n = width == 0 ? 0 : flat.length / width;
+    float[][] out = new float[n][];
+    for (int i = 0; i < n; i++) {
+      out[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,371 @@
+package dev.saescope.worker.cli;
+
+import dev.saescope.common.cli.ModelOptions;
+import dev.saescope.common.kafka.BrokerUnavailableException;
+import dev.saescope.common.kafka.KafkaConfigException;
+import dev.saescope.common.kafka.KafkaOptions;
+import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.common.kafka.TopicAdmin;
+import dev.saescope.common.kafka.TopicAdminException;
+import dev.saescope.common.kafka.TopicSpec;
+import dev.saescope.common.metrics.MetricsServer;
+import dev.saescope.runtime.hub.SaescopeHome;
+import dev.saescope.runtime.load.LoadedModel;
+import dev.saescope.runtime.sae.LatentLogits;
+import dev.saescope.runtime.sae.LogitEffects;
+import dev.saescope.runtime.sae.Sae;
+import dev.saescope.worker.compute.ExperimentProcessor;
+import dev.saescope.worker.compute.LayerList;
+import dev.saescope.worker.compute.SaeAttachment;
+import dev.saescope.worker.service.LatentInfoPublisher;
+import dev.saescope.worker.service.WorkerFatalException;
+import dev.saescope.worker.service.WorkerLoop;
+import dev.saescope.worker.service.WorkerMetrics;
+import dev.saescope.worker.service.WorkerSettings;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code saescope worker}: one elastic experiment worker. */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run one elastic experiment worker (model + SAEs on micro-batches of tasks from Kafka).",
+      "Results, dead letters and consumed offsets are published in one Kafka transaction. Start as",
+      "many as you like, on any machines; kill or add them while a run streams.",
+      "Stops cleanly on SIGTERM/Ctrl-C after the batch in flight.",
+      ""
+    },
+    footer = {
+      "",
+      "Exit codes: 0 stopped on request; 1 bad options; 2 model, tokenizer or SAE will not load (or",
+      "--layers outside the model);",
+      "3 Kafka unreachable or fatal Kafka error (e.g. fenced by a worker with the same --worker-id).",
+      "",
+      "Example: ./saescope worker --model gemma-3-270m --sae ~/.cache/saescope/saes/gemma-3-270m/layer_9_resid_post"
+    })
+public final class WorkerCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+
+  /** Tokens kept per latent and sign: what Neuronpedia's logit lists show. */
+  private static final int TOP_TOKENS = 10;
+
+  @Spec CommandSpec spec;
+
+  @Mixin ModelOptions modelOptions = new ModelOptions();
+
+  @Option(
+      names = "--sae",
+      paramLabel = "SPEC",
+      description = {
+        "An SAE to attach (repeatable): a Gemma Scope params.npz, a Gemma Scope 2 or SAELens folder.",
+        "Append #LAYER:SITE when its config does not say where it reads, e.g. params.npz#12:resid_post."
+      })
+  List<String> saes = new ArrayList<>();
+
+  @Option(
+      names = "--layers",
+      paramLabel = "LIST",
+      defaultValue = "all",
+      description =
+          "Layers whose resid_post is reported: all, or e.g. 0,6,12 or 0-17 (default: ${DEFAULT-VALUE}).")
+  String layers;
+
+  @Option(
+      names = "--batch-tokens",
+      paramLabel = "N",
+      defaultValue = "1024",
+      description = "Micro-batch budget in tokens (default: ${DEFAULT-VALUE}).")
+  int batchTokens;
+
+  @Option(
+      names = "--max-batch-tasks",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "At most this many tasks per micro-batch (default: ${DEFAULT-VALUE}).")
+  int maxBatchTasks;
+
+  @Option(
+      names = "--max-task-tokens",
+      paramLabel = "N",
+      defaultValue = "512",
+      description =
+          "Longer tasks go to dead-letter as TOO_LONG (default: ${DEFAULT-VALUE}; capped by the model's context).")
+  int maxTaskTokens;
+
+  @Option(
+      names = "--worker-id",
+      paramLabel = "ID",
+      defaultValue = "${env:SAESCOPE_WORKER_ID}",
+      description = {
+        "Stable id of this worker slot (default: env SAESCOPE_WORKER_ID, else host name and pid).",
+        "A restarted worker with the same id fences its predecessor's open transaction at once."
+      })
+  String workerId;
+
+  @Option(
+      names = "--group",
+      paramLabel = "ID",
+      defaultValue = WorkerSettings.DEFAULT_GROUP,
+      description = "Consumer group of the worker pool (default: ${DEFAULT-VALUE}).")
+  String group;
+
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "12",
+      description =
+          "Partitions for topics this worker creates if missing (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "Address of the /metrics and /health endpoint (default: ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "P",
+      defaultValue = "9401",
+      description =
+          "Port of the /metrics endpoint; 0 picks a free one, -1 disables (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(
+      names = "--shutdown-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description = "How long SIGTERM waits for the batch in flight (default: ${DEFAULT-VALUE}).")
+  int shutdownSeconds;
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+
+  private volatile WorkerLoop running;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    String id = workerId == null || workerId.isBlank() ? defaultWorkerId() : workerId;
+    WorkerSettings settings;
+    KafkaSettings kafkaSettings;
+    try {
+      settings =
+          new WorkerSettings(
+              id,
+              group,
+              batchTokens,
+              maxBatchTasks,
+              WorkerSettings.DEFAULT_MAX_MESSAGE_BYTES,
+              Duration.ofSeconds(shutdownSeconds));
+      kafkaSettings = kafka.resolve();
+    } catch (IllegalArgumentException | KafkaConfigException e) {
+      err.println("worker: " + e.getMessage());
+      return 1;
+    }
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry("worker");
+    Loaded loaded;
+    try {
+      loaded = load(registry, id);
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("worker: " + e.getMessage());
+      return 2;
+    }
+    try (loaded;
+        MetricsServer metricsServer =
+            metricsPort < 0
+                ? null
+                : MetricsServer.start(
+                    registry, metricsHost, metricsPort, () -> health(id, loaded))) {
+      TopicAdmin.ensureTopics(
+          kafkaSettings,
+          TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
+      publishLatentInfo(kafkaSettings, loaded, err);
+      WorkerLoop loop =
+          new WorkerLoop(
+              kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
+      running = loop;
+      Thread hook =
+          new Thread(
+              () -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      if (metricsServer != null) {
+        err.println(
+            "worker "
+                + id
+                + ": metrics on http://"
+                + metricsHost
+                + ":"
+                + metricsServer.port()
+                + "/metrics");
+      }
+      err.println("worker " + id + ": " + loaded.processor().describe());
+      err.flush();
+      try {
+        loop.run();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // SIGTERM: the hook is what stopped the loop, and it is still waiting for us
+        }
+      }
+      return 0;
+    } catch (BrokerUnavailableException | TopicAdminException | WorkerFatalException e) {
+      err.println("worker: " + e.getMessage());
+      return 3;
+    } catch (IOException e) {
+      err.println("worker: cannot compute latent logit effects: " + e.getMessage());
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 3;
+    } catch (ExecutionException | TimeoutException e) {
+      err.println("worker: cannot publish latent metadata to Kafka: " + e.getMessage());
+      return 3;
+    }
+  }
+
+  /**
+   * Logit effects of each SAE, computed once (cached on disk) and published once per SAE version.
+   */
+  private static void publishLatentInfo(KafkaSettings kafka, Loaded loaded, PrintWriter err)
+      throws IOException, InterruptedException, ExecutionException, TimeoutException {
+    Set<String> already = LatentInfoPublisher.published(kafka, kafka.brokerTimeout());
+    Path cache = SaescopeHome.resolve().resolve("latent-logits");
+    String modelId = loaded.processor().modelId();
+    for (ExperimentProcessor.AttachedSae a : loaded.processor().saes()) {
+      if (already.contains(a.id())) {
+        continue;
+      }
+      err.println(
+          "worker: computing logit effects of "
+              + a.id()
+              + " ("
+              + a.sae().dSae()
+              + " latents, cached after the first time)");
+      err.flush();
+      List<LatentLogits> effects =
+          LogitEffects.cachedFromEmbedding(
+              a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().model().embedding());
+      LatentInfoPublisher.publish(kafka, a, modelId, effects, loaded.model().tokenizer());
+    }
+  }
+
+  /**
+   * Stops a worker started in-process (the demo, tests) after its batch in flight; {@link #call()}
+   * then returns 0. Does nothing before the worker has started.
+   */
+  public void stop() {
+    WorkerLoop loop = running;
+    if (loop != null) {
+      loop.stop();
+    }
+  }
+
+  private static void stopAndWait(WorkerLoop loop, Duration timeout) {
+    loop.stop();
+    try {
+      if (!loop.awaitStopped(timeout)) {
+        LOG.warn(
+            "the batch in flight did not finish within {} s; its transaction will be aborted",
+            timeout.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static JsonObject health(String id, Loaded loaded) {
+    return new JsonObject().put("worker", id).put("processor", loaded.processor().describe());
+  }
+
+  /** The model, tokenizer and SAEs of one worker, closed together. */
+  record Loaded(LoadedModel model, List<Sae> saes, ExperimentProcessor processor)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      saes.forEach(Sae::close);
+      model.close();
+    }
+  }
+
+  private Loaded load(PrometheusMeterRegistry registry, String id) throws IOException {
+    boolean off = modelOptions.offline();
+    String model = modelOptions.spec();
+    Timer modelLoad =
+        Timer.builder("saescope.worker.model.load")
+            .description("Model load time")
+            .tag("worker", id)
+            .register(registry);
+    long t0 = System.nanoTime();
+    LoadedModel loaded = LoadedModel.open(model, modelOptions.tokenizer(), off);
+    modelLoad.record(Duration.ofNanos(System.nanoTime() - t0));
+    List<Sae> opened = new ArrayList<>();
+    List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
+    try {
+      Timer saeLoad =
+          Timer.builder("saescope.worker.sae.load")
+              .description("SAE load time")
+              .tag("worker", id)
+              .register(registry);
+      for (String s : saes) {
+        long t1 = System.nanoTime();
+        ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(modelIdOf(model), off);
+        opened.add(a.sae());
+        attached.add(a);
+        saeLoad.record(Duration.ofNanos(System.nanoTime() - t1));
+      }
+      SortedSet<Integer> layerSet = LayerList.parse(layers, loaded.model().config().nLayers());
+      ExperimentProcessor processor =
+          new ExperimentProcessor(
+              loaded.model(),
+              loaded.tokenizer(),
+              modelIdOf(model),
+              id,
+              attached,
+              layerSet,
+              maxTaskTokens);
+      return new Loaded(loaded, opened, processor);
+    } catch (IOException | RuntimeException e) {
+      opened.forEach(Sae::close);
+      loaded.close();
+      throw e;
+    }
+  }
+
+  private static String modelIdOf(String spec) {
+    return spec.strip();
+  }
+
+  private static String defaultWorkerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "worker";
+    }
+    return host + "-" + ProcessHandle.current().pid();
+  }
+}
