@@ -61,48 +61,80 @@ public final class EngineSettings {
    */
   static boolean setenv(String name, String value) {
     try {
-      Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
-      Class<?> lookupC = Class.forName("java.lang.foreign.SymbolLookup");
-      Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
-      Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
-      Class<?> valueLayoutC = Class.forName("java.lang.foreign.ValueLayout");
-      Class<?> descriptorC = Class.forName("java.lang.foreign.FunctionDescriptor");
-      Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
-      Class<?> arenaC = Class.forName("java.lang.foreign.Arena");
-      Class<?> allocatorC = Class.forName("java.lang.foreign.SegmentAllocator");
-
-      Object linker = linkerC.getMethod("nativeLinker").invoke(null);
-      Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
-      Optional<?> symbol =
-          (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, "setenv");
-      if (symbol.isEmpty()) {
-        return false;
-      }
-      Object jint = valueLayoutC.getField("JAVA_INT").get(null);
-      Object address = valueLayoutC.getField("ADDRESS").get(null);
-      Object layouts = Array.newInstance(layoutC, 3);
-      Array.set(layouts, 0, address);
-      Array.set(layouts, 1, address);
-      Array.set(layouts, 2, jint);
-      Object descriptor =
-          descriptorC.getMethod("of", layoutC, layouts.getClass()).invoke(null, jint, layouts);
-      MethodHandle setenv =
-          (MethodHandle)
-              linkerC
-                  .getMethod(
-                      "downcallHandle",
-                      segmentC,
-                      descriptorC,
-                      Array.newInstance(optionC, 0).getClass())
-                  .invoke(linker, symbol.get(), descriptor, Array.newInstance(optionC, 0));
-      Object arena = arenaC.getMethod("global").invoke(null); // the strings must outlive the call
-      Object n = allocatorC.getMethod("allocateFrom", String.class).invoke(arena, name);
-      Object v = allocatorC.getMethod("allocateFrom", String.class).invoke(arena, value);
-      int rc = (int) setenv.invokeWithArguments(n, v, 0);
+      Object jint = valueLayout("JAVA_INT");
+      Object address = valueLayout("ADDRESS");
+      MethodHandle setenv = downcall("setenv", jint, address, address, jint);
+      Object arena = arena(); // the strings must outlive the call
+      int rc = (int) setenv.invokeWithArguments(cString(arena, name), cString(arena, value), 0);
       return rc == 0;
     } catch (Throwable e) { // Java 21 (preview API), restricted access, or no libc symbol
       LOG.debug("setenv through java.lang.foreign failed: {}", e.toString());
       return false;
     }
+  }
+
+  /**
+   * {@code getenv(name)} in the C library, which libgomp reads (Java's {@link System#getenv} is a
+   * snapshot taken at start-up and never sees {@link #setenv}). Empty when unset or unavailable.
+   */
+  static Optional<String> getenv(String name) {
+    try {
+      Object address = valueLayout("ADDRESS");
+      MethodHandle getenv = downcall("getenv", address, address);
+      Object result = getenv.invokeWithArguments(cString(arena(), name));
+      Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
+      if ((long) segmentC.getMethod("address").invoke(result) == 0) {
+        return Optional.empty();
+      }
+      Object whole = segmentC.getMethod("reinterpret", long.class).invoke(result, Long.MAX_VALUE);
+      return Optional.of((String) segmentC.getMethod("getString", long.class).invoke(whole, 0L));
+    } catch (Throwable e) {
+      LOG.debug("getenv through java.lang.foreign failed: {}", e.toString());
+      return Optional.empty();
+    }
+  }
+
+  // java.lang.foreign through reflection: the code targets Java 21, where the API is a preview.
+
+  private static Object valueLayout(String name) throws ReflectiveOperationException {
+    return Class.forName("java.lang.foreign.ValueLayout").getField(name).get(null);
+  }
+
+  private static Object arena() throws ReflectiveOperationException {
+    return Class.forName("java.lang.foreign.Arena").getMethod("global").invoke(null);
+  }
+
+  private static Object cString(Object arena, String s) throws ReflectiveOperationException {
+    return Class.forName("java.lang.foreign.SegmentAllocator")
+        .getMethod("allocateFrom", String.class)
+        .invoke(arena, s);
+  }
+
+  /** A downcall handle to the C library's {@code symbol} with the given return and argument layouts. */
+  private static MethodHandle downcall(String symbol, Object returns, Object... args)
+      throws ReflectiveOperationException {
+    Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
+    Class<?> lookupC = Class.forName("java.lang.foreign.SymbolLookup");
+    Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
+    Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
+    Class<?> descriptorC = Class.forName("java.lang.foreign.FunctionDescriptor");
+    Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
+    Object linker = linkerC.getMethod("nativeLinker").invoke(null);
+    Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
+    Optional<?> found = (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, symbol);
+    if (found.isEmpty()) {
+      throw new ReflectiveOperationException("no C symbol " + symbol);
+    }
+    Object layouts = Array.newInstance(layoutC, args.length);
+    for (int i = 0; i < args.length; i++) {
+      Array.set(layouts, i, args[i]);
+    }
+    Object descriptor =
+        descriptorC.getMethod("of", layoutC, layouts.getClass()).invoke(null, returns, layouts);
+    Object options = Array.newInstance(optionC, 0);
+    return (MethodHandle)
+        linkerC
+            .getMethod("downcallHandle", segmentC, descriptorC, options.getClass())
+            .invoke(linker, found.get(), descriptor, options);
   }
 }

@@ -62,6 +62,18 @@ class Gemma270mGoldenTest {
           hooks.add(new HookPoint(Integer.parseInt(f[1]), Site.parse(f[2])));
         }
       }
+      // What tools/hf_golden_270m.py captures: a golden file missing any of it must fail here,
+      // not pass on fewer comparisons.
+      Set<HookPoint> expected = new HashSet<>();
+      for (int l = 2; l < 18; l += 3) {
+        expected.add(new HookPoint(l, Site.RESID_POST));
+      }
+      for (int l : new int[] {0, 5, 17}) {
+        expected.add(new HookPoint(l, Site.RESID_POST));
+        expected.add(new HookPoint(l, Site.ATTN_Z));
+        expected.add(new HookPoint(l, Site.MLP_OUT));
+      }
+      assertEquals(expected, hooks, "hooks in the golden file");
       // One sequence per pass: padding the 20-token text to 647 would double the work, and batch
       // independence is proven on the tiny models (GemmaModelTest).
       List<ForwardResult> results = new ArrayList<>();
@@ -87,6 +99,7 @@ class Gemma270mGoldenTest {
       double worstLp = 0;
       for (int b = 0; b < 2; b++) {
         Rows ours = results.get(b).nextTokenLogprobs(0);
+        assertEquals(seqs.get(b).length - 1, ours.count(), "next-token log-probs of sequence " + b);
         for (int t = 0; t < ours.count(); t++) {
           worstLp =
               Math.max(worstLp, Math.abs(ours.get(t, 0) - lp.data().get((int) (b * width + t))));
@@ -100,6 +113,8 @@ class Gemma270mGoldenTest {
       double worstTop = 0;
       for (int b = 0; b < 2; b++) {
         Rows logits = results.get(b).logits(0);
+        assertEquals(p, logits.count(), "logit rows of sequence " + b);
+        assertEquals(p, positions.get(b).length, "chosen positions of sequence " + b);
         for (int i = 0; i < p; i++) {
           int base = (b * p + i) * 10;
           assertEquals(

@@ -135,9 +135,13 @@ class HfGoldenTest {
     double maxAbs = 0;
     double maxRel = 0;
     double scale = 0;
+    assertEquals(shape[0], ours.size(), what + ": sequences");
     for (int b = 0; b < ours.size(); b++) {
       Rows r = ours.get(b);
       assertEquals(width, r.width(), what + " width");
+      if (byRow) {
+        assertEquals(seq, r.count(), what + ": rows of sequence " + b);
+      }
       for (int i = 0; i < r.count(); i++) {
         int p = byRow ? i : r.positions()[i];
         for (int j = 0; j < width; j++) {
