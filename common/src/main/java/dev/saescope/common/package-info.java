@@ -1,7 +1,6 @@
 /**
- * Plumbing every saescope role shares: Kafka client settings and topics ({@code kafka}), the
- * embedded KRaft broker ({@code broker}), terminal progress ({@code progress}), the {@code tail}
- * tool and the test support that starts a broker per test class ({@code testing}). No experiment
- * logic lives here.
+ * What every saescope role shares on the Kafka client side: client settings and topics (kafka), the
+ * metrics endpoint (metrics), terminal progress (progress) and the options and tools every role's
+ * command line uses (cli: tail, --model). No experiment logic, no broker, no model.
  */
 package dev.saescope.common;

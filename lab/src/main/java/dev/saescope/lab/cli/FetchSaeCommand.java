@@ -239,7 +239,7 @@ public final class FetchSaeCommand implements Callable<Integer> {
   }
 
   /** The model, fetched first when missing (or, offline, an error naming the command to run). */
-  private SaeProvisioner.LoadedModel loadModel(KnownModel model, Path dir, PrintWriter err)
+  private SaeProvisioner.TrainingModel loadModel(KnownModel model, Path dir, PrintWriter err)
       throws IOException {
     if (!model.isProvisioned(dir)) {
       if (offline) {
@@ -267,22 +267,8 @@ public final class FetchSaeCommand implements Callable<Integer> {
         throw new IOException("interrupted while fetching " + model.alias, e);
       }
     }
-    LoadedModel loaded = LoadedModel.open(model.weightsPath(dir).toString(), null, true);
-    GemmaModel m = loaded.model();
-    GemmaTokenizer t = loaded.tokenizer();
-    return new SaeProvisioner.LoadedModel(
-        m,
-        doc -> {
-          int[] ids = t.encode(doc).ids();
-          return Arrays.copyOfRange(ids, 1, ids.length); // the source adds BOS per sequence
-        },
-        t.bosId(),
-        () -> {
-          try (m;
-              t) {
-            // closes both
-          }
-        });
+    return SaeProvisioner.TrainingModel.of(
+        LoadedModel.open(model.weightsPath(dir).toString(), null, true));
   }
 
   private static PrintStream toPrintStream(PrintWriter w) {

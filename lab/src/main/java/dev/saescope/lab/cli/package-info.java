@@ -1,5 +1,6 @@
 /**
- * Command-line tools of the SAE runtime ({@code sae-encode}, {@code bench sae}): parse options,
- * call the library, print results, return exit codes. No SAE logic lives here.
+ * The lab's commands: inspect-model, make-random-model, fetch-model, sae-encode, sae-eval, train-
+ * sae, fetch-sae, bench model and bench sae. They parse options, call the runtime and the lab,
+ * print results and return exit codes; no model or SAE logic lives here.
  */
 package dev.saescope.lab.cli;

@@ -1,5 +1,8 @@
 package dev.saescope.lab.train;
 
+import dev.saescope.runtime.load.LoadedModel;
+import dev.saescope.runtime.tokenizer.GemmaTokenizer;
+import java.util.Arrays;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,14 +57,27 @@ public final class SaeProvisioner {
   }
 
   /**
-   * The model a training run reads, with its tokenizer.
+   * The model a training run reads and how its documents become token ids.
    *
-   * @param tokenize document text to ids without BOS
-   * @param closer releases the model and tokenizer
+   * @param tokenize document text to ids without BOS (the activation source adds BOS)
+   * @param closer releases the model and whatever tokenizes
    */
-  public record LoadedModel(
+  public record TrainingModel(
       GemmaModel model, Function<String, int[]> tokenize, int bosId, AutoCloseable closer)
       implements AutoCloseable {
+    /** A model loaded with its tokenizer; closing this closes both. */
+    public static TrainingModel of(LoadedModel loaded) {
+      GemmaTokenizer t = loaded.tokenizer();
+      return new TrainingModel(
+          loaded.model(),
+          doc -> {
+            int[] ids = t.encode(doc).ids();
+            return Arrays.copyOfRange(ids, 1, ids.length);
+          },
+          t.bosId(),
+          loaded);
+    }
+
     @Override
     public void close() throws Exception {
       closer.close();
@@ -71,7 +87,7 @@ public final class SaeProvisioner {
   /** Loads the model only when something must be trained. */
   @FunctionalInterface
   public interface ModelLoader {
-    LoadedModel load() throws IOException;
+    TrainingModel load() throws IOException;
   }
 
   /** {@code <root>/layer_L_SITE} for each hook of the recipe. */
@@ -149,7 +165,7 @@ public final class SaeProvisioner {
       return all;
     }
     alignCheckpoints(recipe, todo);
-    try (LoadedModel m = loader.load()) {
+    try (TrainingModel m = loader.load()) {
       train(recipe, todo, m, corpus, corpusDescription, err, quiet);
     } catch (IOException | RuntimeException e) {
       throw e;
@@ -207,7 +223,7 @@ public final class SaeProvisioner {
   private static void train(
       SaeRecipe recipe,
       List<Provisioned> todo,
-      LoadedModel m,
+      TrainingModel m,
       Iterable<String> corpus,
       String corpusDescription,
       PrintWriter err,

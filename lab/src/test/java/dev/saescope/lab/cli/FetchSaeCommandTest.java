@@ -234,7 +234,7 @@ class FetchSaeCommandTest {
           loads[0]++;
           try (HfFolderWeights w = HfFolderWeights.open(modelDir)) {
             GemmaModel m = GemmaModel.load(w);
-            return new SaeProvisioner.LoadedModel(m, chars, config.bosId(), m::close);
+            return new SaeProvisioner.TrainingModel(m, chars, config.bosId(), m::close);
           }
         };
     SaeProvisioner.ModelLoader forbidden =

@@ -1,5 +1,6 @@
 /**
- * Reading model weights into fp32 host tensors with Hugging Face names: safetensors folders, GGUF
- * files (dequantized at load) and the Hugging Face hub cache. It does not run models.
+ * Reading model weights into fp32 host tensors with Hugging Face names: safetensors folders and
+ * GGUF files (dequantized at load), plus the random-model writer for benchmarks. It does not find
+ * files (hub, load) or run models.
  */
 package dev.saescope.runtime.weights;
