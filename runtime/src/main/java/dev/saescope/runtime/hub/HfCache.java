@@ -92,7 +92,12 @@ public final class HfCache {
     if (!Files.isRegularFile(ref)) {
       return Optional.empty();
     }
-    return Optional.of(Files.readString(ref, StandardCharsets.UTF_8).trim());
+    String commit = Files.readString(ref, StandardCharsets.UTF_8).trim();
+    if (!HfSpec.isCommit(commit)) {
+      // it becomes a folder name under snapshots/
+      throw new IOException(ref + ": holds '" + commit + "', not a commit id (40 hex characters)");
+    }
+    return Optional.of(commit);
   }
 
   /** {@code snapshots/<commit>/<file>}, whether or not it exists. */
@@ -145,6 +150,10 @@ public final class HfCache {
   void writeRef(String repoId, String revision, String commit) throws IOException {
     if (revision.equals(commit)) {
       return;
+    }
+    if (HfSpec.revisionProblem(revision).isPresent() || !HfSpec.isCommit(commit)) {
+      throw new IOException(
+          "refusing to write refs/" + revision + " = '" + commit + "' in " + repoDir(repoId));
     }
     Path ref = repoDir(repoId).resolve("refs").resolve(revision);
     if (Files.isRegularFile(ref) && Files.readString(ref).equals(commit)) {

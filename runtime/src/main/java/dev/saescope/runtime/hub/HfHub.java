@@ -3,6 +3,7 @@ package dev.saescope.runtime.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.runtime.hub.HubException.Kind;
+import dev.saescope.runtime.weights.RelativeName;
 import dev.saescope.runtime.weights.WeightsException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class HfHub {
   private static final Logger LOG = LoggerFactory.getLogger(HfHub.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Optional<String> BAD_TYPE = Optional.of("is not a string");
 
   /**
    * Where and how to reach the hub.
@@ -216,7 +219,25 @@ public final class HfHub {
     try {
       JsonNode map = JSON.readTree(index.toFile()).path("weight_map");
       Set<String> files = new LinkedHashSet<>();
-      map.fields().forEachRemaining(e -> files.add(e.getValue().asText()));
+      for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String shard = e.getValue().asText();
+        // the shard name comes from the network and becomes a path in the snapshot folder
+        Optional<String> bad = e.getValue().isTextual() ? RelativeName.problem(shard) : BAD_TYPE;
+        if (bad.isPresent()) {
+          throw new HubException(
+              Kind.FAILED,
+              index
+                  + ": weight_map entry '"
+                  + e.getKey()
+                  + "' names shard '"
+                  + e.getValue()
+                  + "', which "
+                  + bad.get()
+                  + "; expected a file name inside the repository");
+        }
+        files.add(shard);
+      }
       if (files.isEmpty()) {
         throw new HubException(Kind.FAILED, index + ": no weight_map in the safetensors index");
       }
@@ -250,6 +271,7 @@ public final class HfHub {
    */
   public Path file(String repoId, String revision, String file) throws HubException {
     String what = repoId + "@" + revision + ": " + file;
+    requireUsableNames(repoId, revision, file);
     try {
       if (HfSpec.isCommit(revision)) {
         Path pointer = cache.pointerPath(repoId, revision, file);
@@ -309,6 +331,28 @@ public final class HfHub {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HubException(Kind.FAILED, what + ": interrupted", e);
+    }
+  }
+
+  /**
+   * Refuses names that would make a cache path outside the repository's folder: the repository,
+   * revision and file name all become path segments ({@link HfCache}). huggingface_hub refuses the
+   * same ({@code validate_repo_id}, {@code _get_pointer_path}).
+   */
+  private static void requireUsableNames(String repoId, String revision, String file)
+      throws HubException {
+    Optional<String> bad = HfSpec.repoIdProblem(repoId);
+    String which = "repository id '" + repoId + "'";
+    if (bad.isEmpty()) {
+      bad = HfSpec.revisionProblem(revision);
+      which = repoId + ": revision '" + revision + "'";
+    }
+    if (bad.isEmpty()) {
+      bad = RelativeName.problem(file);
+      which = repoId + "@" + revision + ": file name '" + file + "'";
+    }
+    if (bad.isPresent()) {
+      throw new HubException(Kind.FAILED, "refusing " + which + ": it " + bad.get());
     }
   }
 

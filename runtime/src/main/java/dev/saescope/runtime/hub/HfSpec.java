@@ -19,29 +19,42 @@ public record HfSpec(String repoId, String revision, String subpath) {
       Pattern.compile("hf:([A-Za-z0-9][\\w.-]*)/([\\w.-]+)(?:@([\\w.-]+))?(?:/(.*))?");
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
   private static final Pattern REVISION = Pattern.compile("[\\w.-]+");
+  // huggingface_hub REPO_ID_REGEX: each part starts and ends with a word character
+  private static final Pattern REPO_ID = Pattern.compile("\\w(?:[\\w.-]*\\w)?/\\w(?:[\\w.-]*\\w)?");
 
   public HfSpec {
     Objects.requireNonNull(repoId, "repoId");
     Objects.requireNonNull(revision, "revision");
     Objects.requireNonNull(subpath, "subpath");
-    revisionProblem(revision)
-        .ifPresent(
-            why -> {
-              throw new IllegalArgumentException("bad revision '" + revision + "': " + why);
-            });
-    if (!subpath.isEmpty()) {
-      RelativeName.problem(subpath)
-          .ifPresent(
-              why -> {
-                throw new IllegalArgumentException(
-                    "bad path inside the repository: '" + subpath + "' " + why);
-              });
+    fail("bad repository id '" + repoId + "'", repoIdProblem(repoId));
+    fail("bad revision '" + revision + "'", revisionProblem(revision));
+    fail(
+        "bad path inside the repository: '" + subpath + "'",
+        subpath.isEmpty() ? Optional.empty() : RelativeName.problem(subpath));
+  }
+
+  private static void fail(String what, Optional<String> problem) {
+    if (problem.isPresent()) {
+      throw new IllegalArgumentException(what + ": " + problem.get());
     }
   }
 
+  /** huggingface_hub's {@code validate_repo_id}: {@code owner/name}, no "--" or "..". */
+  static Optional<String> repoIdProblem(String repoId) {
+    if (!REPO_ID.matcher(repoId).matches()) {
+      return Optional.of(
+          "expected owner/name of letters, digits, '_', '-' and '.', each starting and ending with a"
+              + " letter or digit");
+    }
+    if (repoId.contains("--") || repoId.contains("..")) {
+      return Optional.of("cannot contain '--' or '..'");
+    }
+    return Optional.empty();
+  }
+
   /**
-   * Why {@code revision} cannot be a branch, tag or commit name, if it cannot: it becomes a file name
-   * under {@code refs/}, so it follows git's rules for a one-segment ref ({@code git
+   * Why {@code revision} cannot be a branch, tag or commit name, if it cannot: it becomes a file
+   * name under {@code refs/}, so it follows git's rules for a one-segment ref ({@code git
    * check-ref-format}: no {@code ..}, no leading dot, no trailing dot or {@code .lock}).
    */
   static Optional<String> revisionProblem(String revision) {

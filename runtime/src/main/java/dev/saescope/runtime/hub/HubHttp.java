@@ -1,6 +1,7 @@
 package dev.saescope.runtime.hub;
 
 import dev.saescope.runtime.hub.HubException.Kind;
+import dev.saescope.runtime.weights.RelativeName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -116,7 +117,9 @@ final class HubHttp {
               .or(() -> resp.headers().firstValue("ETag"))
               .map(HubHttp::normalizeEtag)
               .orElseThrow(() -> new HubException(Kind.FAILED, what + ": no ETag in the response"));
-      if (etag.isEmpty() || etag.contains("/") || etag.contains("..")) {
+      requireCommit(what, commit);
+      if (etag.contains("/") || RelativeName.problem(etag).isPresent()) {
+        // it becomes the blob's file name
         throw new HubException(Kind.FAILED, what + ": unusable ETag '" + etag + "'");
       }
       long size =
@@ -132,6 +135,24 @@ final class HubHttp {
       return new Meta(commit, etag, size, status >= 300 && next != null ? next : url);
     }
     throw new HubException(Kind.FAILED, "too many redirects resolving " + repoId + ": " + file);
+  }
+
+  /**
+   * Refuses an {@code X-Repo-Commit} that is not a commit id: it becomes a folder name under {@code
+   * snapshots/} and the content of {@code refs/<revision>}, so {@code ../../x} would write outside
+   * the cache.
+   */
+  private void requireCommit(String what, String commit) throws HubException {
+    if (!HfSpec.isCommit(commit)) {
+      throw new HubException(
+          Kind.FAILED,
+          what
+              + ": "
+              + settings.endpoint()
+              + " answered X-Repo-Commit '"
+              + commit
+              + "', which is not a commit id (40 lower-case hex characters)");
+    }
   }
 
   /**
@@ -155,6 +176,7 @@ final class HubHttp {
     if (code.equals("EntryNotFound") || (status == 404 && code.isEmpty())) {
       Optional<String> commit = resp.headers().firstValue("X-Repo-Commit");
       if (commit.isPresent()) {
+        requireCommit(what, commit.get());
         cache.markMissing(repoId, commit.get(), file);
         cache.writeRef(repoId, revision, commit.get());
       }

@@ -152,11 +152,7 @@ public final class HfFolderWeights implements ModelWeights {
     for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String shardName = e.getValue().asText();
-      Path shardPath = folder.resolve(shardName).normalize();
-      if (!shardPath.startsWith(folder.normalize()) || shardName.isEmpty()) {
-        throw new WeightsException(
-            index, e.getKey(), "shard '" + shardName + "' is not a file inside the folder");
-      }
+      Path shardPath = shardPath(folder, index, e.getKey(), e.getValue());
       Safetensors shard = shards.get(shardName);
       if (shard == null) {
         if (!Files.isRegularFile(shardPath)) {
@@ -176,6 +172,47 @@ public final class HfFolderWeights implements ModelWeights {
       byName.put(e.getKey(), shard);
     }
     return byName;
+  }
+
+  /**
+   * The file a {@code weight_map} entry names, which must lie inside the folder: a relative name of
+   * plain segments ({@link RelativeName}), and no symlinked folder on the way that leads out. The
+   * shard itself may be a symlink, as every file of a Hugging Face cache snapshot is.
+   */
+  private static Path shardPath(Path folder, Path index, String tensor, JsonNode value)
+      throws WeightsException {
+    if (!value.isTextual()) {
+      throw new WeightsException(
+          index, tensor, "weight_map value " + value + " is not a file name");
+    }
+    Path shard;
+    try {
+      shard = RelativeName.resolveInside(folder, value.asText(), "shard name");
+    } catch (IllegalArgumentException e) {
+      throw new WeightsException(index, tensor, e.getMessage());
+    }
+    Path dir = shard.getParent();
+    Path realDir;
+    Path realFolder;
+    try {
+      realDir = Files.isDirectory(dir) ? dir.toRealPath() : null;
+      realFolder = folder.toRealPath();
+    } catch (IOException e) {
+      throw new WeightsException(
+          index, "cannot resolve the folder of shard " + shard + ": " + e, e);
+    }
+    if (realDir != null && !realDir.startsWith(realFolder)) {
+      throw new WeightsException(
+          index,
+          tensor,
+          "shard name '"
+              + value.asText()
+              + "' leads through a link to "
+              + realDir
+              + ", outside "
+              + folder);
+    }
+    return shard;
   }
 
   /** Finds every expected tensor and checks its shape. */

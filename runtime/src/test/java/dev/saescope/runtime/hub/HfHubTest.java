@@ -262,6 +262,90 @@ class HfHubTest {
     assertEquals(1, server.cdnRequests.get(), "one download for four callers");
   }
 
+  /** The hub's X-Repo-Commit becomes a folder name: a path in it must not leave the cache. */
+  @Test
+  void aCommitHeaderThatIsNotACommitIdIsRefusedAndNothingIsWrittenOutsideTheCache()
+      throws Exception {
+    String evil = "../../../escaped";
+    server.add(REPO, new HubServer.Repo(evil, simpleFiles(), null, false));
+    for (String file : List.of("config.json", "model.safetensors", "absent.json")) {
+      HubException e =
+          assertThrows(
+              HubException.class, () -> hub(Optional.empty(), false).file(REPO, "main", file));
+      assertEquals(Kind.FAILED, e.kind(), file);
+      assertTrue(e.getMessage().contains("X-Repo-Commit '" + evil + "'"), e.getMessage());
+      assertTrue(e.getMessage().contains("not a commit id"), e.getMessage());
+    }
+    assertFalse(Files.exists(tmp.resolve("escaped")), "nothing written at snapshots/" + evil);
+    assertFalse(Files.exists(cacheDir.resolve("models--acme--tiny-gemma/refs/main")));
+    assertEquals(0, server.cdnRequests.get(), "nothing downloaded for a bad commit");
+  }
+
+  /**
+   * A shard name of the index becomes a path in the snapshot: one that climbs out of it must be
+   * refused, not used as a local file that happens to exist there.
+   */
+  @Test
+  void indexShardNamesThatLeaveTheSnapshotAreRefused() throws Exception {
+    String evil = "../../../../outside/pwn.safetensors";
+    Path planted = Files.createDirectories(tmp.resolve("outside")).resolve("pwn.safetensors");
+    Files.write(planted, random(100, 3));
+    Map<String, byte[]> files = new HashMap<>();
+    files.put("config.json", "{\"model_type\": \"gemma2\"}".getBytes(StandardCharsets.UTF_8));
+    files.put("tokenizer.json", "{}".getBytes(StandardCharsets.UTF_8));
+    files.put(
+        "model.safetensors.index.json",
+        ("{\"weight_map\": {\"model.embed_tokens.weight\": \"" + evil + "\"}}")
+            .getBytes(StandardCharsets.UTF_8));
+    server.add(REPO, new HubServer.Repo(COMMIT, files, null, false));
+    Path snapshot = cacheDir.resolve("models--acme--tiny-gemma/snapshots/" + COMMIT);
+    assertEquals(
+        planted.normalize(), snapshot.resolve(evil).normalize(), "the name reaches the file");
+
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> hub(Optional.empty(), false).resolve(HfSpec.parse("hf:" + REPO)));
+    assertEquals(Kind.FAILED, e.kind());
+    assertTrue(e.getMessage().contains("model.safetensors.index.json"), e.getMessage());
+    assertTrue(e.getMessage().contains("'model.embed_tokens.weight'"), e.getMessage());
+    assertTrue(e.getMessage().contains(evil) && e.getMessage().contains("'..'"), e.getMessage());
+
+    HfHub hub = hub(Optional.empty(), false);
+    for (String bad : List.of(evil, "/etc/passwd", "a\\..\\..\\b.json", "a//b.json", "./c")) {
+      HubException f = assertThrows(HubException.class, () -> hub.file(REPO, COMMIT, bad), bad);
+      assertTrue(f.getMessage().contains("file name '" + bad + "'"), f.getMessage());
+    }
+  }
+
+  /** A revision becomes a file under refs/: "." and ".." are no branch names. */
+  @Test
+  void revisionsThatAreNoRefNamesAreRefusedAndLeaveNoTemporaryFiles() throws Exception {
+    server.add(REPO, new HubServer.Repo(COMMIT, simpleFiles(), null, false));
+    server.anyRevision = true; // a hub that answers any revision, as after normalising the URL
+    for (String rev : List.of("..", ".", "x..y", ".hidden", "v1.lock")) {
+      HubException e =
+          assertThrows(
+              HubException.class,
+              () -> hub(Optional.empty(), false).file(REPO, rev, "config.json"),
+              rev);
+      assertTrue(e.getMessage().contains("revision '" + rev + "'"), e.getMessage());
+      IllegalArgumentException p =
+          assertThrows(
+              IllegalArgumentException.class, () -> HfSpec.parse("hf:" + REPO + "@" + rev), rev);
+      assertTrue(p.getMessage().contains("bad revision '" + rev + "'"), p.getMessage());
+    }
+    Path repoDir = cacheDir.resolve("models--acme--tiny-gemma");
+    if (Files.exists(repoDir)) {
+      try (Stream<Path> s = Files.walk(repoDir)) {
+        List<Path> left = s.filter(Files::isRegularFile).toList();
+        assertTrue(left.isEmpty(), "nothing written: " + left);
+      }
+    }
+    assertTrue(server.log.isEmpty(), "refused before asking the hub: " + server.log);
+    assertEquals("v1.0-rc_2", HfSpec.parse("hf:" + REPO + "@v1.0-rc_2").revision());
+  }
+
   /** A real (random, tiny, sharded) Gemma 2 folder served by the hub opens as HF weights. */
   @Test
   void aShardedModelFolderDownloadsAndOpens() throws Exception {

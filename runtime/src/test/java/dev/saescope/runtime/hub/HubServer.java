@@ -43,6 +43,9 @@ final class HubServer implements AutoCloseable {
 
   final AtomicInteger cdnRequests = new AtomicInteger();
 
+  /** When true, every revision resolves to the repository's commit, as if it were main. */
+  volatile boolean anyRevision = false;
+
   private final HttpServer server;
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
 
@@ -135,7 +138,7 @@ final class HubServer implements AutoCloseable {
         return;
       }
       String rev = java.net.URLDecoder.decode(parts[4], StandardCharsets.UTF_8);
-      if (!rev.equals("main") && !rev.equals(repo.commit())) {
+      if (!rev.equals("main") && !rev.equals(repo.commit()) && !anyRevision) {
         send(
             ex,
             404,

@@ -178,6 +178,38 @@ class HfFolderWeightsTest {
         msg);
   }
 
+  /** Shard names of the index become paths: none may lead outside the folder. */
+  @Test
+  void indexShardNamesMustStayInsideTheFolder() throws Exception {
+    ModelConfig c = TinyModels.gemma2();
+    Path outside =
+        TinyModels.folder(tmp.resolve("outside"), c, TinyModels.allTensors(c, "F32", 0.1f));
+    Path dir = Files.createDirectories(tmp.resolve("m"));
+    HfConfigJson.write(c, dir.resolve("config.json"));
+    Files.createSymbolicLink(dir.resolve("link"), outside);
+    Files.copy(outside.resolve("model.safetensors"), dir.resolve("a\\b.safetensors"));
+    Map<String, String> why =
+        Map.of(
+            "link/model.safetensors",
+            "leads through a link",
+            "a\\b.safetensors",
+            "backslash",
+            "../outside/model.safetensors",
+            "'..'",
+            outside.resolve("model.safetensors").toString(),
+            "absolute");
+    for (Map.Entry<String, String> bad : why.entrySet()) {
+      var index = TinyModels.JSON.createObjectNode();
+      var map = index.putObject("weight_map");
+      GemmaTensors.expected(c).forEach(s -> map.put(s.name(), bad.getKey()));
+      TinyModels.JSON.writeValue(dir.resolve("model.safetensors.index.json").toFile(), index);
+      String msg = message(dir);
+      assertTrue(msg.contains("model.safetensors.index.json"), msg);
+      assertTrue(msg.contains("shard name '" + bad.getKey() + "'"), msg);
+      assertTrue(msg.contains(bad.getValue()), msg);
+    }
+  }
+
   @Test
   void folderWithoutWeightsOrConfig() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("empty"));
