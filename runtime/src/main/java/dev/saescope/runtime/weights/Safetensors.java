@@ -1,6 +1,5 @@
 package dev.saescope.runtime.weights;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -8,14 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,12 +19,15 @@ import java.util.Map;
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}}, then the raw
  * little-endian data (https://github.com/huggingface/safetensors, "Format").
  *
+ * <p>{@link #open} checks the header ({@link SafetensorsHeader}): known dtypes, offsets that hold
+ * the shape, and byte ranges that tile the data exactly, so a truncated, overlapping or padded file
+ * fails at open naming the tensor. {@link #read} refuses NaN and infinite values.
+ *
  * <p>Tensors are read into heap {@code float[]} in chunks, so a tensor larger than 2 GiB (the
  * gemma-2-2b embedding in fp32) is read as well as a small one.
  */
 public final class Safetensors implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long MAX_HEADER = 100L << 20;
   private static final int CHUNK = 1 << 24;
 
   /** The element types we convert to fp32. */
@@ -79,98 +77,12 @@ public final class Safetensors implements AutoCloseable {
       throw new WeightsException(file, "cannot open safetensors file: " + e.getMessage(), e);
     }
     try {
-      long fileSize;
-      try {
-        fileSize = channel.size();
-      } catch (IOException e) {
-        throw new WeightsException(file, "cannot read the file size: " + e.getMessage(), e);
-      }
-      if (fileSize < 8) {
-        throw new WeightsException(file, "truncated: " + fileSize + " bytes, no header");
-      }
-      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(channel, lenBuf, 0, file);
-      long headerLen = lenBuf.flip().getLong();
-      if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > fileSize) {
-        throw new WeightsException(
-            file, "bad header length " + headerLen + " for a file of " + fileSize + " bytes");
-      }
-      ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-      readFully(channel, header, 8, file);
-      JsonNode root;
-      try {
-        root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8).trim());
-      } catch (IOException e) {
-        throw new WeightsException(file, "header is not valid JSON: " + e.getMessage(), e);
-      }
-      if (root == null || !root.isObject()) {
-        throw new WeightsException(file, "header is not a JSON object");
-      }
-      long dataStart = 8 + headerLen;
-      Map<String, Entry> entries = new LinkedHashMap<>();
-      Map<String, String> metadata = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
-        if (field.getKey().equals("__metadata__")) {
-          field
-              .getValue()
-              .fields()
-              .forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-          continue;
-        }
-        Entry entry = parseEntry(file, field.getKey(), field.getValue(), dataStart);
-        if (entry.end() > fileSize) {
-          throw new WeightsException(
-              file,
-              entry.name(),
-              "truncated: data ends at byte " + entry.end() + " but the file has " + fileSize);
-        }
-        entries.put(entry.name(), entry);
-      }
-      return new Safetensors(
-          file,
-          channel,
-          Collections.unmodifiableMap(entries),
-          Collections.unmodifiableMap(metadata));
+      SafetensorsHeader h = SafetensorsHeader.read(file, channel);
+      return new Safetensors(file, channel, h.entries(), h.metadata());
     } catch (WeightsException e) {
       closeQuietly(channel);
       throw e;
     }
-  }
-
-  private static Entry parseEntry(Path file, String name, JsonNode node, long dataStart)
-      throws WeightsException {
-    String dtypeName = node.path("dtype").asText("");
-    Dtype dtype;
-    try {
-      dtype = Dtype.valueOf(dtypeName);
-    } catch (IllegalArgumentException e) {
-      throw new WeightsException(
-          file, name, "unsupported dtype '" + dtypeName + "' (expected F32, F16, BF16 or F64)");
-    }
-    JsonNode shapeNode = node.path("shape");
-    JsonNode offsets = node.path("data_offsets");
-    if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
-      throw new WeightsException(file, name, "header entry needs 'shape' and two 'data_offsets'");
-    }
-    long[] shape = new long[shapeNode.size()];
-    long n = 1;
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = shapeNode.get(i).asLong(-1);
-      if (shape[i] < 0) {
-        throw new WeightsException(file, name, "bad shape " + shapeNode);
-      }
-      n *= shape[i];
-    }
-    long begin = offsets.get(0).asLong(-1);
-    long end = offsets.get(1).asLong(-1);
-    if (begin < 0 || end < begin || end - begin != n * dtype.bytes) {
-      throw new WeightsException(
-          file,
-          name,
-          "data_offsets " + offsets + " do not hold " + Arrays.toString(shape) + " of " + dtype);
-    }
-    return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
   }
 
   public Path file() {
@@ -312,7 +224,7 @@ public final class Safetensors implements AutoCloseable {
     }
   }
 
-  private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file)
+  static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file)
       throws WeightsException {
     try {
       while (buf.hasRemaining()) {
@@ -335,7 +247,7 @@ public final class Safetensors implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(FileChannel ch) {
+  static void closeQuietly(FileChannel ch) {
     try {
       ch.close();
     } catch (IOException ignored) {

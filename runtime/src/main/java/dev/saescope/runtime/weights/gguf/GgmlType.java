@@ -72,7 +72,7 @@ public enum GgmlType {
 
   /** Bytes taken by {@code elements} values (a multiple of {@link #blockSize}). */
   public long bytesFor(long elements) {
-    return elements / blockSize * typeSize;
+    return Math.multiplyExact(elements / blockSize, (long) typeSize);
   }
 
   /** The decodable types, for messages. */

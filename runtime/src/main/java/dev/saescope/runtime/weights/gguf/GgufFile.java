@@ -20,8 +20,10 @@ import java.util.Optional;
  *
  * <p>{@link #open} checks everything that can be checked without decoding: known value and tensor
  * types, rows made of whole blocks, aligned offsets, and that every tensor's bytes lie inside the
- * file, so a truncated download fails at open and names the first tensor it cuts. Reads are
- * positional and the object is safe to share between threads.
+ * file and overlap no other tensor, so a truncated download fails at open and names the first
+ * tensor it cuts. Values are checked as they are decoded: a NaN or infinite weight fails {@link
+ * #dequantizeRows} naming the tensor. Reads are positional and the object is safe to share between
+ * threads.
  */
 public final class GgufFile implements AutoCloseable {
   /** "GGUF" read as a little-endian u32. */
@@ -227,9 +229,36 @@ public final class GgufFile implements AutoCloseable {
       int rows = Math.min(rowsPerChunk, count - r);
       int bytes = (int) (rows * rowBytes);
       readAt(t, t.offset() + (first + r) * rowBytes, buf, bytes);
-      Dequantize.blocks(t.type(), buf, 0, rows * blocksPerRow, out, (int) (r * rowLen));
+      int at = (int) (r * rowLen);
+      Dequantize.blocks(t.type(), buf, 0, rows * blocksPerRow, out, at);
+      requireFinite(t, out, at, (int) (rows * rowLen), first + r, rowLen);
     }
     return out;
+  }
+
+  /**
+   * Fails naming the tensor and the first bad row if a decoded chunk holds NaN or an infinity (a
+   * NaN block scale or float weight), as the safetensors reader does. The chunk was just written
+   * and is still in cache, so the scan costs little next to the decoding.
+   */
+  private void requireFinite(
+      GgufTensorInfo t, float[] out, int from, int count, long firstRow, long rowLen)
+      throws WeightsException {
+    for (int i = from; i < from + count; i++) {
+      if (!Float.isFinite(out[i])) {
+        long row = firstRow + (i - from) / rowLen;
+        throw new WeightsException(
+            file,
+            t.name(),
+            "contains NaN or infinite values ("
+                + out[i]
+                + " in row "
+                + row
+                + " of "
+                + t.rows()
+                + ")");
+      }
+    }
   }
 
   /** Raw bytes of a tensor (for tests and tools). */

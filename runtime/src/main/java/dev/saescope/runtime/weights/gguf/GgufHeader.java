@@ -10,7 +10,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,33 +156,82 @@ record GgufHeader(
     return raws;
   }
 
-  /** Absolute positions, with every tensor's bytes checked to lie inside the file. */
+  /**
+   * Absolute positions, with every tensor's bytes checked to lie inside the file and to overlap no
+   * other tensor's. (llama.cpp's {@code gguf_init_from_file_impl} is stricter still: each offset
+   * must be the padded end of the previous tensor. Gaps are harmless, overlaps make one tensor's
+   * bytes another's.)
+   */
   private static Map<String, GgufTensorInfo> place(
       Path file, List<Raw> raws, long dataStart, long fileSize) throws WeightsException {
     Map<String, GgufTensorInfo> tensors = new LinkedHashMap<>();
+    long dataSize = fileSize - dataStart;
     for (Raw r : raws) {
-      long elements = 1;
-      for (long d : r.ne()) {
-        elements = Math.multiplyExact(elements, d);
-      }
-      long bytes = r.type().bytesFor(elements);
-      long begin = dataStart + r.relOffset();
-      if (begin + bytes > fileSize) {
+      long bytes = byteSize(file, r);
+      if (r.relOffset() > dataSize || bytes > dataSize - r.relOffset()) {
         throw new WeightsException(
             file,
             r.name(),
-            "truncated file: the tensor's data ends at byte "
-                + (begin + bytes)
-                + " but the file has "
+            "truncated file or bad offset: the tensor's data runs from offset "
+                + r.relOffset()
+                + " for "
+                + bytes
+                + " bytes but the data section has "
+                + Math.max(0, dataSize)
+                + " bytes (the file has "
                 + fileSize
-                + " bytes");
+                + ")");
       }
+      long begin = dataStart + r.relOffset();
       GgufTensorInfo info = new GgufTensorInfo(r.name(), r.ne(), r.type(), begin, bytes);
       if (tensors.put(r.name(), info) != null) {
         throw new WeightsException(file, r.name(), "appears twice in the tensor list");
       }
     }
+    checkNoOverlap(file, tensors.values(), dataStart);
     return tensors;
+  }
+
+  private static long byteSize(Path file, Raw r) throws WeightsException {
+    try {
+      long elements = 1;
+      for (long d : r.ne()) {
+        elements = Math.multiplyExact(elements, d);
+      }
+      return r.type().bytesFor(elements);
+    } catch (ArithmeticException e) {
+      throw new WeightsException(
+          file, r.name(), "dimensions " + Arrays.toString(r.ne()) + " overflow a 64-bit size");
+    }
+  }
+
+  private static void checkNoOverlap(Path file, Collection<GgufTensorInfo> tensors, long dataStart)
+      throws WeightsException {
+    List<GgufTensorInfo> byOffset = new ArrayList<>(tensors);
+    byOffset.removeIf(t -> t.byteSize() == 0); // an empty tensor covers no byte
+    byOffset.sort(Comparator.comparingLong(GgufTensorInfo::offset));
+    GgufTensorInfo last = null; // the tensor that ends furthest so far
+    for (GgufTensorInfo t : byOffset) {
+      if (last != null && t.offset() < last.offset() + last.byteSize()) {
+        throw new WeightsException(
+            file,
+            t.name(),
+            "data at offsets "
+                + range(t, dataStart)
+                + " overlaps tensor '"
+                + last.name()
+                + "' at "
+                + range(last, dataStart));
+      }
+      if (last == null || t.offset() + t.byteSize() > last.offset() + last.byteSize()) {
+        last = t;
+      }
+    }
+  }
+
+  private static String range(GgufTensorInfo t, long dataStart) {
+    long rel = t.offset() - dataStart;
+    return "[" + rel + ", " + (rel + t.byteSize()) + ")";
   }
 
   /** Sequential little-endian reader over the header, with bounds checked against the file. */

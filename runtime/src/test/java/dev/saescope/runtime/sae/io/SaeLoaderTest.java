@@ -18,7 +18,10 @@ import dev.saescope.runtime.sae.npy.Npz;
 import dev.saescope.runtime.weights.HostTensor;
 import dev.saescope.runtime.weights.Safetensors;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -201,6 +204,37 @@ class SaeLoaderTest {
     assertTrue(
         e.getMessage().contains("sae_weights.safetensors") && e.getMessage().contains("truncated"),
         e.getMessage());
+  }
+
+  /** W_dec pointing at W_enc's bytes would load as a model of garbage: refused at open. */
+  @Test
+  void overlappingTensorBytesAreRefusedNamingTheTensors() throws IOException {
+    Path d = saeLensCopy("relu_32x64");
+    Path w = d.resolve(SaeFormat.SAELENS_WEIGHTS);
+    byte[] all = Files.readAllBytes(w);
+    ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+    int headerLen = (int) b.getLong();
+    ObjectNode header =
+        (ObjectNode) JSON.readTree(new String(all, 8, headerLen, StandardCharsets.UTF_8));
+    // the later of the two (same size) takes the earlier one's bytes: the first fault is the
+    // overlap
+    boolean encFirst =
+        header.get("W_enc").get("data_offsets").get(0).asLong()
+            < header.get("W_dec").get("data_offsets").get(0).asLong();
+    String earlier = encFirst ? "W_enc" : "W_dec";
+    String later = encFirst ? "W_dec" : "W_enc";
+    ((ObjectNode) header.get(later)).set("data_offsets", header.get(earlier).get("data_offsets"));
+    byte[] h = JSON.writeValueAsBytes(header);
+    ByteBuffer out =
+        ByteBuffer.allocate(8 + h.length + all.length - 8 - headerLen)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    out.putLong(h.length).put(h).put(all, 8 + headerLen, all.length - 8 - headerLen);
+    Files.write(w, out.array());
+    var e = assertThrows(IOException.class, () -> SaeLoader.load(d));
+    assertTrue(e.getMessage().contains("sae_weights.safetensors"), e.getMessage());
+    assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("'W_dec'") && e.getMessage().contains("'W_enc'"), e.getMessage());
   }
 
   // ------------------------------------------------------------ saving

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes small GGUF files for tests, following llama.cpp's {@code gguf_writer.py} byte for byte
@@ -24,6 +26,8 @@ final class GgufBuilder {
   private int alignment = 32;
   private final List<Kv> kvs = new ArrayList<>();
   private final List<Tensor> tensors = new ArrayList<>();
+  private final Map<String, Long> offsets = new HashMap<>();
+  private int extraData = 0;
 
   GgufBuilder magic(int m) {
     this.magic = m;
@@ -88,6 +92,18 @@ final class GgufBuilder {
     return this;
   }
 
+  /** Appends {@code bytes} zero bytes after the last tensor's data (room for moved offsets). */
+  GgufBuilder extraData(int bytes) {
+    this.extraData = bytes;
+    return this;
+  }
+
+  /** Writes {@code relOffset} as the tensor's data offset instead of where its data really is. */
+  GgufBuilder offset(String name, long relOffset) {
+    offsets.put(name, relOffset);
+    return this;
+  }
+
   /** An F32 tensor of HF shape {@code shape} (written as reversed ne). */
   GgufBuilder f32Tensor(String name, long[] shape, float[] values) {
     long[] ne = new long[shape.length];
@@ -112,14 +128,12 @@ final class GgufBuilder {
       b.str(kv.key()).raw(kv.encoded());
     }
     long offset = 0;
-    List<Long> offsets = new ArrayList<>();
     for (Tensor t : tensors) {
       b.str(t.name()).u32(t.ne().length);
       for (long d : t.ne()) {
         b.u64(d);
       }
-      b.u32(t.typeId()).u64(offset);
-      offsets.add(offset);
+      b.u32(t.typeId()).u64(offsets.getOrDefault(t.name(), offset));
       offset += pad(t.data().length);
     }
     b.padTo(alignment);
@@ -127,6 +141,7 @@ final class GgufBuilder {
       b.raw(t.data());
       b.padTo(alignment);
     }
+    b.raw(new byte[extraData]);
     return b.bytes();
   }
 

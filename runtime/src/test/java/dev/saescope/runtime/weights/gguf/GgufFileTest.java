@@ -291,6 +291,81 @@ class GgufFileTest {
     assertTrue(e.getMessage().contains("absent.gguf"), e.getMessage());
   }
 
+  /** A NaN weight, or a NaN block scale, fails at dequantization naming the tensor and row. */
+  @Test
+  void nanAndInfinityFailAtDequantizeNamingTheTensor() throws Exception {
+    float[] f32 = new float[64];
+    f32[40] = Float.NaN; // row 1 of [2, 32]
+    GgufBuilder.Buf q8 = new GgufBuilder.Buf().f16(Float.POSITIVE_INFINITY);
+    for (int j = 0; j < 32; j++) {
+      q8.u8(j);
+    }
+    Path file =
+        new GgufBuilder()
+            .f32Tensor("blk.0.attn_q.weight", new long[] {2, 32}, f32)
+            .tensor("q8", new long[] {32}, GgmlType.Q8_0, q8.bytes())
+            .write(tmp.resolve("nan.gguf"));
+    try (GgufFile f = GgufFile.open(file)) {
+      WeightsException e =
+          assertThrows(WeightsException.class, () -> f.dequantize(f.tensor("blk.0.attn_q.weight")));
+      assertTrue(e.getMessage().contains("nan.gguf"), e.getMessage());
+      assertTrue(e.getMessage().contains("'blk.0.attn_q.weight'"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("NaN") && e.getMessage().contains("row 1"), e.getMessage());
+      assertEquals(32, f.dequantizeRows(f.tensor("blk.0.attn_q.weight"), 0, 1).length, "row 0");
+      WeightsException q = assertThrows(WeightsException.class, () -> f.dequantize(f.tensor("q8")));
+      assertTrue(q.getMessage().contains("'q8'") && q.getMessage().contains("infinite"));
+    }
+  }
+
+  /** Two tensors sharing bytes would make one the other's weights: refused at open. */
+  @Test
+  void overlappingTensorDataIsRejectedNamingBothTensors() throws Exception {
+    Path file =
+        new GgufBuilder()
+            .f32Tensor("a.weight", new long[] {64}, new float[64])
+            .f32Tensor("b.weight", new long[] {16}, new float[16])
+            .f32Tensor("c.weight", new long[] {8}, new float[8])
+            .offset("c.weight", 160) // inside a.weight's 256 bytes, aligned to 32
+            .write(tmp.resolve("overlap.gguf"));
+    WeightsException e = assertThrows(WeightsException.class, () -> GgufFile.open(file));
+    assertTrue(e.getMessage().contains("overlap.gguf"), e.getMessage());
+    assertTrue(e.getMessage().contains("'c.weight'"), e.getMessage());
+    assertTrue(e.getMessage().contains("overlaps tensor 'a.weight' at [0, 256)"), e.getMessage());
+
+    Path gap =
+        new GgufBuilder()
+            .f32Tensor("a.weight", new long[] {8}, new float[8])
+            .f32Tensor("b.weight", new long[] {8}, new float[8])
+            .offset("b.weight", 64) // a gap of 32 bytes: allowed, nothing is shared
+            .extraData(32)
+            .write(tmp.resolve("gap.gguf"));
+    try (GgufFile f = GgufFile.open(gap)) {
+      assertEquals(2, f.tensors().size());
+    }
+  }
+
+  /** An offset so large that offset + size wraps around must not pass the bounds check. */
+  @Test
+  void offsetsBeyondTheFileOrThatOverflowAreRejected() throws Exception {
+    for (long offset : new long[] {Long.MAX_VALUE / 32 * 32, 1L << 20}) {
+      Path file =
+          new GgufBuilder()
+              .f32Tensor("a.weight", new long[] {8}, new float[8])
+              .offset("a.weight", offset)
+              .write(tmp.resolve("far.gguf"));
+      WeightsException e = assertThrows(WeightsException.class, () -> GgufFile.open(file));
+      assertTrue(e.getMessage().contains("'a.weight'"), e.getMessage());
+      assertTrue(e.getMessage().contains("offset " + offset), e.getMessage());
+    }
+    Path huge =
+        new GgufBuilder()
+            .tensor("h.weight", new long[] {1L << 40, 1L << 40}, GgmlType.F32, new byte[4])
+            .write(tmp.resolve("huge.gguf"));
+    WeightsException e = assertThrows(WeightsException.class, () -> GgufFile.open(huge));
+    assertTrue(e.getMessage().contains("'h.weight'") && e.getMessage().contains("overflow"));
+  }
+
   static float[] floats(String base64) {
     ByteBuffer bb =
         ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
