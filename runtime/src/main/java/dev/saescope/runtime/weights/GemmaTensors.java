@@ -50,6 +50,30 @@ public final class GemmaTensors {
     return name.endsWith("norm.weight");
   }
 
+  /**
+   * The config.json fields that size a tensor, with their values, for a shape error: a wrong head
+   * count shows as the q/k/v/o projections' shapes, and the message should name the field.
+   */
+  public static String sizedBy(ModelConfig c, String name) {
+    String heads = "num_attention_heads " + c.nHeads();
+    String kv = "num_key_value_heads " + c.nKvHeads();
+    String width = "head_dim " + c.headDim();
+    String d = "hidden_size " + c.dModel();
+    if (name.endsWith("q_proj.weight") || name.endsWith("o_proj.weight")) {
+      return heads + " * " + width + ", " + d;
+    }
+    if (name.endsWith("k_proj.weight") || name.endsWith("v_proj.weight")) {
+      return kv + " * " + width + ", " + d;
+    }
+    if (name.endsWith("q_norm.weight") || name.endsWith("k_norm.weight")) {
+      return width;
+    }
+    if (name.contains(".mlp.")) {
+      return "intermediate_size " + c.dMlp() + ", " + d;
+    }
+    return name.contains("embed_tokens") ? "vocab_size " + c.vocabSize() + ", " + d : d;
+  }
+
   /** Every tensor the forward pass reads, in checkpoint order (embedding, layers, final norm). */
   public static List<Spec> expected(ModelConfig c) {
     long d = c.dModel();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -43,8 +44,20 @@ public final class HfConfigJson {
     }
   }
 
-  /** Reads and validates {@code file}. */
+  /** Reads and validates {@code file} on its own (no weights to check the depth against). */
   public static ModelConfig read(Path file) throws WeightsException {
+    return parse(file, readObject(file), OptionalInt.empty());
+  }
+
+  /**
+   * Reads and validates {@code file} against the weights it describes: {@code num_hidden_layers}
+   * must be {@code layersInWeights}, checked before anything is sized by it.
+   */
+  public static ModelConfig read(Path file, int layersInWeights) throws WeightsException {
+    return parse(file, readObject(file), OptionalInt.of(layersInWeights));
+  }
+
+  private static JsonNode readObject(Path file) throws WeightsException {
     JsonNode root;
     try {
       root = JSON.readTree(Files.readAllBytes(file));
@@ -54,15 +67,73 @@ public final class HfConfigJson {
     if (root == null || !root.isObject()) {
       throw new WeightsException(file, "not a JSON object");
     }
-    return parse(file, root);
+    return root;
   }
 
   /** Validates an already parsed config; {@code file} is used in messages only. */
   public static ModelConfig parse(Path file, JsonNode root) throws WeightsException {
+    return parse(file, root, OptionalInt.empty());
+  }
+
+  /** As {@link #parse(Path, JsonNode)}, with the number of layers the weights hold. */
+  public static ModelConfig parse(Path file, JsonNode root, int layersInWeights)
+      throws WeightsException {
+    return parse(file, root, OptionalInt.of(layersInWeights));
+  }
+
+  private static ModelConfig parse(Path file, JsonNode root, OptionalInt layersInWeights)
+      throws WeightsException {
     Family family = family(file, root);
     boolean gemma2 = family == Family.GEMMA2;
-    Reader r = new Reader(file, root);
+    ConfigFields r = new ConfigFields(file, root);
 
+    requireSupported(file, root);
+
+    // Sizes first, each positive, and the depth against the weights: nothing is sized by a
+    // num_hidden_layers of -1 or 1e9 (an "Illegal Capacity" or an OutOfMemoryError).
+    int nLayers = r.positiveInt("num_hidden_layers");
+    requireDepth(file, nLayers, layersInWeights);
+    int vocab = r.positiveInt("vocab_size");
+    int dModel = r.positiveInt("hidden_size");
+    int dMlp = r.positiveInt("intermediate_size");
+    int nHeads = r.positiveInt("num_attention_heads");
+    int nKv = r.positiveInt("num_key_value_heads");
+    int headDim = r.positiveInt("head_dim");
+    int slidingWindow = r.optPositiveInt("sliding_window", 4096);
+    int maxPositions = r.optPositiveInt("max_position_embeddings", gemma2 ? 8192 : 131072);
+    List<AttentionKind> kinds = layerKinds(r, root, nLayers, gemma2);
+    double[] theta = ropeThetas(file, root, gemma2);
+
+    try {
+      return new ModelConfig(
+          family.modelType,
+          vocab,
+          dModel,
+          dMlp,
+          nLayers,
+          nHeads,
+          nKv,
+          headDim,
+          r.optDouble("rms_norm_eps", 1e-6),
+          r.optDouble("query_pre_attn_scalar", 256),
+          r.optDouble("attn_logit_softcapping", gemma2 ? 50.0 : 0.0),
+          r.optDouble("final_logit_softcapping", gemma2 ? 30.0 : 0.0),
+          slidingWindow,
+          kinds,
+          theta[0],
+          theta[1],
+          !gemma2,
+          maxPositions,
+          r.firstInt("bos_token_id", 2),
+          r.firstInt("eos_token_id", 1),
+          r.firstInt("pad_token_id", 0));
+    } catch (IllegalArgumentException e) {
+      throw new WeightsException(file, "inconsistent configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /** Features of other models that this forward pass does not have. */
+  private static void requireSupported(Path file, JsonNode root) throws WeightsException {
     String act =
         root.hasNonNull("hidden_activation")
             ? root.get("hidden_activation").asText()
@@ -83,38 +154,23 @@ public final class HfConfigJson {
       throw new WeightsException(
           file, "field 'tie_word_embeddings' is false; only tied unembeddings are supported");
     }
+  }
 
-    int nLayers = r.requiredInt("num_hidden_layers");
-    int slidingWindow = r.optInt("sliding_window", 4096);
-    List<AttentionKind> kinds = layerKinds(r, root, nLayers, gemma2);
-    double[] theta = ropeThetas(file, root, gemma2);
-
-    try {
-      return new ModelConfig(
-          family.modelType,
-          r.requiredInt("vocab_size"),
-          r.requiredInt("hidden_size"),
-          r.requiredInt("intermediate_size"),
-          nLayers,
-          r.requiredInt("num_attention_heads"),
-          r.requiredInt("num_key_value_heads"),
-          r.requiredInt("head_dim"),
-          r.optDouble("rms_norm_eps", 1e-6),
-          r.optDouble("query_pre_attn_scalar", 256),
-          r.optDouble("attn_logit_softcapping", gemma2 ? 50.0 : 0.0),
-          r.optDouble("final_logit_softcapping", gemma2 ? 30.0 : 0.0),
-          slidingWindow,
-          kinds,
-          theta[0],
-          theta[1],
-          !gemma2,
-          r.optInt("max_position_embeddings", gemma2 ? 8192 : 131072),
-          r.firstInt("bos_token_id", 2),
-          r.firstInt("eos_token_id", 1),
-          r.firstInt("pad_token_id", 0));
-    } catch (IllegalArgumentException e) {
-      throw new WeightsException(file, "inconsistent configuration: " + e.getMessage(), e);
+  /** num_hidden_layers must be the depth the weights hold, when they are known. */
+  private static void requireDepth(Path file, int nLayers, OptionalInt layersInWeights)
+      throws WeightsException {
+    if (layersInWeights.isEmpty() || layersInWeights.getAsInt() == nLayers) {
+      return;
     }
+    int present = layersInWeights.getAsInt();
+    throw new WeightsException(
+        file,
+        "num_hidden_layers "
+            + nLayers
+            + " does not match the weights, which hold tensors for "
+            + present
+            + " layers"
+            + (present > 0 ? " (layer 0 to layer " + (present - 1) + ")" : ""));
   }
 
   private static Family family(Path file, JsonNode root) throws WeightsException {
@@ -153,13 +209,13 @@ public final class HfConfigJson {
   }
 
   private static List<AttentionKind> layerKinds(
-      Reader r, JsonNode root, int nLayers, boolean gemma2) throws WeightsException {
+      ConfigFields r, JsonNode root, int nLayers, boolean gemma2) throws WeightsException {
     List<AttentionKind> kinds = new ArrayList<>(nLayers);
     JsonNode types = root.path("layer_types");
     if (types.isArray()) {
       if (types.size() != nLayers) {
         throw new WeightsException(
-            r.file,
+            r.file(),
             "field 'layer_types' has "
                 + types.size()
                 + " entries for num_hidden_layers "
@@ -173,7 +229,7 @@ public final class HfConfigJson {
               case "full_attention" -> AttentionKind.FULL;
               default ->
                   throw new WeightsException(
-                      r.file,
+                      r.file(),
                       "field 'layer_types["
                           + i
                           + "]' is '"
@@ -188,7 +244,7 @@ public final class HfConfigJson {
     int pattern = gemma2 ? 2 : 6;
     for (String key : List.of("sliding_window_pattern", "_sliding_window_pattern")) {
       if (!gemma2 && root.hasNonNull(key)) {
-        pattern = r.requiredInt(key);
+        pattern = r.positiveInt(key);
       }
     }
     for (int i = 0; i < nLayers; i++) {
@@ -329,54 +385,6 @@ public final class HfConfigJson {
       o.put(key, cap);
     } else {
       o.putNull(key);
-    }
-  }
-
-  /** Field access with errors that name the file and the field. */
-  private record Reader(Path file, JsonNode root) {
-    int requiredInt(String key) throws WeightsException {
-      JsonNode n = root.get(key);
-      if (n == null || n.isNull()) {
-        throw new WeightsException(file, "field '" + key + "' is missing");
-      }
-      if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-        throw new WeightsException(file, "field '" + key + "' is " + n + ", expected an integer");
-      }
-      return n.intValue();
-    }
-
-    int optInt(String key, int dflt) throws WeightsException {
-      return root.hasNonNull(key) ? requiredInt(key) : dflt;
-    }
-
-    /** An id that may also be a list of ids (eos_token_id of instruction-tuned models). */
-    int firstInt(String key, int dflt) throws WeightsException {
-      JsonNode n = root.get(key);
-      if (n == null || n.isNull()) {
-        return dflt;
-      }
-      if (n.isArray()) {
-        if (n.isEmpty() || !n.get(0).isIntegralNumber()) {
-          throw new WeightsException(file, "field '" + key + "' is " + n + ", expected ids");
-        }
-        return n.get(0).intValue();
-      }
-      return requiredInt(key);
-    }
-
-    /** Absent means the default; an explicit null means 0 (soft-capping off). */
-    double optDouble(String key, double dflt) throws WeightsException {
-      JsonNode n = root.get(key);
-      if (n == null) {
-        return dflt;
-      }
-      if (n.isNull()) {
-        return 0;
-      }
-      if (!n.isNumber()) {
-        throw new WeightsException(file, "field '" + key + "' is " + n + ", expected a number");
-      }
-      return n.doubleValue();
     }
   }
 }

@@ -1,16 +1,12 @@
 package dev.saescope.runtime.weights;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saescope.runtime.config.ModelConfig;
-import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HfFolderWeights implements ModelWeights {
   private static final Logger LOG = LoggerFactory.getLogger(HfFolderWeights.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LAYER = Pattern.compile("layers\\.(\\d+)\\.");
 
   /**
@@ -92,16 +87,16 @@ public final class HfFolderWeights implements ModelWeights {
     if (!Files.isRegularFile(configFile)) {
       throw new WeightsException(folder, "no config.json in this model folder");
     }
-    ModelConfig config = HfConfigJson.read(configFile);
     List<Safetensors> files = new ArrayList<>();
     try {
-      Map<String, Safetensors> byStoredName = openSafetensors(folder, files);
+      Map<String, Safetensors> byStoredName = ShardIndex.open(folder, files);
+      // the headers first: config.json is checked against them before anything is sized by it
+      ModelConfig config = HfConfigJson.read(configFile, layersPresent(byStoredName));
       Map<String, GemmaTensors.Spec> specs = new LinkedHashMap<>();
       for (GemmaTensors.Spec s : GemmaTensors.expected(config)) {
         specs.put(s.name(), s);
       }
-      Map<String, Location> locations = locate(folder, byStoredName, specs);
-      checkDepth(configFile, config, byStoredName);
+      Map<String, Location> locations = locate(folder, configFile, config, byStoredName, specs);
       LOG.info(
           "opened {} ({}, {} layers, {} safetensors file(s))",
           folder,
@@ -121,103 +116,28 @@ public final class HfFolderWeights implements ModelWeights {
     }
   }
 
-  /** Opens the single file or every shard of the index; returns stored name to file. */
-  private static Map<String, Safetensors> openSafetensors(Path folder, List<Safetensors> opened)
-      throws WeightsException {
-    Path single = folder.resolve("model.safetensors");
-    Path index = folder.resolve("model.safetensors.index.json");
-    Map<String, Safetensors> byName = new LinkedHashMap<>();
-    if (Files.isRegularFile(single)) {
-      Safetensors st = Safetensors.open(single);
-      opened.add(st);
-      st.entries().keySet().forEach(n -> byName.put(n, st));
-      return byName;
-    }
-    if (!Files.isRegularFile(index)) {
-      throw new WeightsException(
-          folder,
-          "no model.safetensors or model.safetensors.index.json (PyTorch .bin checkpoints are not"
-              + " supported)");
-    }
-    JsonNode map;
-    try {
-      map = JSON.readTree(Files.readAllBytes(index)).path("weight_map");
-    } catch (IOException e) {
-      throw new WeightsException(index, "cannot read the shard index: " + e.getMessage(), e);
-    }
-    if (!map.isObject() || map.isEmpty()) {
-      throw new WeightsException(index, "field 'weight_map' is missing or empty");
-    }
-    Map<String, Safetensors> shards = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String shardName = e.getValue().asText();
-      Path shardPath = shardPath(folder, index, e.getKey(), e.getValue());
-      Safetensors shard = shards.get(shardName);
-      if (shard == null) {
-        if (!Files.isRegularFile(shardPath)) {
-          throw new WeightsException(
-              index, e.getKey(), "listed in shard '" + shardName + "', which does not exist");
+  /** Highest layer index of any stored tensor plus one: the depth the files describe. */
+  private static int layersPresent(Map<String, Safetensors> byStoredName) throws WeightsException {
+    long present = 0;
+    for (Map.Entry<String, Safetensors> e : byStoredName.entrySet()) {
+      Matcher m = LAYER.matcher(e.getKey());
+      if (m.find()) {
+        if (m.group(1).length() > 9) {
+          throw new WeightsException(e.getValue().file(), e.getKey(), "implausible layer index");
         }
-        shard = Safetensors.open(shardPath);
-        opened.add(shard);
-        shards.put(shardName, shard);
+        present = Math.max(present, Long.parseLong(m.group(1)) + 1);
       }
-      if (!shard.entries().containsKey(e.getKey())) {
-        throw new WeightsException(
-            index,
-            e.getKey(),
-            "listed in shard '" + shardName + "' but that file does not hold it");
-      }
-      byName.put(e.getKey(), shard);
     }
-    return byName;
-  }
-
-  /**
-   * The file a {@code weight_map} entry names, which must lie inside the folder: a relative name of
-   * plain segments ({@link RelativeName}), and no symlinked folder on the way that leads out. The
-   * shard itself may be a symlink, as every file of a Hugging Face cache snapshot is.
-   */
-  private static Path shardPath(Path folder, Path index, String tensor, JsonNode value)
-      throws WeightsException {
-    if (!value.isTextual()) {
-      throw new WeightsException(
-          index, tensor, "weight_map value " + value + " is not a file name");
-    }
-    Path shard;
-    try {
-      shard = RelativeName.resolveInside(folder, value.asText(), "shard name");
-    } catch (IllegalArgumentException e) {
-      throw new WeightsException(index, tensor, e.getMessage());
-    }
-    Path dir = shard.getParent();
-    Path realDir;
-    Path realFolder;
-    try {
-      realDir = Files.isDirectory(dir) ? dir.toRealPath() : null;
-      realFolder = folder.toRealPath();
-    } catch (IOException e) {
-      throw new WeightsException(
-          index, "cannot resolve the folder of shard " + shard + ": " + e, e);
-    }
-    if (realDir != null && !realDir.startsWith(realFolder)) {
-      throw new WeightsException(
-          index,
-          tensor,
-          "shard name '"
-              + value.asText()
-              + "' leads through a link to "
-              + realDir
-              + ", outside "
-              + folder);
-    }
-    return shard;
+    return (int) present;
   }
 
   /** Finds every expected tensor and checks its shape. */
   private static Map<String, Location> locate(
-      Path folder, Map<String, Safetensors> byStoredName, Map<String, GemmaTensors.Spec> specs)
+      Path folder,
+      Path configFile,
+      ModelConfig config,
+      Map<String, Safetensors> byStoredName,
+      Map<String, GemmaTensors.Spec> specs)
       throws WeightsException {
     String prefix = null;
     for (String p : STORED_PREFIXES) {
@@ -246,31 +166,15 @@ public final class HfFolderWeights implements ModelWeights {
                 + Arrays.toString(entry.shape())
                 + ", expected "
                 + Arrays.toString(spec.shape())
-                + " from config.json");
+                + " from "
+                + configFile
+                + " ("
+                + GemmaTensors.sizedBy(config, spec.name())
+                + ")");
       }
       out.put(spec.name(), new Location(file, stored));
     }
     return out;
-  }
-
-  /** A tensor of layer N >= num_hidden_layers means config.json does not describe the file. */
-  private static void checkDepth(
-      Path configFile, ModelConfig config, Map<String, Safetensors> byStoredName)
-      throws WeightsException {
-    for (Map.Entry<String, Safetensors> e : byStoredName.entrySet()) {
-      Matcher m = LAYER.matcher(e.getKey());
-      if (m.find() && Long.parseLong(m.group(1)) >= config.nLayers()) {
-        throw new WeightsException(
-            e.getValue().file(),
-            e.getKey(),
-            "belongs to layer "
-                + m.group(1)
-                + " but "
-                + configFile
-                + " says num_hidden_layers "
-                + config.nLayers());
-      }
-    }
   }
 
   @Override

@@ -71,7 +71,7 @@ class HfConfigJsonTest {
     // transformers v5 re-saves: rope_parameters keyed by layer type, legacy pattern field
     String v5 =
         GEMMA3_270M_V4
-            .replaceAll("\"layer_types\": \\[[^]]*],", "")
+            .replaceAll("\"layer_types\": \\[[^\\]]*\\],", "")
             .replace("\"rope_local_base_freq\": 10000.0,", "")
             .replace("\"rope_theta\": 1000000.0,", "")
             .replace(
@@ -157,6 +157,41 @@ class HfConfigJsonTest {
             GEMMA2_2B.replace(
                 "\"hidden_activation\": \"gelu_pytorch_tanh\"", "\"hidden_activation\": \"silu\""));
     assertTrue(msg.contains("'hidden_activation'") && msg.contains("silu"), msg);
+  }
+
+  /** Sizes of -1, 0 or 1e9 fail naming the field, before any list is sized by them. */
+  @Test
+  void absurdSizesAreRefusedNamingTheField() throws Exception {
+    String[][] cases = {
+      {"\"num_hidden_layers\": 26", "\"num_hidden_layers\": -1", "'num_hidden_layers' is -1"},
+      {"\"num_hidden_layers\": 26", "\"num_hidden_layers\": 0", "'num_hidden_layers' is 0"},
+      {"\"num_attention_heads\": 8", "\"num_attention_heads\": 0", "'num_attention_heads' is 0"},
+      {"\"head_dim\": 256", "\"head_dim\": -256", "'head_dim' is -256"},
+      {"\"sliding_window\": 4096", "\"sliding_window\": 0", "'sliding_window' is 0"},
+    };
+    for (String[] c : cases) {
+      String msg = error(GEMMA2_2B.replace(c[0], c[1]));
+      assertTrue(msg.contains(c[2]) && msg.contains("positive"), msg);
+    }
+    String pattern =
+        error(
+            GEMMA3_270M_V4
+                .replaceAll("\"layer_types\": \\[[^\\]]*\\],", "")
+                .replace("\"_sliding_window_pattern\": 6", "\"_sliding_window_pattern\": 0"));
+    assertTrue(pattern.contains("'_sliding_window_pattern' is 0"), pattern);
+
+    JsonNode deep =
+        TinyModels.JSON.readTree(
+            GEMMA2_2B.replace("\"num_hidden_layers\": 26", "\"num_hidden_layers\": 1000000000"));
+    long t0 = System.nanoTime();
+    String msg =
+        assertThrows(WeightsException.class, () -> HfConfigJson.parse(FILE, deep, 26)).getMessage();
+    assertTrue(
+        msg.contains("num_hidden_layers 1000000000 does not match the weights")
+            && msg.contains("26 layers"),
+        msg);
+    assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "no list of 1e9 layers is built");
+    assertEquals(26, HfConfigJson.parse(FILE, TinyModels.JSON.readTree(GEMMA2_2B), 26).nLayers());
   }
 
   @Test

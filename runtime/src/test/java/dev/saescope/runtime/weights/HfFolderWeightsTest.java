@@ -152,6 +152,38 @@ class HfFolderWeightsTest {
     assertTrue(msg.contains("layer 2") && msg.contains("num_hidden_layers 2"), msg);
   }
 
+  /** config.json sizes are checked against the tensors, naming the field, before any allocation. */
+  @Test
+  void configSizesThatDisagreeWithTheTensorsNameTheField() throws Exception {
+    ModelConfig c = TinyModels.gemma2();
+    Path dir = TinyModels.folder(tmp.resolve("m"), c, TinyModels.allTensors(c, "F32", 0.1f));
+    TinyModels.editConfig(dir, Map.of("num_hidden_layers", 1_000_000_000));
+    long t0 = System.nanoTime();
+    String msg = message(dir);
+    assertTrue(
+        msg.contains("config.json")
+            && msg.contains("num_hidden_layers 1000000000 does not match the weights")
+            && msg.contains("2 layers"),
+        msg);
+    assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "fails at once, not by running out");
+    TinyModels.editConfig(dir, Map.of("num_hidden_layers", -1));
+    msg = message(dir);
+    assertTrue(msg.contains("'num_hidden_layers' is -1, expected a positive integer"), msg);
+    TinyModels.editConfig(dir, Map.of("num_hidden_layers", 2, "num_attention_heads", 4));
+    msg = message(dir);
+    assertTrue(
+        msg.contains("model.layers.0.self_attn.q_proj.weight")
+            && msg.contains("expected [16, 8]")
+            && msg.contains("(num_attention_heads 4 * head_dim 4, hidden_size 8)"),
+        msg);
+    TinyModels.editConfig(dir, Map.of("num_attention_heads", 2, "num_key_value_heads", 2));
+    msg = message(dir);
+    assertTrue(
+        msg.contains("expected [8, 8]") && msg.contains("num_key_value_heads 2 * head_dim 4"), msg);
+    TinyModels.editConfig(dir, Map.of("num_key_value_heads", 1));
+    HfFolderWeights.open(dir).close();
+  }
+
   @Test
   void indexNamingAMissingShardIsReported() throws Exception {
     ModelConfig c = TinyModels.gemma2();

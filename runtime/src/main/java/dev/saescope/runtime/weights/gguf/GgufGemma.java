@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class GgufGemma {
   private static final Pattern BLOCK = Pattern.compile("blk\\.(\\d+)\\.(\\w+)\\.weight");
+  private static final Pattern BLOCK_INDEX = Pattern.compile("blk\\.(\\d+)\\.");
 
   private GgufGemma() {}
 
@@ -66,18 +67,21 @@ public final class GgufGemma {
   public static ModelConfig config(GgufFile gguf) throws WeightsException {
     Arch arch = arch(gguf);
     String a = arch.ggufName;
-    int dModel = intKey(gguf, a + ".embedding_length");
-    int nLayers = intKey(gguf, a + ".block_count");
-    int dMlp = intKey(gguf, a + ".feed_forward_length");
-    int nHeads = intKey(gguf, a + ".attention.head_count");
-    int nKv = optIntKey(gguf, a + ".attention.head_count_kv").orElse(nHeads);
-    int headDim = optIntKey(gguf, a + ".attention.key_length").orElse(dModel / nHeads);
-    int valueDim = optIntKey(gguf, a + ".attention.value_length").orElse(headDim);
+    // Every size is checked against the tensors before anything is sized by it: a corrupt
+    // block_count of 1e6 must fail here, not as an OutOfMemoryError while building the layers.
+    int dModel = positiveKey(gguf, a + ".embedding_length");
+    int nLayers = positiveKey(gguf, a + ".block_count");
+    requireLayersPresent(gguf, a + ".block_count", nLayers);
+    int dMlp = positiveKey(gguf, a + ".feed_forward_length");
+    int nHeads = positiveKey(gguf, a + ".attention.head_count");
+    int nKv = optPositiveKey(gguf, a + ".attention.head_count_kv").orElse(nHeads);
+    int headDim = optPositiveKey(gguf, a + ".attention.key_length").orElse(dModel / nHeads);
+    int valueDim = optPositiveKey(gguf, a + ".attention.value_length").orElse(headDim);
     if (valueDim != headDim) {
       throw new WeightsException(
           gguf.file(), "key_length " + headDim + " != value_length " + valueDim + ": not a Gemma");
     }
-    int context = intKey(gguf, a + ".context_length");
+    int context = positiveKey(gguf, a + ".context_length");
     double eps = f32(gguf, a + ".attention.layer_norm_rms_epsilon").orElse(1e-6);
 
     // llama.cpp: 1/sqrt(n_embd_head_k), but 1/sqrt(n_embd/n_head) for the 27B models.
@@ -89,30 +93,8 @@ public final class GgufGemma {
     double ropeGlobal = f32(gguf, a + ".rope.freq_base").orElse(10000.0);
     checkNoRopeScaling(gguf, a);
 
-    Optional<Integer> window = optIntKey(gguf, a + ".attention.sliding_window");
-    List<AttentionKind> kinds = new ArrayList<>();
-    int slidingWindow;
-    double ropeLocal;
-    switch (arch) {
-      case GEMMA2 -> {
-        slidingWindow = window.orElse(4096);
-        for (int i = 0; i < nLayers; i++) {
-          kinds.add(i % 2 == 0 ? AttentionKind.SLIDING : AttentionKind.FULL);
-        }
-        ropeLocal = ropeGlobal;
-      }
-      case GEMMA3 -> {
-        // The converter omits sliding_window when the model has no sliding layers.
-        slidingWindow = window.orElse(context);
-        for (int i = 0; i < nLayers; i++) {
-          kinds.add(window.isPresent() && i % 6 < 5 ? AttentionKind.SLIDING : AttentionKind.FULL);
-        }
-        // Newer llama.cpp may write the local base; older files rely on the hard-coded 10000.
-        ropeLocal = f32(gguf, a + ".rope.freq_base_swa").orElse(10000.0);
-      }
-      default -> throw new IllegalStateException(arch.name());
-    }
-    int vocab = (int) gguf.tensor("token_embd.weight").rows();
+    Layout layout = layout(gguf, arch, nLayers, context, ropeGlobal);
+    int vocab = vocabSize(gguf);
     int bos = optIntKey(gguf, "tokenizer.ggml.bos_token_id").orElse(2);
     int eos = optIntKey(gguf, "tokenizer.ggml.eos_token_id").orElse(1);
     int pad = optIntKey(gguf, "tokenizer.ggml.padding_token_id").orElse(0);
@@ -130,10 +112,10 @@ public final class GgufGemma {
           queryPreAttnScalar,
           attnCap,
           finalCap,
-          slidingWindow,
-          kinds,
+          layout.slidingWindow(),
+          layout.kinds(),
           ropeGlobal,
-          ropeLocal,
+          layout.ropeLocal(),
           arch == Arch.GEMMA3,
           context,
           bos,
@@ -142,6 +124,44 @@ public final class GgufGemma {
     } catch (IllegalArgumentException e) {
       throw new WeightsException(gguf.file(), "inconsistent model metadata: " + e.getMessage());
     }
+  }
+
+  /** What each architecture's layers do, from the few keys GGUF stores and llama.cpp's facts. */
+  private record Layout(List<AttentionKind> kinds, int slidingWindow, double ropeLocal) {}
+
+  private static Layout layout(
+      GgufFile gguf, Arch arch, int nLayers, int context, double ropeGlobal)
+      throws WeightsException {
+    String a = arch.ggufName;
+    Optional<Integer> window = optIntKey(gguf, a + ".attention.sliding_window");
+    List<AttentionKind> kinds = new ArrayList<>();
+    return switch (arch) {
+      case GEMMA2 -> {
+        for (int i = 0; i < nLayers; i++) {
+          kinds.add(i % 2 == 0 ? AttentionKind.SLIDING : AttentionKind.FULL);
+        }
+        yield new Layout(kinds, window.orElse(4096), ropeGlobal);
+      }
+      case GEMMA3 -> {
+        for (int i = 0; i < nLayers; i++) {
+          kinds.add(window.isPresent() && i % 6 < 5 ? AttentionKind.SLIDING : AttentionKind.FULL);
+        }
+        // The converter omits sliding_window when the model has no sliding layers. Newer
+        // llama.cpp may write the local rope base; older files rely on the hard-coded 10000.
+        yield new Layout(
+            kinds, window.orElse(context), f32(gguf, a + ".rope.freq_base_swa").orElse(10000.0));
+      }
+    };
+  }
+
+  /** The rows of token_embd (Gemma 3 conversions cut it to the tokenizer's size). */
+  private static int vocabSize(GgufFile gguf) throws WeightsException {
+    long rows = gguf.tensor("token_embd.weight").rows();
+    if (rows < 1 || rows > Integer.MAX_VALUE) {
+      throw new WeightsException(
+          gguf.file(), "token_embd.weight", "has " + rows + " rows (the vocabulary size)");
+    }
+    return (int) rows;
   }
 
   /** ModelConfig has no rope scaling: refuse files that need it rather than run them wrongly. */
@@ -231,8 +251,77 @@ public final class GgufGemma {
     return s;
   }
 
-  private static int intKey(GgufFile gguf, String key) throws WeightsException {
-    return toInt(gguf, key, gguf.integer(key));
+  private static int positiveKey(GgufFile gguf, String key) throws WeightsException {
+    return positive(gguf, key, toInt(gguf, key, gguf.integer(key)));
+  }
+
+  private static Optional<Integer> optPositiveKey(GgufFile gguf, String key)
+      throws WeightsException {
+    Optional<Integer> v = optIntKey(gguf, key);
+    return v.isEmpty() ? v : Optional.of(positive(gguf, key, v.get()));
+  }
+
+  private static int positive(GgufFile gguf, String key, int v) throws WeightsException {
+    if (v <= 0) {
+      throw new WeightsException(
+          gguf.file(), "metadata '" + key + "' = " + v + " must be positive");
+    }
+    return v;
+  }
+
+  /** The block count must be the number of layers the file holds tensors for, blk.0 to blk.N-1. */
+  private static void requireLayersPresent(GgufFile gguf, String key, int nLayers)
+      throws WeightsException {
+    long present = 0; // highest blk index + 1
+    for (String name : gguf.tensors().keySet()) {
+      Matcher m = BLOCK_INDEX.matcher(name);
+      if (m.lookingAt()) {
+        if (m.group(1).length() > 9) {
+          throw new WeightsException(gguf.file(), name, "has an implausible layer index");
+        }
+        present = Math.max(present, Long.parseLong(m.group(1)) + 1);
+      }
+    }
+    if (present != nLayers) {
+      throw new WeightsException(
+          gguf.file(),
+          "metadata '"
+              + key
+              + "' = "
+              + nLayers
+              + " but the file holds tensors for "
+              + present
+              + " layers (blk.0 to blk."
+              + (present - 1)
+              + ")");
+    }
+  }
+
+  /**
+   * The metadata keys that size a tensor, with their values, for a shape error: a wrong head count
+   * shows as the q/k/v/o projections' shapes, and the message should name the key.
+   */
+  static String sizedBy(Arch arch, ModelConfig c, String hfName) {
+    String a = arch.ggufName;
+    String heads = "'" + a + ".attention.head_count' = " + c.nHeads();
+    String kv = "'" + a + ".attention.head_count_kv' = " + c.nKvHeads();
+    String width = "head width " + c.headDim() + " ('" + a + ".attention.key_length')";
+    String d = "'" + a + ".embedding_length' = " + c.dModel();
+    if (hfName.endsWith("q_proj.weight") || hfName.endsWith("o_proj.weight")) {
+      return heads + " * " + width + ", " + d;
+    }
+    if (hfName.endsWith("k_proj.weight") || hfName.endsWith("v_proj.weight")) {
+      return kv + " * " + width + ", " + d;
+    }
+    if (hfName.endsWith("q_norm.weight") || hfName.endsWith("k_norm.weight")) {
+      return width;
+    }
+    if (hfName.contains(".mlp.")) {
+      return "'" + a + ".feed_forward_length' = " + c.dMlp() + ", " + d;
+    }
+    return hfName.contains("embed_tokens") || hfName.equals("lm_head.weight")
+        ? "vocabulary " + c.vocabSize() + " (rows of token_embd), " + d
+        : d;
   }
 
   private static Optional<Integer> optIntKey(GgufFile gguf, String key) throws WeightsException {

@@ -51,6 +51,7 @@ public final class GgufWeights implements ModelWeights {
     GgufFile gguf = GgufFile.open(file);
     try {
       ModelConfig config = GgufGemma.config(gguf);
+      GgufGemma.Arch arch = GgufGemma.arch(gguf);
       Map<String, GgufTensorInfo> byHf = new LinkedHashMap<>();
       for (GgufTensorInfo t : gguf.tensors().values()) {
         var hf = GgufGemma.hfName(t.name());
@@ -66,11 +67,12 @@ public final class GgufWeights implements ModelWeights {
           throw new WeightsException(
               file, e.getKey(), "missing (expected GGUF tensor " + ggufNameOf(e.getKey()) + ")");
         }
-        check(file, e.getKey(), t, e.getValue());
+        check(file, e.getKey(), t, e.getValue(), GgufGemma.sizedBy(arch, config, e.getKey()));
       }
       GgufTensorInfo lmHead = byHf.get("lm_head.weight");
       if (lmHead != null) {
-        check(file, "lm_head.weight", lmHead, new long[] {config.vocabSize(), config.dModel()});
+        long[] shape = {config.vocabSize(), config.dModel()};
+        check(file, "lm_head.weight", lmHead, shape, GgufGemma.sizedBy(arch, config, "lm_head"));
       }
       warnIfVocabDiffers(gguf, config);
       LOG.info(
@@ -109,7 +111,8 @@ public final class GgufWeights implements ModelWeights {
                     config.vocabSize()));
   }
 
-  private static void check(Path file, String hfName, GgufTensorInfo t, long[] expected)
+  private static void check(
+      Path file, String hfName, GgufTensorInfo t, long[] expected, String sizedBy)
       throws WeightsException {
     if (!Arrays.equals(t.shape(), expected)) {
       throw new WeightsException(
@@ -123,7 +126,9 @@ public final class GgufWeights implements ModelWeights {
               + hfName
               + " needs "
               + Arrays.toString(expected)
-              + " for this model's metadata");
+              + " for this model's metadata ("
+              + sizedBy
+              + ")");
     }
     GgufFile.requireDequantizable(file, t);
   }

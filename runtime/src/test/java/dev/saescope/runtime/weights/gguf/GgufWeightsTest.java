@@ -35,16 +35,32 @@ class GgufWeightsTest {
   /** A Gemma GGUF as llama.cpp's converter lays it out; {@code edit} may drop or alter parts. */
   private Path tiny(String arch, int layers, UnaryOperator<Map<String, long[]>> edit, GgufBuilder b)
       throws Exception {
-    b.string("general.architecture", arch)
-        .u32(arch + ".context_length", 128)
-        .u32(arch + ".embedding_length", D)
-        .u32(arch + ".block_count", layers)
-        .u32(arch + ".feed_forward_length", MLP)
-        .u32(arch + ".attention.head_count", HEADS)
-        .u32(arch + ".attention.head_count_kv", KV)
-        .u32(arch + ".attention.key_length", HEAD_DIM)
-        .u32(arch + ".attention.value_length", HEAD_DIM)
-        .f32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f)
+    return tiny(arch, layers, edit, b, Map.of());
+  }
+
+  /**
+   * As above, with integer metadata values replaced ({@code meta} keys without the arch prefix).
+   */
+  private Path tiny(
+      String arch,
+      int layers,
+      UnaryOperator<Map<String, long[]>> edit,
+      GgufBuilder b,
+      Map<String, Long> meta)
+      throws Exception {
+    Map<String, Long> ints = new java.util.LinkedHashMap<>();
+    ints.put("context_length", 128L);
+    ints.put("embedding_length", (long) D);
+    ints.put("block_count", (long) layers);
+    ints.put("feed_forward_length", (long) MLP);
+    ints.put("attention.head_count", (long) HEADS);
+    ints.put("attention.head_count_kv", (long) KV);
+    ints.put("attention.key_length", (long) HEAD_DIM);
+    ints.put("attention.value_length", (long) HEAD_DIM);
+    ints.putAll(meta);
+    b.string("general.architecture", arch);
+    ints.forEach((k, v) -> b.u32(arch + "." + k, v));
+    b.f32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f)
         .u32(arch + ".attention.sliding_window", 8)
         .u32("tokenizer.ggml.bos_token_id", 2)
         .u32("tokenizer.ggml.eos_token_id", 1)
@@ -245,6 +261,59 @@ class GgufWeightsTest {
     WeightsException e = assertThrows(WeightsException.class, () -> GgufWeights.open(file2, null));
     assertTrue(e.getMessage().contains("'blk.0.attn_q.weight'"), e.getMessage());
     assertTrue(e.getMessage().contains("Q8_1 is not supported"), e.getMessage());
+  }
+
+  /** Absurd sizes fail naming the key, before anything is sized by them. */
+  @Test
+  void absurdSizesInTheMetadataAreRefusedNamingTheKey() throws Exception {
+    Map<Map<String, Long>, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(
+        Map.of("block_count", 1_000_000L),
+        "'gemma3.block_count' = 1000000 but the file holds tensors for 2 layers");
+    cases.put(Map.of("block_count", 1L), "'gemma3.block_count' = 1 but");
+    cases.put(Map.of("attention.head_count", 0L), "'gemma3.attention.head_count' = 0 must be");
+    cases.put(Map.of("embedding_length", 0L), "'gemma3.embedding_length' = 0 must be positive");
+    cases.put(
+        Map.of("attention.head_count", 4L), "'gemma3.attention.head_count' = 4 * head width 16");
+    cases.put(
+        Map.of("attention.head_count_kv", 2L),
+        "'gemma3.attention.head_count_kv' = 2 * head width 16");
+    for (Map.Entry<Map<String, Long>, String> c : cases.entrySet()) {
+      Path file = tiny("gemma3", 2, m -> m, new GgufBuilder(), c.getKey());
+      long t0 = System.nanoTime();
+      WeightsException e =
+          assertThrows(WeightsException.class, () -> GgufWeights.open(file, null), c.toString());
+      assertTrue(e.getMessage().contains(c.getValue()), e.getMessage());
+      assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "fails at once: " + c.getKey());
+    }
+    Path heads = tiny("gemma3", 2, m -> m, new GgufBuilder(), Map.of("attention.head_count", 4L));
+    WeightsException e = assertThrows(WeightsException.class, () -> GgufWeights.open(heads, null));
+    assertTrue(e.getMessage().contains("'blk.0.attn_q.weight': shape [32, 32]"), e.getMessage());
+    assertTrue(e.getMessage().contains("needs [64, 32]"), e.getMessage());
+  }
+
+  /** A NaN weight passes the header checks and fails when the tensor is decoded, by name. */
+  @Test
+  void nanWeightFailsWhenTheTensorIsLoaded() throws Exception {
+    float[] nan = new float[D];
+    nan[3] = Float.NaN;
+    Path file =
+        tiny(
+            "gemma2",
+            1,
+            m -> {
+              m.remove("blk.0.ffn_norm.weight");
+              return m;
+            },
+            new GgufBuilder().f32Tensor("blk.0.ffn_norm.weight", new long[] {D}, nan));
+    try (GgufWeights w = GgufWeights.open(file, null)) {
+      WeightsException e =
+          assertThrows(
+              WeightsException.class,
+              () -> w.tensor("model.layers.0.pre_feedforward_layernorm.weight"));
+      assertTrue(e.getMessage().contains("'blk.0.ffn_norm.weight'"), e.getMessage());
+      assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+    }
   }
 
   @Test
