@@ -275,24 +275,24 @@ class SaeLoaderTest {
   void gemmaScopeHubPathsAndHfHooksAreUnderstood() {
     assertEquals(
         Optional.of(new HookPoint(12, Site.MLP_OUT)),
-        SaeLoader.GemmaScopePath.parse(
+        GemmaScopeNpzReader.GemmaScopePath.parse(
                 Path.of(
                     "/c/models--google--gemma-scope-2b-pt-mlp/snapshots/abc/layer_12/width_16k/average_l0_77/params.npz"))
             .hook());
     assertEquals(
         Optional.of(new HookPoint(7, Site.ATTN_Z)),
-        SaeLoader.hfHook("model.layers.7.self_attn.o_proj.input"));
+        GemmaScope2Reader.hfHook("model.layers.7.self_attn.o_proj.input"));
     assertEquals(
         Optional.of(new HookPoint(2, Site.MLP_OUT)),
-        SaeLoader.hfHook("model.layers.2.post_feedforward_layernorm.output"));
+        GemmaScope2Reader.hfHook("model.layers.2.post_feedforward_layernorm.output"));
     assertEquals(
         Optional.of(new HookPoint(9, Site.ATTN_Z)), TlHookNames.parse("blocks.9.attn.hook_z"));
     assertEquals(
         Optional.of(new HookPoint(5, Site.RESID_POST)),
-        SaeLoader.folderHook(Path.of("/c/resid_post/layer_5_width_16k_l0_medium")));
+        GemmaScope2Reader.folderHook(Path.of("/c/resid_post/layer_5_width_16k_l0_medium")));
     assertEquals(
         Optional.of(new HookPoint(7, Site.ATTN_Z)),
-        SaeLoader.folderHook(Path.of("/c/attn_out/layer_7_width_16k_l0_small")));
+        GemmaScope2Reader.folderHook(Path.of("/c/attn_out/layer_7_width_16k_l0_small")));
     assertEquals(Optional.empty(), TlHookNames.parse("blocks.3.hook_attn_out"));
     assertEquals("blocks.4.hook_resid_post", TlHookNames.of(new HookPoint(4, Site.RESID_POST)));
   }
