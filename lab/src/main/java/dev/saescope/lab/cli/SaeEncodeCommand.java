@@ -6,6 +6,8 @@ import dev.saescope.runtime.sae.io.SaeLoader;
 import dev.saescope.runtime.sae.io.SaeSpec;
 import dev.saescope.runtime.sae.npy.Npy;
 import dev.saescope.runtime.sae.npy.NpyArray;
+import dev.saescope.runtime.sae.npy.NpyException;
+import dev.saescope.runtime.weights.WeightsException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,7 +15,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +37,13 @@ import picocli.CommandLine.Spec;
           + " float32 latents as .npy (interop with numpy/SAELens; a check of the encoder).",
       "--sae is a Gemma Scope params.npz, a Gemma Scope 2 folder, a SAELens folder, or"
           + " hf:owner/repo/path in the local Hugging Face cache."
+    },
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {
+      "0:the latents were written",
+      "1:a file could not be read or written",
+      "2:bad options (--out a folder, in a missing folder, or the --input file), or an SAE or"
+          + " input that cannot be used; the message names it"
     })
 public final class SaeEncodeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -54,7 +66,9 @@ public final class SaeEncodeCommand implements Callable<Integer> {
       names = "--out",
       required = true,
       paramLabel = "Z.npy",
-      description = "Where to write [n, d_sae] float32.")
+      description =
+          "The .npy file to write [n, d_sae] float32 to (replaced if it exists; its folder must"
+              + " exist, and it must not be --input).")
   Path out;
 
   @Option(
@@ -77,6 +91,11 @@ public final class SaeEncodeCommand implements Callable<Integer> {
       return 2;
     }
     try {
+      Optional<String> badOut = outProblem();
+      if (badOut.isPresent()) {
+        err.println("error: " + badOut.get());
+        return 2;
+      }
       Path saePath = SaeSpec.resolve(sae, offline);
       NpyArray x = Npy.read(input);
       long[] shape = x.shape();
@@ -95,29 +114,79 @@ public final class SaeEncodeCommand implements Callable<Integer> {
           return 2;
         }
         int n = (int) shape[0];
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-          Npy.writeHeader(o, new long[] {n, s.dSae()});
-          for (int start = 0; start < n; start += batch) {
-            int rows = Math.min(batch, n - start);
-            float[] part = Arrays.copyOfRange(x.data(), start * s.dIn(), (start + rows) * s.dIn());
-            SparseLatents z = s.encode(part, rows, batch);
-            float[] dense = z.toDense();
-            Npy.writeData(o, dense, 0, dense.length);
-          }
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        writeLatents(s, x, n);
         err.printf(
             "encoded %d rows with %s -> %s [%d, %d]%n",
             n, s.metadata().describe(), out, n, s.dSae());
       }
       return 0;
+    } catch (WeightsException | NpyException e) {
+      err.println("error: " + e.getMessage()); // a bad SAE or input file
+      return 2;
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
       return 1;
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
+    }
+  }
+
+  /**
+   * Why {@code --out} cannot be written, if it cannot; checked before any work, so a bad path costs
+   * nothing and leaves nothing behind.
+   */
+  private Optional<String> outProblem() throws IOException {
+    if (Files.isDirectory(out)) {
+      return Optional.of(
+          "--out "
+              + out
+              + " is a directory; give the file to write, e.g. "
+              + out.resolve("latents.npy"));
+    }
+    Path folder = out.toAbsolutePath().getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      return Optional.of("--out " + out + ": the folder " + folder + " does not exist");
+    }
+    boolean same =
+        out.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())
+            || (Files.exists(out) && Files.exists(input) && Files.isSameFile(out, input));
+    if (same) {
+      return Optional.of(
+          "--out " + out + " is the --input file; writing the latents would overwrite the input");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Writes {@code [n, d_sae]} float32 to a temporary file beside {@code --out} and moves it into
+   * place, so a reader never sees half a file; the temporary file is removed if anything fails.
+   */
+  private void writeLatents(Sae s, NpyArray x, int n) throws IOException {
+    Path tmp =
+        out.resolveSibling(
+            out.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8) + ".tmp");
+    boolean moved = false;
+    try {
+      try (OutputStream o =
+          new BufferedOutputStream(
+              Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              1 << 20)) {
+        Npy.writeHeader(o, new long[] {n, s.dSae()});
+        for (int start = 0; start < n; start += batch) {
+          int rows = Math.min(batch, n - start);
+          float[] part = Arrays.copyOfRange(x.data(), start * s.dIn(), (start + rows) * s.dIn());
+          SparseLatents z = s.encode(part, rows, batch);
+          float[] dense = z.toDense();
+          Npy.writeData(o, dense, 0, dense.length);
+        }
+      }
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      moved = true;
+    } finally {
+      if (!moved) {
+        Files.deleteIfExists(tmp);
+      }
     }
   }
 }
