@@ -10,8 +10,6 @@ import dev.saescope.runtime.hub.KnownModel;
 import dev.saescope.runtime.hub.Provisioner;
 import dev.saescope.runtime.hub.SaescopeHome;
 import dev.saescope.runtime.load.LoadedModel;
-import dev.saescope.runtime.model.GemmaModel;
-import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -20,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -44,7 +41,7 @@ import picocli.CommandLine.Spec;
           + " fixed settings and seed. A folder is complete when its fetch-sae.json marker, written"
           + " last, records the current settings.",
       "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
-          + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%, context 128, seed 0; about 20 minutes on 2 cores. The model"
+          + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%%, context 128, seed 0; about 20 minutes on 2 cores. The model"
           + " is fetched first (fetch-model) unless --offline.",
       "Default corpus (debian-doc-v2): the English text every Debian/Ubuntu system has,"
           + " /usr/share/common-licenses plus the package docs under /usr/share/doc: copyright"

@@ -7,12 +7,15 @@ import dev.saescope.runtime.hub.KnownModel;
 import dev.saescope.runtime.hub.SaescopeHome;
 import dev.saescope.runtime.weights.GemmaTensors;
 import dev.saescope.runtime.weights.RandomModelWriter;
+import dev.saescope.runtime.weights.RandomModelWriter.StoredType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -69,8 +72,10 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
       names = "--dtype",
       paramLabel = "TYPE",
       defaultValue = "F32",
+      converter = DtypeConverter.class,
       description =
-          "Stored dtype: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}, as google/gemma-2-2b).")
+          "Stored dtype, in any case: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}, as"
+              + " google/gemma-2-2b); config.json's torch_dtype says which.")
   RandomModelWriter.StoredType dtype;
 
   @Option(
@@ -122,6 +127,23 @@ public final class MakeRandomModelCommand implements Callable<Integer> {
         tok == null ? " without tokenizer.json (feed token ids directly)" : " with " + tok);
     o.flush();
     return 0;
+  }
+
+  /** {@code --dtype} in any case ({@code bf16} as well as {@code BF16}). */
+  static final class DtypeConverter implements CommandLine.ITypeConverter<StoredType> {
+    @Override
+    public StoredType convert(String value) {
+      try {
+        return StoredType.valueOf(value.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "'"
+                + value
+                + "' is not a stored dtype; expected one of "
+                + Arrays.toString(StoredType.values())
+                + " (any case)");
+      }
+    }
   }
 
   /** The tokenizer to copy: the explicit one, or the provisioned Gemma 3 one if present. */

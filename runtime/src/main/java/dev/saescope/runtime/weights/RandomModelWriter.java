@@ -42,15 +42,17 @@ public final class RandomModelWriter {
 
   /** Stored element type. */
   public enum StoredType {
-    F32(4, "F32"),
-    BF16(2, "BF16");
+    F32(4, "F32", "float32"),
+    BF16(2, "BF16", "bfloat16");
 
     final int bytes;
     final String safetensorsName;
+    final String torchDtype; // config.json's torch_dtype, as save_pretrained records it
 
-    StoredType(int bytes, String safetensorsName) {
+    StoredType(int bytes, String safetensorsName, String torchDtype) {
       this.bytes = bytes;
       this.safetensorsName = safetensorsName;
+      this.torchDtype = torchDtype;
     }
   }
 
@@ -118,7 +120,9 @@ public final class RandomModelWriter {
     if (tokenizerJson != null) {
       Files.copy(tokenizerJson, out.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
     }
-    HfConfigJson.write(config, out.resolve("config.json"));
+    ObjectNode json = HfConfigJson.toJson(config);
+    json.put("torch_dtype", opts.type().torchDtype); // the dtype the weights were written in
+    JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), json);
     LOG.info(
         "wrote random {} model to {} ({} bytes, {} shard(s))",
         config.architecture(),

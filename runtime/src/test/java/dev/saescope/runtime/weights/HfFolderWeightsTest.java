@@ -51,6 +51,30 @@ class HfFolderWeightsTest {
     }
   }
 
+  /** Before: config.json said torch_dtype float32 whatever the stored dtype. */
+  @Test
+  void randomModelConfigRecordsTheStoredDtype() throws Exception {
+    ModelConfig c = TinyModels.gemma2();
+    for (RandomModelWriter.StoredType type : RandomModelWriter.StoredType.values()) {
+      Path dir = tmp.resolve("m-" + type);
+      RandomModelWriter.write(
+          c, dir, new RandomModelWriter.Options(1, 0.02, 1L << 30, type), null, b -> {});
+      String torch = type == RandomModelWriter.StoredType.BF16 ? "bfloat16" : "float32";
+      assertEquals(
+          torch,
+          TinyModels.JSON
+              .readTree(dir.resolve("config.json").toFile())
+              .get("torch_dtype")
+              .asText());
+      try (Safetensors st = Safetensors.open(dir.resolve("model.safetensors"))) {
+        assertEquals(type.name(), st.entries().get("model.norm.weight").dtype().name());
+      }
+      try (HfFolderWeights w = HfFolderWeights.open(dir)) {
+        assertEquals(c, w.config());
+      }
+    }
+  }
+
   @Test
   void shardedFolderWithIndexReadsTheSameValues() throws Exception {
     ModelConfig c = TinyModels.gemma2();
