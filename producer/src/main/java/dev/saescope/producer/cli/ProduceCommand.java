@@ -19,6 +19,7 @@ import dev.saescope.producer.run.ItemFilter;
 import dev.saescope.producer.run.ItemOrder;
 import dev.saescope.producer.run.ItemTasks;
 import dev.saescope.producer.run.ProduceException;
+import dev.saescope.producer.run.TaskSizeLimit;
 import dev.saescope.producer.run.TaskStream;
 import dev.saescope.producer.template.Templates;
 import dev.saescope.producer.variant.DirectForm;
@@ -43,19 +44,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code saescope produce}: reads a dataset, builds the tasks of every item and publishes them to
  * the tasks topic (or prints them with {@code --dry-run}).
  *
- * <p>Exit codes: 0 done; 1 bad input (dataset, options, nothing to produce); 3 Kafka unreachable or
- * refusing. Stdout carries only data ({@code --dry-run} JSON lines) or, when publishing, the
- * summary; warnings, progress and the dry-run summary go to stderr.
+ * <p>Exit codes: 0 done; 1 bad input (dataset, option values, nothing to produce, a task too large
+ * for Kafka); 2 usage error (picocli: unknown or missing option, {@code --relations} naming no
+ * relation); 3 Kafka unreachable or refusing. Stdout carries only data ({@code --dry-run} JSON
+ * lines) or, when publishing, the summary; warnings, progress and the dry-run summary go to stderr.
  */
 @Command(
     name = "produce",
@@ -75,6 +79,7 @@ import picocli.CommandLine.Spec;
     sortOptions = false)
 public final class ProduceCommand implements Callable<Integer> {
   static final int EXIT_BAD_INPUT = 1;
+  static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
   static final int EXIT_KAFKA = 3;
 
   @Spec CommandSpec spec;
@@ -192,7 +197,9 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Option(
       names = "--dry-run",
-      description = "Print one JSON object per task on stdout; touch no broker.")
+      description =
+          "Print one JSON object per task on stdout; touch no broker (tasks over"
+              + " max.request.size are refused as when publishing).")
   boolean dryRun;
 
   @Option(
@@ -219,11 +226,13 @@ public final class ProduceCommand implements Callable<Integer> {
     TaskBuilder builder;
     ItemFilter filter;
     DatasetKind kind;
+    KafkaSettings settings;
+    TaskSizeLimit sizeLimit;
     try {
       kind = DatasetKind.fromCliName(dataset);
       filter =
           new ItemFilter(
-              new LinkedHashSet<>(relations.stream().map(String::strip).toList()),
+              relationFilter(),
               dropObjectInSubject,
               limit,
               ItemOrder.fromCliName(order),
@@ -231,7 +240,10 @@ public final class ProduceCommand implements Callable<Integer> {
               perRelation);
       builder =
           new TaskBuilder(templates, variantOptions(), runId(), seed, System::currentTimeMillis);
-    } catch (IllegalArgumentException e) {
+      // A dry run too: it shows what a publish would send, and refuses what Kafka would refuse.
+      settings = kafka.resolve();
+      sizeLimit = TaskSizeLimit.of(TaskPublisher.producerSettings(settings));
+    } catch (IllegalArgumentException | KafkaConfigException e) {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
     }
@@ -240,12 +252,26 @@ public final class ProduceCommand implements Callable<Integer> {
     try {
       source =
           kind.open(data, new JsonlItemParser(templates::hasQuestions), stdin, w -> warn(err, w));
-      tasks = TaskStream.open(source, filter, builder, templates, w -> warn(err, w));
+      tasks = TaskStream.open(source, filter, builder, templates, sizeLimit, w -> warn(err, w));
     } catch (DatasetException | ProduceException e) {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
     }
-    return dryRun ? dryRun(tasks, out, err) : publish(tasks, out, err);
+    return dryRun ? dryRun(tasks, out, err) : publish(tasks, settings, out, err);
+  }
+
+  /** {@code --relations}; an empty name, as in {@code --relations ,}, is a usage error. */
+  private LinkedHashSet<String> relationFilter() {
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    relations.forEach(r -> out.add(r.strip()));
+    if (spec.commandLine().getParseResult().hasMatchedOption("--relations")
+        && (out.isEmpty() || out.contains(""))) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--relations has an empty relation name; give ids such as P36,P19, or leave the option"
+              + " out for all relations");
+    }
+    return out;
   }
 
   private VariantOptions variantOptions() {
@@ -313,14 +339,7 @@ public final class ProduceCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int publish(TaskStream tasks, PrintWriter out, PrintWriter err) {
-    KafkaSettings settings;
-    try {
-      settings = kafka.resolve();
-    } catch (KafkaConfigException e) {
-      err.println("produce: " + e.getMessage());
-      return EXIT_BAD_INPUT;
-    }
+  private int publish(TaskStream tasks, KafkaSettings settings, PrintWriter out, PrintWriter err) {
     if (partitions < 1) {
       err.println("produce: --partitions must be >= 1, got " + partitions);
       return EXIT_BAD_INPUT;

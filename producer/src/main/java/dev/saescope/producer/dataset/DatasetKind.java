@@ -1,9 +1,6 @@
 package dev.saescope.producer.dataset;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -62,12 +59,7 @@ public enum DatasetKind {
       case PARAREL -> new ItemSource.Whole(ParaRelReader.read(Path.of(data)));
       case JSONL ->
           STDIN.equals(data)
-              ? new ItemSource.Streamed(
-                  new JsonlItemStream(
-                      new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)),
-                      "<stdin>",
-                      parser,
-                      warnings))
+              ? new ItemSource.Streamed(new JsonlItemStream(stdin, "<stdin>", parser, warnings))
               : new ItemSource.Whole(JsonlItemFile.read(Path.of(data), parser));
     };
   }

@@ -54,6 +54,11 @@ public record Item(
         ItemOverrides.NONE);
   }
 
+  /** The id as messages show it: at most 80 characters, as a default id holds the whole subject. */
+  public String shortId() {
+    return JsonFiles.abbreviate(itemId);
+  }
+
   /** The id an item gets when none is given. */
   public static String defaultId(String relation, String subject) {
     return relation + ":" + subject;

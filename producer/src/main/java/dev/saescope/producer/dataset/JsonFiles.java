@@ -1,12 +1,11 @@
 package dev.saescope.producer.dataset;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,14 +44,13 @@ final class JsonFiles {
   /** Every non-blank line of a JSON Lines file, each parsed as a JSON object. */
   static List<Line> readJsonLines(Path file) throws DatasetException {
     List<Line> lines = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      long n = 0;
-      for (String s = r.readLine(); s != null; s = r.readLine()) {
-        n++;
-        if (s.isBlank()) {
-          continue;
+    String src = file.toString();
+    try (LineReader r =
+        new LineReader(Files.newInputStream(file), src, LineReader.MAX_LINE_BYTES)) {
+      for (String s = r.next(); s != null; s = r.next()) {
+        if (!s.isBlank()) {
+          lines.add(new Line(r.number(), parseObject(src, r.number(), s)));
         }
-        lines.add(new Line(n, parseObject(file.toString(), n, s)));
       }
     } catch (IOException e) {
       throw new DatasetException(file.toString(), 0, "cannot read: " + e, e);
@@ -60,19 +58,44 @@ final class JsonFiles {
     return lines;
   }
 
-  /** Parses one line that must hold one JSON object. */
+  /** Parses one line that must hold one JSON object and nothing after it. */
   static JsonNode parseObject(String source, long line, String text) throws DatasetException {
-    JsonNode node;
+    // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not JSON.
+    String json = line == 1 && text.startsWith("\uFEFF") ? text.substring(1) : text;
+    try (JsonParser p = MAPPER.createParser(json)) {
+      JsonNode node;
+      try {
+        node = MAPPER.readTree(p);
+      } catch (JsonProcessingException e) {
+        throw malformed(source, line, e);
+      }
+      if (node == null || !node.isObject()) {
+        throw new DatasetException(
+            source, line, "expected a JSON object, got: " + abbreviate(text));
+      }
+      requireEnd(p, source, line);
+      return node;
+    } catch (IOException e) { // closing a parser over a String: not expected to fail
+      throw new DatasetException(source, line, "cannot parse: " + e, e);
+    }
+  }
+
+  /** Refuses text after the object: a second object or garbage would otherwise be dropped. */
+  private static void requireEnd(JsonParser p, String source, long line) throws DatasetException {
+    int end = p.currentLocation().getColumnNr() - 1; // the parser stands just after the '}'
     try {
-      // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not JSON.
-      node = MAPPER.readTree(line == 1 && text.startsWith("\uFEFF") ? text.substring(1) : text);
-    } catch (JsonProcessingException e) {
-      throw malformed(source, line, e);
+      if (p.nextToken() == null) {
+        return;
+      }
+    } catch (IOException e) {
+      // garbage rather than a second value: the same error
     }
-    if (node == null || !node.isObject()) {
-      throw new DatasetException(source, line, "expected a JSON object, got: " + abbreviate(text));
-    }
-    return node;
+    throw new DatasetException(
+        source,
+        line,
+        "malformed JSON: more text after the object that ends at column "
+            + end
+            + " (one object per line)");
   }
 
   /**

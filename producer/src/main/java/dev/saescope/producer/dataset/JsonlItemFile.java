@@ -1,8 +1,6 @@
 package dev.saescope.producer.dataset;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,9 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a JSONL item file whole. A malformed line, or an item id seen twice, stops the read with an
- * error naming the file and line: a file can be fixed and re-run, and a half-read file would
- * silently change the sample.
+ * Reads a JSONL item file whole. A malformed line (bad JSON, more than one value, not UTF-8, over
+ * {@link LineReader#MAX_LINE_BYTES}), or an item id seen twice, stops the read with an error naming
+ * the file and line: a file can be fixed and re-run, and a half-read file would silently change the
+ * sample.
  */
 public final class JsonlItemFile {
   private JsonlItemFile() {}
@@ -26,10 +25,10 @@ public final class JsonlItemFile {
     Map<String, Long> firstLine = new HashMap<>();
     Map<String, RelationInfo> relations = new LinkedHashMap<>();
     Map<String, List<Pattern>> patterns = new LinkedHashMap<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      long n = 0;
-      for (String s = r.readLine(); s != null; s = r.readLine()) {
-        n++;
+    try (LineReader r =
+        new LineReader(Files.newInputStream(file), src, LineReader.MAX_LINE_BYTES)) {
+      for (String s = r.next(); s != null; s = r.next()) {
+        long n = r.number();
         if (s.isBlank()) {
           continue;
         }
@@ -37,14 +36,12 @@ public final class JsonlItemFile {
         Long seen = firstLine.putIfAbsent(item.itemId(), n);
         if (seen != null) {
           throw new DatasetException(
-              src, n, "item_id \"" + item.itemId() + "\" already given on line " + seen);
+              src, n, "item_id \"" + item.shortId() + "\" already given on line " + seen);
         }
         items.add(item);
         relations.computeIfAbsent(item.relation(), RelationInfo::unlabelled);
         patterns.putIfAbsent(item.relation(), List.of());
       }
-    } catch (java.nio.charset.MalformedInputException e) {
-      throw new DatasetException(src, 0, "not UTF-8 text", e);
     } catch (IOException e) {
       throw new DatasetException(src, 0, "cannot read: " + e, e);
     }

@@ -117,7 +117,11 @@ public final class JsonlItemParser {
           throw new DatasetException(
               source,
               line,
-              "placeholder " + ph + " is not allowed in \"" + s + "\" (only in patterns)");
+              "placeholder "
+                  + ph
+                  + " is not allowed in \""
+                  + JsonFiles.abbreviate(s)
+                  + "\" (only in patterns)");
         }
       }
     }

@@ -1,7 +1,7 @@
 package dev.saescope.producer.dataset;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -12,29 +12,40 @@ import java.util.function.Consumer;
  * returns each item as soon as its line is complete, so a running pipeline takes new questions
  * while it works.
  *
- * <p>Error policy, decided for streams: a malformed line, or an item id already seen, is skipped
- * with a warning naming the line and counted ({@link #skippedLines}, {@link #duplicateItems}); the
- * stream goes on. Stopping would kill a running system over one typo. Only an I/O failure of the
- * stream itself ends it with an exception. Files are read by {@link JsonlItemFile}, which stops at
- * the first bad line instead.
+ * <p>Error policy, decided for streams: a malformed line (bad JSON, more than one value, not UTF-8,
+ * over {@link LineReader#MAX_LINE_BYTES}), or an item id already seen, is skipped with a warning
+ * naming the line and counted ({@link #skippedLines}, {@link #duplicateItems}); the stream goes on.
+ * Stopping would kill a running system over one typo. Only an I/O failure of the stream itself ends
+ * it with an exception. Files are read by {@link JsonlItemFile}, which stops at the first bad line
+ * instead.
  */
 public final class JsonlItemStream implements AutoCloseable {
-  private final BufferedReader in;
+  private final LineReader in;
   private final String source;
   private final JsonlItemParser parser;
   private final Consumer<String> warnings;
   private final Set<String> seenIds = new HashSet<>();
-  private long lines;
   private long skippedLines;
   private long duplicateItems;
 
   /**
+   * @param in UTF-8 bytes, read as they arrive
    * @param source name for messages, e.g. {@code <stdin>}
    * @param warnings receives one message per skipped line (the CLI prints them on stderr)
    */
   public JsonlItemStream(
-      BufferedReader in, String source, JsonlItemParser parser, Consumer<String> warnings) {
-    this.in = in;
+      InputStream in, String source, JsonlItemParser parser, Consumer<String> warnings) {
+    this(in, source, parser, warnings, LineReader.MAX_LINE_BYTES);
+  }
+
+  /** As the public constructor, with another line-length limit (tests). */
+  JsonlItemStream(
+      InputStream in,
+      String source,
+      JsonlItemParser parser,
+      Consumer<String> warnings,
+      int maxLineBytes) {
+    this.in = new LineReader(in, source, maxLineBytes);
     this.source = source;
     this.parser = parser;
     this.warnings = warnings;
@@ -43,28 +54,29 @@ public final class JsonlItemStream implements AutoCloseable {
   /** The next good item, or empty at the end of the stream. */
   public Optional<Item> next() throws DatasetException {
     while (true) {
-      String s;
       try {
-        s = in.readLine();
-      } catch (IOException e) {
-        throw new DatasetException(source, lines + 1, "cannot read: " + e, e);
-      }
-      if (s == null) {
-        return Optional.empty();
-      }
-      lines++;
-      if (s.isBlank()) {
-        continue;
-      }
-      try {
-        Item item = parser.parse(source, lines, s);
+        String s = in.next();
+        if (s == null) {
+          return Optional.empty();
+        }
+        if (s.isBlank()) {
+          continue;
+        }
+        Item item = parser.parse(source, in.number(), s);
         if (!seenIds.add(item.itemId())) {
           duplicateItems++;
           warnings.accept(
-              source + ":" + lines + ": skipped: item_id \"" + item.itemId() + "\" already seen");
+              source
+                  + ":"
+                  + in.number()
+                  + ": skipped: item_id \""
+                  + item.shortId()
+                  + "\" already seen");
           continue;
         }
         return Optional.of(item);
+      } catch (IOException e) {
+        throw new DatasetException(source, in.number() + 1, "cannot read: " + e, e);
       } catch (DatasetException e) {
         skippedLines++;
         warnings.accept(e.getMessage() + " (line skipped)");
@@ -78,7 +90,7 @@ public final class JsonlItemStream implements AutoCloseable {
 
   /** Lines read so far, blank ones included. */
   public long lines() {
-    return lines;
+    return in.number();
   }
 
   public long skippedLines() {

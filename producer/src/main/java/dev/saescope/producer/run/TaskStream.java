@@ -9,6 +9,7 @@ import dev.saescope.producer.dataset.Pattern;
 import dev.saescope.producer.template.Templates;
 import dev.saescope.producer.variant.Seeds;
 import dev.saescope.producer.variant.TaskBuilder;
+import dev.saescope.schemas.Task;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,14 +27,17 @@ import java.util.function.Consumer;
  *
  * <p>A dataset read whole is filtered, ordered and limited up front: an unknown relation in the
  * filter or an empty selection is an error before anything is produced, and counterfactual answers
- * are drawn from each relation's objects in the whole dataset. A stream is filtered item by item;
- * its counterfactual pool grows with the objects seen so far, and an item that cannot be built is
- * skipped with a warning (same policy as malformed lines).
+ * are drawn from each relation's objects in the whole dataset. Every selected item is also built
+ * once up front, so a task too large to publish ({@link TaskSizeLimit}) is an error before the
+ * first task. A stream is filtered item by item; its counterfactual pool grows with the objects
+ * seen so far, and an item that cannot be built, or has a task too large, is skipped with a warning
+ * (same policy as malformed lines).
  */
 public final class TaskStream {
   private final TaskBuilder builder;
   private final ItemFilter filter;
   private final Consumer<String> warnings;
+  private final TaskSizeLimit sizeLimit;
   // Whole dataset:
   private final Dataset dataset;
   private final Iterator<Item> selected;
@@ -53,6 +57,7 @@ public final class TaskStream {
       TaskBuilder builder,
       ItemFilter filter,
       Consumer<String> warnings,
+      TaskSizeLimit sizeLimit,
       Dataset dataset,
       List<Item> selection,
       JsonlItemStream stream,
@@ -60,6 +65,7 @@ public final class TaskStream {
     this.builder = builder;
     this.filter = filter;
     this.warnings = warnings;
+    this.sizeLimit = sizeLimit;
     this.dataset = dataset;
     this.selected = selection == null ? null : selection.iterator();
     this.plannedItems = selection == null ? -1 : selection.size();
@@ -69,12 +75,8 @@ public final class TaskStream {
   }
 
   /**
-   * Opens a run over a source.
-   *
-   * @param templates used to check {@code --relations} for streams (a dataset checks against its
-   *     own relations)
-   * @param warnings receives a message per item a stream skips
-   * @throws ProduceException for an unknown relation in the filter, or when nothing is left
+   * As {@link #open(ItemSource, ItemFilter, TaskBuilder, Templates, TaskSizeLimit, Consumer)} with
+   * Kafka's default record limit.
    */
   public static TaskStream open(
       ItemSource source,
@@ -83,11 +85,33 @@ public final class TaskStream {
       Templates templates,
       Consumer<String> warnings)
       throws ProduceException {
+    return open(source, filter, builder, templates, TaskSizeLimit.KAFKA_DEFAULT, warnings);
+  }
+
+  /**
+   * Opens a run over a source.
+   *
+   * @param templates used to check {@code --relations} for streams (a dataset checks against its
+   *     own relations)
+   * @param sizeLimit the largest record a task may become
+   * @param warnings receives a message per item a stream skips
+   * @throws ProduceException for an unknown relation in the filter, when nothing is left, or when
+   *     an item of a whole dataset cannot be built or has a task over {@code sizeLimit}
+   */
+  public static TaskStream open(
+      ItemSource source,
+      ItemFilter filter,
+      TaskBuilder builder,
+      Templates templates,
+      TaskSizeLimit sizeLimit,
+      Consumer<String> warnings)
+      throws ProduceException {
     return switch (source) {
-      case ItemSource.Whole w -> openWhole(w.dataset(), filter, builder, templates, warnings);
+      case ItemSource.Whole w ->
+          openWhole(w.dataset(), filter, builder, templates, sizeLimit, warnings);
       case ItemSource.Streamed s -> {
         checkRelations(filter, templates.relations(), "the question templates");
-        yield new TaskStream(builder, filter, warnings, null, null, s.stream(), 0);
+        yield new TaskStream(builder, filter, warnings, sizeLimit, null, null, s.stream(), 0);
       }
     };
   }
@@ -97,6 +121,7 @@ public final class TaskStream {
       ItemFilter filter,
       TaskBuilder builder,
       Templates templates,
+      TaskSizeLimit sizeLimit,
       Consumer<String> warnings)
       throws ProduceException {
     checkRelations(filter, d.relations().keySet(), "dataset " + d.source());
@@ -113,6 +138,27 @@ public final class TaskStream {
       selection.add(item);
     }
     // Fail before the first task rather than half-way through a publish.
+    checkQuestions(d, selection, templates);
+    selection = sample(selection, filter);
+    if (selection.isEmpty()) {
+      throw new ProduceException(
+          "no items to produce from "
+              + d.source()
+              + " ("
+              + d.items().size()
+              + " items in the dataset"
+              + (filter.relations().isEmpty() ? "" : ", relations " + filter.relations())
+              + (filter.dropObjectInSubject()
+                  ? ", " + dropped + " dropped as object-in-subject"
+                  : "")
+              + ")");
+    }
+    checkSizes(d, selection, builder, sizeLimit);
+    return new TaskStream(builder, filter, warnings, sizeLimit, d, selection, null, dropped);
+  }
+
+  private static void checkQuestions(Dataset d, List<Item> selection, Templates templates)
+      throws ProduceException {
     java.util.Set<String> unasked = new java.util.TreeSet<>();
     for (Item item : selection) {
       if (item.overrides().questions().isEmpty() && !templates.hasQuestions(item.relation())) {
@@ -127,6 +173,10 @@ public final class TaskStream {
               + unasked
               + "; leave them out with --relations");
     }
+  }
+
+  /** The selection in the filter's order, capped per relation, then limited. */
+  private static List<Item> sample(List<Item> selection, ItemFilter filter) {
     if (filter.order() == ItemOrder.SHUFFLED) {
       shuffle(selection, new SplittableRandom(Seeds.of(filter.seed(), "item-order")));
     }
@@ -143,20 +193,55 @@ public final class TaskStream {
     if (filter.limit() > 0 && selection.size() > filter.limit()) {
       selection = new ArrayList<>(selection.subList(0, (int) filter.limit()));
     }
-    if (selection.isEmpty()) {
-      throw new ProduceException(
-          "no items to produce from "
-              + d.source()
-              + " ("
-              + d.items().size()
-              + " items in the dataset"
-              + (filter.relations().isEmpty() ? "" : ", relations " + filter.relations())
-              + (filter.dropObjectInSubject()
-                  ? ", " + dropped + " dropped as object-in-subject"
-                  : "")
-              + ")");
+    return selection;
+  }
+
+  /**
+   * Builds every selected item once and refuses the run if a task would be too large to publish,
+   * naming the first such item in dataset order (its position and short id, never its text).
+   */
+  private static void checkSizes(
+      Dataset d, List<Item> selection, TaskBuilder builder, TaskSizeLimit limit)
+      throws ProduceException {
+    Map<String, List<String>> pools = d.objectsByRelation();
+    java.util.Set<Item> chosen = new java.util.HashSet<>(selection);
+    String first = null;
+    int over = 0;
+    int position = 0;
+    for (Item item : d.items()) {
+      position++;
+      if (!chosen.contains(item)) {
+        continue;
+      }
+      Optional<TaskSizeLimit.Oversize> o = limit.firstOver(build(builder, d, pools, item));
+      if (o.isPresent() && over++ == 0) {
+        first =
+            "item "
+                + position
+                + " of "
+                + d.items().size()
+                + " (\""
+                + item.shortId()
+                + "\"): "
+                + limit.describe(o.get());
+      }
     }
-    return new TaskStream(builder, filter, warnings, d, selection, null, dropped);
+    if (over > 0) {
+      throw new ProduceException(
+          d.source() + ": " + first + (over > 1 ? "; " + over + " items are too large" : ""));
+    }
+  }
+
+  private static List<Task> build(
+      TaskBuilder builder, Dataset d, Map<String, List<String>> pools, Item item)
+      throws ProduceException {
+    try {
+      return builder.build(
+          item, d.patternsOf(item.relation()), pools.getOrDefault(item.relation(), List.of()));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new ProduceException(
+          "item " + item.shortId() + " of " + d.source() + ": " + e.getMessage(), e);
+    }
   }
 
   private static void checkRelations(ItemFilter filter, java.util.Set<String> known, String where)
@@ -200,7 +285,7 @@ public final class TaskStream {
    * limit).
    *
    * @throws DatasetException when the stream itself fails (not for a bad line, which is skipped)
-   * @throws ProduceException when an item of a whole dataset cannot be built
+   * @throws ProduceException when an item of a whole dataset cannot be built (checked at open)
    */
   public Optional<ItemTasks> next() throws DatasetException, ProduceException {
     if (filter.limit() > 0 && items >= filter.limit()) {
@@ -211,19 +296,12 @@ public final class TaskStream {
         return Optional.empty();
       }
       Item item = selected.next();
-      try {
-        return Optional.of(
-            count(
-                item,
-                builder.build(
-                    item,
-                    dataset.patternsOf(item.relation()),
-                    pools.getOrDefault(item.relation(), List.of()))));
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        throw new ProduceException(
-            "item " + item.itemId() + " of " + dataset.source() + ": " + e.getMessage(), e);
-      }
+      return Optional.of(count(item, build(builder, dataset, pools, item)));
     }
+    return nextStreamed();
+  }
+
+  private Optional<ItemTasks> nextStreamed() throws DatasetException {
     while (true) {
       Optional<Item> next = stream.next();
       if (next.isEmpty()) {
@@ -232,7 +310,8 @@ public final class TaskStream {
       Item item = next.get();
       LinkedHashSet<String> seen =
           seenObjects.computeIfAbsent(item.relation(), k -> new LinkedHashSet<>());
-      seen.addAll(item.goldObjects());
+      List<String> fresh = item.goldObjects().stream().filter(o -> !seen.contains(o)).toList();
+      seen.addAll(fresh);
       if (!filter.relations().isEmpty() && !filter.relations().contains(item.relation())) {
         continue;
       }
@@ -244,24 +323,32 @@ public final class TaskStream {
           && streamedPerRelation.merge(item.relation(), 1L, Long::sum) > filter.perRelation()) {
         continue;
       }
+      String why;
       try {
-        return Optional.of(
-            count(item, builder.build(item, List.<Pattern>of(), new ArrayList<>(seen))));
+        List<Task> built = builder.build(item, List.<Pattern>of(), new ArrayList<>(seen));
+        Optional<TaskSizeLimit.Oversize> over = sizeLimit.firstOver(built);
+        if (over.isEmpty()) {
+          return Optional.of(count(item, built));
+        }
+        // Its objects must not come back as other items' counterfactual answers.
+        fresh.forEach(seen::remove);
+        why = sizeLimit.describe(over.get());
       } catch (IllegalArgumentException | IllegalStateException e) {
-        skippedItems++;
-        warnings.accept(
-            stream.source()
-                + ":"
-                + stream.lines()
-                + ": skipped item "
-                + item.itemId()
-                + ": "
-                + e.getMessage());
+        why = e.getMessage();
       }
+      skippedItems++;
+      warnings.accept(
+          stream.source()
+              + ":"
+              + stream.lines()
+              + ": skipped item \""
+              + item.shortId()
+              + "\": "
+              + why);
     }
   }
 
-  private ItemTasks count(Item item, List<dev.saescope.schemas.Task> built) {
+  private ItemTasks count(Item item, List<Task> built) {
     items++;
     tasks += built.size();
     return new ItemTasks(item, built);
@@ -281,7 +368,7 @@ public final class TaskStream {
     return droppedObjectInSubject;
   }
 
-  /** Stream items that parsed but could not be built (warned and skipped). */
+  /** Stream items that parsed but could not be built or were too large (warned and skipped). */
   public long skippedItems() {
     return skippedItems;
   }

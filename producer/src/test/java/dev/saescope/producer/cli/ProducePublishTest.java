@@ -11,11 +11,13 @@ import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.testing.EmbeddedKafkaExtension;
 import dev.saescope.producer.Datasets;
+import dev.saescope.producer.dataset.Item;
 import dev.saescope.producer.dataset.ItemSource;
 import dev.saescope.producer.dataset.KnowledgeNeuronsReader;
 import dev.saescope.producer.run.ItemFilter;
 import dev.saescope.producer.run.ItemOrder;
 import dev.saescope.producer.run.ItemTasks;
+import dev.saescope.producer.run.TaskSizeLimit;
 import dev.saescope.producer.run.TaskStream;
 import dev.saescope.producer.template.Templates;
 import dev.saescope.producer.variant.DirectForm;
@@ -32,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -138,6 +141,30 @@ class ProducePublishTest {
         dry.out().lines().collect(Collectors.toSet()),
         Set.copyOf(published),
         "the broker holds exactly the dry run's tasks");
+  }
+
+  @Test
+  void tasksAtTheSizeLimitAreAcceptedByKafka(KafkaSettings kafka) throws Exception {
+    Templates templates = Templates.load();
+    VariantOptions opts =
+        new VariantOptions(
+            EnumSet.allOf(Variant.class), EnumSet.of(DirectForm.QA), 1, TextFormat.BASE);
+    List<Task> tasks =
+        new TaskBuilder(templates, opts, "size-run", 3, () -> 1_700_000_000_123L)
+            .build(Item.of("P36", "a".repeat(50_000), List.of("Lima")), List.of(), List.of());
+    int limit = (int) tasks.stream().mapToLong(TaskSizeLimit::recordBytes).max().orElseThrow();
+    assertEquals(Optional.empty(), new TaskSizeLimit(limit).firstOver(tasks));
+    // If recordBytes underestimated what Kafka counts, the largest task would be refused here.
+    Properties client = kafka.client();
+    client.setProperty(TaskSizeLimit.PROPERTY, Integer.toString(limit));
+    KafkaSettings tight = new KafkaSettings(client, kafka.topics(), kafka.brokerTimeout());
+    TopicAdmin.ensureTopics(tight, TopicSpec.standard(tight.topics(), 1, (short) 1));
+    try (TaskPublisher p = TaskPublisher.open(tight)) {
+      for (Task t : tasks) {
+        p.publish(t);
+      }
+      assertEquals(tasks.size(), p.flush().acknowledged());
+    }
   }
 
   private static List<ConsumerRecord<String, Decoded<Task>>> consumeAll(

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
-import java.io.StringReader;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class JsonlItemsTest {
   static final JsonlItemParser PARSER = new JsonlItemParser(r -> r.equals("P36"));
+  static final String PERU =
+      "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}";
+  static final String CHILE =
+      "{\"relation\": \"P36\", \"subject\": \"Chile\", \"objects\": [\"Santiago\"]}";
 
   @Test
   void minimalLineGetsDefaults() throws DatasetException {
@@ -138,9 +142,7 @@ class JsonlItemsTest {
             + "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n"
             + "{\"relation\": \"P36\", \"subject\": \"Chile\", \"objects\": [\"Santiago\"]}\n";
     List<String> warnings = new ArrayList<>();
-    JsonlItemStream s =
-        new JsonlItemStream(
-            new BufferedReader(new StringReader(in)), "<stdin>", PARSER, warnings::add);
+    JsonlItemStream s = new JsonlItemStream(utf8(in), "<stdin>", PARSER, warnings::add);
     assertEquals("P36:Peru", s.next().orElseThrow().itemId());
     assertEquals("P36:Chile", s.next().orElseThrow().itemId());
     assertEquals(Optional.empty(), s.next());
@@ -156,12 +158,7 @@ class JsonlItemsTest {
   void streamReturnsEachItemAsItsLineArrivesWhileTheInputStaysOpen() throws Exception {
     PipedInputStream pin = new PipedInputStream();
     OutputStream pout = new PipedOutputStream(pin);
-    JsonlItemStream s =
-        new JsonlItemStream(
-            new BufferedReader(new InputStreamReader(pin, StandardCharsets.UTF_8)),
-            "<stdin>",
-            PARSER,
-            w -> {});
+    JsonlItemStream s = new JsonlItemStream(pin, "<stdin>", PARSER, w -> {});
     pout.write(
         "{\"relation\": \"P36\", \"subject\": \"Peru\", \"objects\": [\"Lima\"]}\n"
             .getBytes(StandardCharsets.UTF_8));
@@ -180,5 +177,101 @@ class JsonlItemsTest {
     assertEquals("P36:Peru", first.itemId());
     pout.close();
     assertEquals(Optional.empty(), s.next());
+  }
+
+  @Test
+  void moreThanOneValueOnALineIsMalformed() {
+    assertError(
+        PERU + CHILE, "f:7: malformed JSON: more text after the object that ends at column 59");
+    assertError(PERU + " trailing", "f:7: malformed JSON: more text after the object");
+    assertError(PERU + " 3", "f:7: malformed JSON: more text after the object");
+    assertError(PERU + "}", "f:7: malformed JSON: more text after the object");
+  }
+
+  @Test
+  void fileRefusesALineWithTwoObjects(@TempDir Path tmp) throws IOException {
+    Path f = tmp.resolve("items.jsonl");
+    Files.writeString(f, PERU + "\n" + CHILE + " " + PERU + "\n");
+    DatasetException e = assertThrows(DatasetException.class, () -> JsonlItemFile.read(f, PARSER));
+    assertTrue(e.getMessage().startsWith(f + ":2: malformed JSON: more text"), e.getMessage());
+  }
+
+  @Test
+  void fileNamesTheLineThatIsNotUtf8(@TempDir Path tmp) throws IOException {
+    Path f = tmp.resolve("items.jsonl");
+    byte[] bad = PERU.replace("Peru", "Per\u00fa").getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(f, concat(utf8Bytes(CHILE + "\n"), bad, utf8Bytes("\n")));
+    DatasetException e = assertThrows(DatasetException.class, () -> JsonlItemFile.read(f, PARSER));
+    assertEquals(
+        f + ":2: not UTF-8 text: invalid byte 0xFA at byte 36 of the line", e.getMessage());
+  }
+
+  @Test
+  void crlfLineEndsAreRead(@TempDir Path tmp) throws Exception {
+    Path f = tmp.resolve("items.jsonl");
+    Files.writeString(f, PERU + "\r\n\r\n" + CHILE);
+    assertEquals(2, JsonlItemFile.read(f, PARSER).items().size());
+  }
+
+  @Test
+  void streamSkipsLinesThatAreNotUtf8OrHoldTwoObjects() throws DatasetException {
+    byte[] bad = PERU.replace("Peru", "Per\u00fa").getBytes(StandardCharsets.ISO_8859_1);
+    InputStream in =
+        new ByteArrayInputStream(concat(bad, utf8Bytes("\n" + PERU + PERU + "\n" + CHILE + "\n")));
+    List<String> warnings = new ArrayList<>();
+    JsonlItemStream s = new JsonlItemStream(in, "<stdin>", PARSER, warnings::add);
+    assertEquals("P36:Chile", s.next().orElseThrow().itemId());
+    assertEquals(Optional.empty(), s.next());
+    assertEquals(2, s.skippedLines());
+    assertEquals(
+        List.of(
+            "<stdin>:1: not UTF-8 text: invalid byte 0xFA at byte 36 of the line (line skipped)",
+            "<stdin>:2: malformed JSON: more text after the object that ends at column 59 (one"
+                + " object per line) (line skipped)"),
+        warnings);
+  }
+
+  @Test
+  void overLongLineIsCountedNotHeld() throws Exception {
+    LineReader r = new LineReader(longLineThen(30, PERU), "<stdin>", 1000);
+    DatasetException e = assertThrows(DatasetException.class, r::next);
+    assertEquals(
+        "<stdin>:1: line of 31457280 bytes is longer than the limit of 1000 bytes", e.getMessage());
+    assertTrue(r.lineCapacity() <= 1001, "line buffer grew to " + r.lineCapacity());
+    assertEquals(PERU, r.next());
+    assertEquals(null, r.next());
+    // At the limit is fine, a \r before the newline not counted.
+    r = new LineReader(utf8("x".repeat(1000) + "\r\n" + "y".repeat(1001)), "f", 1000);
+    assertEquals(1000, r.next().length());
+    e = assertThrows(DatasetException.class, r::next);
+    assertEquals("f:2: line of 1001 bytes is longer than the limit of 1000 bytes", e.getMessage());
+  }
+
+  /** {@code megabytes} MiB of 'a', a newline, then {@code next} and a newline; 1 MiB in memory. */
+  static InputStream longLineThen(int megabytes, String next) {
+    byte[] mb = new byte[1 << 20];
+    java.util.Arrays.fill(mb, (byte) 'a');
+    List<InputStream> parts = new ArrayList<>();
+    for (int i = 0; i < megabytes; i++) {
+      parts.add(new ByteArrayInputStream(mb));
+    }
+    parts.add(utf8("\n" + next + "\n"));
+    return new SequenceInputStream(java.util.Collections.enumeration(parts));
+  }
+
+  private static InputStream utf8(String s) {
+    return new ByteArrayInputStream(utf8Bytes(s));
+  }
+
+  private static byte[] utf8Bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
   }
 }
