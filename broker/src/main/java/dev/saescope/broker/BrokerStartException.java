@@ -4,6 +4,10 @@ package dev.saescope.broker;
 public final class BrokerStartException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  public BrokerStartException(String message) {
+    super(message);
+  }
+
   public BrokerStartException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One Kafka node in this JVM: KRaft broker and controller combined, plaintext, on 127.0.0.1.
  * Formats its log directory on first start only, so a restart on the same data directory keeps
- * topics, messages and committed offsets.
+ * topics, messages and committed offsets. Holds an exclusive lock on the data directory while it
+ * runs: a second broker there is refused before it writes anything.
  *
  * <pre>{@code
  * try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(dir))) {
@@ -91,13 +92,16 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final int port;
   private final Path logDir;
   private final boolean formattedNow;
+  private final DataDirLock lock;
   private volatile boolean closed;
 
-  private EmbeddedBroker(KafkaRaftServer server, int port, Path logDir, boolean formattedNow) {
+  private EmbeddedBroker(
+      KafkaRaftServer server, int port, Path logDir, boolean formattedNow, DataDirLock lock) {
     this.server = server;
     this.port = port;
     this.logDir = logDir;
     this.formattedNow = formattedNow;
+    this.lock = lock;
   }
 
   /**
@@ -106,12 +110,26 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @throws BrokerStartException naming the data directory or port when it cannot start
    */
   public static EmbeddedBroker start(Config config) throws BrokerStartException {
-    Path logDir = config.dataDir().toAbsolutePath().resolve("kafka-logs");
+    Path dataDir = config.dataDir().toAbsolutePath();
+    Path logDir = dataDir.resolve("kafka-logs");
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
       throw new BrokerStartException("cannot create broker data directory " + logDir + ": " + e, e);
     }
+    // Before formatting or opening anything: a second Kafka node on these files would write a new
+    // leader epoch into the running node's metadata log before Kafka's own lock refuses it.
+    DataDirLock lock = DataDirLock.acquire(dataDir);
+    try {
+      return startLocked(config, logDir, lock);
+    } catch (BrokerStartException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static EmbeddedBroker startLocked(Config config, Path logDir, DataDirLock lock)
+      throws BrokerStartException {
     int port = config.port() == 0 ? freePort() : config.port();
     int controllerPort = freePort();
     Properties props = serverProperties(logDir, port, controllerPort);
@@ -139,7 +157,7 @@ public final class EmbeddedBroker implements AutoCloseable {
               + " (a directory written by another Kafka, or damaged? start with an empty --data-dir)",
           e);
     }
-    EmbeddedBroker broker = new EmbeddedBroker(server, port, logDir, format);
+    EmbeddedBroker broker = new EmbeddedBroker(server, port, logDir, format, lock);
     try {
       server.startup();
       broker.awaitServing(config.startTimeout());
@@ -311,6 +329,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn(
           "Kafka broker at {} did not shut down cleanly: {}", bootstrapServers(), e.toString());
+    } finally {
+      lock.close();
     }
   }
 

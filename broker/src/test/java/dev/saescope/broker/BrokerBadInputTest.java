@@ -1,6 +1,7 @@
 package dev.saescope.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** A broker that cannot start says why, naming the directory or port. */
@@ -36,6 +39,21 @@ class BrokerBadInputTest {
         assertThrows(
             BrokerStartException.class, () -> EmbeddedBroker.start(EmbeddedBroker.Config.at(dir)));
     assertTrue(e.getMessage().contains(logs.toString()), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {99999, 65536, -5})
+  void portOutsideTheRangeIsRefusedWithExit2(int port) {
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new BrokerCommand())
+            .setErr(new PrintWriter(err))
+            .execute("--port", Integer.toString(port), "--data-dir", dir.toString());
+    assertEquals(2, exit, err.toString());
+    assertTrue(
+        err.toString().contains("--port " + port + " is not a port: give 0..65535"),
+        err.toString());
+    assertFalse(err.toString().contains("Exception"), err.toString());
   }
 
   @Test

@@ -22,7 +22,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run a single-node Kafka broker (KRaft, broker and controller in one process) on 127.0.0.1 until Ctrl-C.",
-      "The first start formats DIR; later starts on the same DIR keep every topic and message."
+      "The first start formats DIR; later starts on the same DIR keep every topic and message.",
+      "Only one broker at a time may use DIR: another is refused while one runs."
+    },
+    footer = {
+      "",
+      "Exit codes: 1 cannot start (port in use, DIR in use by another broker, DIR",
+      "unreadable); 2 bad options (--port outside 0..65535, --start-timeout below 1)."
     })
 public final class BrokerCommand implements Callable<Integer> {
   @Option(
@@ -53,6 +59,15 @@ public final class BrokerCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (port < 0 || port > 65535) {
+      err.println("saescope broker: --port " + port + " is not a port: give 0..65535");
+      return 2;
+    }
+    if (startTimeoutSeconds < 1) {
+      err.println(
+          "saescope broker: --start-timeout " + startTimeoutSeconds + " must be at least 1 second");
+      return 2;
+    }
     if (port != 0 && !portFree(port)) {
       err.println(
           "saescope broker: port "
