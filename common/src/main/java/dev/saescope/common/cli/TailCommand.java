@@ -46,6 +46,9 @@ import picocli.CommandLine.Spec;
       "Undecodable messages print an error naming topic, partition and offset on stderr; tail goes on."
     })
 public final class TailCommand implements Callable<Integer> {
+  /** A "no such topic" message lists at most this many of the topics that exist. */
+  private static final int MAX_TOPICS_LISTED = 30;
+
   @Mixin KafkaOptions kafka;
 
   @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to read.")
@@ -108,9 +111,8 @@ public final class TailCommand implements Callable<Integer> {
                 + name
                 + " does not exist at "
                 + settings.bootstrapServers()
-                + " (saescope topics here: "
-                + settings.topics().all()
-                + ")");
+                + "; "
+                + topicsThere(consumer, settings));
         return 1;
       }
       List<TopicPartition> tps =
@@ -176,6 +178,23 @@ public final class TailCommand implements Callable<Integer> {
     } finally {
       finished.countDown();
     }
+  }
+
+  /** The topics that do exist (Kafka's internal ones left out), for a "no such topic" message. */
+  private static String topicsThere(
+      KafkaConsumer<byte[], byte[]> consumer, KafkaSettings settings) {
+    List<String> names =
+        consumer.listTopics(settings.brokerTimeout()).keySet().stream()
+            .filter(t -> !t.startsWith("__"))
+            .sorted()
+            .toList();
+    if (names.isEmpty()) {
+      return "it has no topics yet";
+    }
+    int shown = Math.min(names.size(), MAX_TOPICS_LISTED);
+    return "topics there: "
+        + String.join(", ", names.subList(0, shown))
+        + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "");
   }
 
   /** "tasks" → "saescope.tasks" (with the configured prefix); anything else as given. */

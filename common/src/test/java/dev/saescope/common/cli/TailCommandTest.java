@@ -1,6 +1,7 @@
 package dev.saescope.common.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,8 @@ import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -158,6 +161,27 @@ class TailCommandTest {
     assertEquals(
         "UNDECODABLE",
         new ObjectMapper().readTree(lines.get(1)).get("value").get("reason").asText());
+  }
+
+  @Test
+  void missingTopicListsTheTopicsThatExist(KafkaSettings kafka) throws Exception {
+    String real = "tail-real-" + System.nanoTime();
+    try (Admin admin = Admin.create(kafka.client())) {
+      admin.createTopics(List.of(new NewTopic(real, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+    Run run =
+        tail(
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic-prefix",
+            "nosuchprefix.",
+            "--topic",
+            "tasks");
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(run.err().contains("topic nosuchprefix.tasks does not exist"), run.err());
+    assertTrue(run.err().contains("topics there: ") && run.err().contains(real), run.err());
+    assertFalse(run.err().contains("nosuchprefix.results"), "only topics that exist: " + run.err());
+    assertFalse(run.err().contains("__consumer_offsets"), "no internal topics: " + run.err());
   }
 
   @Test
