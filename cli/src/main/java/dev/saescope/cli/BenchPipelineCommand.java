@@ -1,6 +1,5 @@
 package dev.saescope.cli;
 
-import dev.saescope.avro.TaskResult;
 import dev.saescope.broker.EmbeddedBroker;
 import dev.saescope.common.cli.ModelOptions;
 import dev.saescope.common.kafka.Consumers;
@@ -12,11 +11,14 @@ import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
+import dev.saescope.schemas.LayerResult;
+import dev.saescope.schemas.ResultAssembler;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.worker.compute.BenchTasks;
 import dev.saescope.worker.compute.ExperimentProcessor;
 import dev.saescope.worker.compute.LayerList;
+import dev.saescope.worker.compute.PreparedTask;
 import dev.saescope.worker.compute.SaeAttachment;
 import dev.saescope.worker.service.TaskProcessor;
 import dev.saescope.worker.service.WorkerLoop;
@@ -110,7 +112,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       err.println("bench pipeline: in-process rate on " + tasks + " tasks");
       err.flush();
       processor.process(
-          List.of((TaskProcessor.Accepted) processor.check(taskList.get(0)))); // warm-up
+          List.of(
+              (TaskProcessor.Accepted<PreparedTask>) processor.check(taskList.get(0)))); // warm-up
       Rate inProcess = inProcess(processor, taskList);
 
       err.println("bench pipeline: the same tasks through Kafka, one worker");
@@ -255,10 +258,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   private Rate inProcess(ExperimentProcessor processor, List<Task> tasks) throws Exception {
     long tokens = 0;
     long t0 = System.nanoTime();
-    List<TaskProcessor.Accepted> batch = new ArrayList<>();
+    List<TaskProcessor.Accepted<PreparedTask>> batch = new ArrayList<>();
     int batchTok = 0;
     for (Task t : tasks) {
-      TaskProcessor.Accepted a = (TaskProcessor.Accepted) processor.check(t);
+      var a = (TaskProcessor.Accepted<PreparedTask>) processor.check(t);
       if (!batch.isEmpty() && (batchTok + a.tokens() > batchTokens || batch.size() >= 64)) {
         processor.process(batch);
         batch = new ArrayList<>();
@@ -315,19 +318,22 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       throws Exception {
     Map<String, Integer> count = new HashMap<>();
     Map<String, Long> done = new HashMap<>();
+    ResultAssembler assembler = new ResultAssembler();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       String topic = kafka.topics().results();
       List<TopicPartition> parts = Consumers.assignFromBeginning(c, topic, kafka.brokerTimeout());
       long deadline = System.nanoTime() + timeout.toNanos();
       while (done.size() < tasks && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
-          TaskResult res =
-              Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
-          if (join != null && join.firstResultAt < 0 && res.getWorkerId().equals("s2")) {
+          LayerResult part =
+              Codecs.layerResult().decode(r.value(), r.topic(), r.partition(), r.offset());
+          if (join != null && join.firstResultAt < 0 && part.workerId().equals("s2")) {
             join.firstResultAt = System.nanoTime();
           }
-          if (count.merge(res.getTaskId(), 1, Integer::sum) == layers) {
-            done.put(res.getTaskId(), System.currentTimeMillis());
+          // a layer counts once all of its parts are visible
+          if (assembler.offer(part).isPresent()
+              && count.merge(part.taskId(), 1, Integer::sum) == layers) {
+            done.put(part.taskId(), System.currentTimeMillis());
           }
         }
       }

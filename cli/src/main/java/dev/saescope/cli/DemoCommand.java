@@ -2,20 +2,14 @@ package dev.saescope.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.saescope.aggregator.stats.Distances;
-import dev.saescope.avro.TaskResult;
-import dev.saescope.avro.TokenScore;
-import dev.saescope.avro.Variant;
 import dev.saescope.broker.BrokerStartException;
 import dev.saescope.broker.EmbeddedBroker;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
-import dev.saescope.common.progress.ProgressBar;
 import dev.saescope.lab.cli.FetchModelCommand;
 import dev.saescope.lab.cli.FetchSaeCommand;
 import dev.saescope.producer.cli.ProduceCommand;
-import dev.saescope.schemas.serde.Codecs;
-import dev.saescope.schemas.serde.DecodeException;
+import dev.saescope.schemas.LayerResult;
 import dev.saescope.worker.cli.WorkerCommand;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,14 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
@@ -137,6 +125,51 @@ public final class DemoCommand implements Callable<Integer> {
       err.println("demo: --items and --workers must be positive");
       return 1;
     }
+    int provisioned = provision(err);
+    if (provisioned != 0) {
+      return provisioned;
+    }
+    Path work = Files.createTempDirectory("saescope-demo-");
+    Path items = data != null ? data : sampleItems(work);
+    err.println("[2/5] starting an embedded Kafka broker");
+    err.flush();
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(EmbeddedBroker.Config.at(work.resolve("kafka")).withPort(0))) {
+      String bootstrap = broker.bootstrapServers();
+      err.println("[3/5] publishing tasks to " + bootstrap);
+      err.flush();
+      int produced = produce(err, items, bootstrap);
+      if (produced != 0) {
+        return produced;
+      }
+      KafkaSettings kafka = KafkaSettings.forBootstrap(bootstrap);
+      long tasks = countMessages(kafka, kafka.topics().tasks());
+      err.println(
+          "[4/5] " + workers + " worker(s) computing " + tasks + " tasks (results stream below)");
+      err.flush();
+      Workers running = startWorkers(err, bootstrap);
+      List<LayerResult> results;
+      try {
+        results =
+            DemoResults.collect(
+                kafka, tasks, Duration.ofSeconds(timeoutSeconds), running.threads());
+      } finally {
+        running.stop();
+      }
+      err.println("[5/5] summary");
+      err.flush();
+      DemoSummary.print(out, results);
+      return 0;
+    } catch (BrokerStartException e) {
+      err.println("demo: " + e.getMessage());
+      return 3;
+    } finally {
+      deleteQuietly(work);
+    }
+  }
+
+  /** Step 1: the offline model and, unless given or declined, saescope's SAEs for it. */
+  private int provision(PrintWriter err) throws IOException {
     err.println("[1/5] provisioning the offline model (once)");
     err.flush();
     int fetched =
@@ -163,99 +196,81 @@ public final class DemoCommand implements Callable<Integer> {
         saes.add(sae.path("path").asText());
       }
     }
-    Path work = Files.createTempDirectory("saescope-demo-");
-    Path items = data != null ? data : sampleItems(work);
-    err.println("[2/5] starting an embedded Kafka broker");
-    err.flush();
-    try (EmbeddedBroker broker =
-        EmbeddedBroker.start(EmbeddedBroker.Config.at(work.resolve("kafka")).withPort(0))) {
-      String bootstrap = broker.bootstrapServers();
-      String runId = "demo-" + System.currentTimeMillis();
-      err.println("[3/5] publishing tasks to " + bootstrap);
-      err.flush();
-      List<String> produce =
+    return 0;
+  }
+
+  /** Step 3: the producer, in this process; its exit code. */
+  private int produce(PrintWriter err, Path items, String bootstrap) {
+    List<String> produce =
+        new ArrayList<>(
+            List.of(
+                "--dataset",
+                data != null ? dataset : "jsonl",
+                "--data",
+                items.toString(),
+                "--limit",
+                String.valueOf(this.items),
+                "--seed",
+                "1",
+                "--run-id",
+                "demo-" + System.currentTimeMillis(),
+                "--bootstrap-servers",
+                bootstrap,
+                "--partitions",
+                "4",
+                "--quiet"));
+    if (relations != null) {
+      produce.addAll(List.of("--relations", relations));
+    }
+    return new CommandLine(new ProduceCommand())
+        .setOut(err)
+        .setErr(err)
+        .execute(produce.toArray(String[]::new));
+  }
+
+  /** The workers of step 4, each a {@link WorkerCommand} on its own thread. */
+  private record Workers(List<WorkerCommand> commands, List<Thread> threads) {
+    /** Stops every worker after its batch in flight and waits for it (up to a minute each). */
+    void stop() throws InterruptedException {
+      commands.forEach(WorkerCommand::stop);
+      for (Thread t : threads) {
+        t.join(60_000);
+      }
+    }
+  }
+
+  private Workers startWorkers(PrintWriter err, String bootstrap) {
+    List<WorkerCommand> commands = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      WorkerCommand worker = new WorkerCommand();
+      List<String> args =
           new ArrayList<>(
               List.of(
-                  "--dataset",
-                  data != null ? dataset : "jsonl",
-                  "--data",
-                  items.toString(),
-                  "--limit",
-                  String.valueOf(this.items),
-                  "--seed",
-                  "1",
-                  "--run-id",
-                  runId,
+                  "--model",
+                  "gemma-3-270m",
+                  "--layers",
+                  layers,
                   "--bootstrap-servers",
                   bootstrap,
+                  "--worker-id",
+                  "demo-" + (w + 1),
                   "--partitions",
                   "4",
-                  "--quiet"));
-      if (relations != null) {
-        produce.addAll(List.of("--relations", relations));
+                  "--metrics-port",
+                  String.valueOf(metricsPort <= 0 ? metricsPort : metricsPort + w)));
+      for (String s : saes) {
+        args.addAll(List.of("--sae", s));
       }
-      int produced =
-          new CommandLine(new ProduceCommand())
-              .setOut(err)
-              .setErr(err)
-              .execute(produce.toArray(String[]::new));
-      if (produced != 0) {
-        return produced;
-      }
-      KafkaSettings kafka = KafkaSettings.forBootstrap(bootstrap);
-      long tasks = countMessages(kafka, kafka.topics().tasks());
-      err.println(
-          "[4/5] " + workers + " worker(s) computing " + tasks + " tasks (results stream below)");
-      err.flush();
-      List<WorkerCommand> running = new ArrayList<>();
-      List<Thread> threads = new ArrayList<>();
-      for (int w = 0; w < workers; w++) {
-        WorkerCommand worker = new WorkerCommand();
-        List<String> args =
-            new ArrayList<>(
-                List.of(
-                    "--model",
-                    "gemma-3-270m",
-                    "--layers",
-                    layers,
-                    "--bootstrap-servers",
-                    bootstrap,
-                    "--worker-id",
-                    "demo-" + (w + 1),
-                    "--partitions",
-                    "4",
-                    "--metrics-port",
-                    String.valueOf(metricsPort <= 0 ? metricsPort : metricsPort + w)));
-        for (String s : saes) {
-          args.addAll(List.of("--sae", s));
-        }
-        Thread t =
-            new Thread(
-                () -> new CommandLine(worker).setErr(err).execute(args.toArray(String[]::new)),
-                "demo-worker-" + (w + 1));
-        t.start();
-        running.add(worker);
-        threads.add(t);
-      }
-      List<TaskResult> results;
-      try {
-        results = collect(kafka, tasks, Duration.ofSeconds(timeoutSeconds), threads);
-      } finally {
-        running.forEach(WorkerCommand::stop);
-        for (Thread t : threads) {
-          t.join(60_000);
-        }
-      }
-      err.println("[5/5] summary");
-      err.flush();
-      printSummary(out, results);
-      return 0;
-    } catch (BrokerStartException e) {
-      err.println("demo: " + e.getMessage());
-      return 3;
-    } finally {
-      deleteQuietly(work);
+      Thread t =
+          new Thread(
+              () -> new CommandLine(worker).setErr(err).execute(args.toArray(String[]::new)),
+              "demo-worker-" + (w + 1));
+      t.start();
+      commands.add(worker);
+      threads.add(t);
     }
+    return new Workers(commands, threads);
   }
 
   private static Path sampleItems(Path dir) throws IOException {
@@ -277,118 +292,6 @@ public final class DemoCommand implements Callable<Integer> {
               .map(p -> new TopicPartition(topic, p.partition()))
               .toList();
       return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
-    }
-  }
-
-  /**
-   * Results until every task has reported each of its layers, the workers die, or time runs out.
-   */
-  private List<TaskResult> collect(
-      KafkaSettings kafka, long tasks, Duration timeout, List<Thread> workers)
-      throws DecodeException {
-    List<TaskResult> results = new ArrayList<>();
-    Set<String> done = new HashSet<>();
-    Map<String, Integer> layersPerTask = new HashMap<>();
-    int expectedLayers = -1;
-    try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka);
-        ProgressBar bar = ProgressBar.onStderr("tasks", tasks, false)) {
-      String topic = kafka.topics().results();
-      List<TopicPartition> parts = Consumers.assignFromBeginning(c, topic, kafka.brokerTimeout());
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (done.size() < tasks
-          && System.nanoTime() < deadline
-          && workers.stream().anyMatch(Thread::isAlive)) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
-          TaskResult res =
-              Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
-          results.add(res);
-          if (!"resid_post".equals(res.getSite())) {
-            continue;
-          }
-          int seen = layersPerTask.merge(res.getTaskId(), 1, Integer::sum);
-          expectedLayers = Math.max(expectedLayers, seen);
-          if (seen == expectedLayers && done.add(res.getTaskId())) {
-            bar.advance(1);
-          }
-        }
-      }
-    }
-    return results;
-  }
-
-  private static void printSummary(PrintWriter out, List<TaskResult> results) {
-    Map<Integer, Map<Variant, List<Double>>> dense = new TreeMap<>();
-    Map<Integer, Map<Variant, List<Double>>> latent = new TreeMap<>();
-    Map<Integer, List<Integer>> goldRanks = new TreeMap<>();
-    for (TaskResult r : results) {
-      if (!"resid_post".equals(r.getSite()) || r.getParts() != 1) {
-        continue;
-      }
-      add(dense, r.getLayer(), r.getVariant(), Distances.dense(r));
-      add(latent, r.getLayer(), r.getVariant(), Distances.latent(r));
-      if (r.getVariant() == Variant.cloze) {
-        for (TokenScore s : r.getScores()) {
-          if (s.getRole().equals("gold0")) {
-            goldRanks.computeIfAbsent(r.getLayer(), k -> new ArrayList<>()).add(s.getLensRank());
-          }
-        }
-      }
-    }
-    out.println(
-        "E2a  d_l = 1 - cos(h(q_end), mean h(answer)): direct vs evasive (means over tasks)");
-    out.println(
-        "layer  n_dir  d_dir   n_eva  d_eva   delta    | latent delta | cloze: gold top-1  median rank");
-    for (int layer : dense.keySet()) {
-      Stat d = Stat.of(dense.get(layer).get(Variant.direct));
-      Stat e = Stat.of(dense.get(layer).get(Variant.evasive));
-      Stat ld = Stat.of(latent.getOrDefault(layer, Map.of()).get(Variant.direct));
-      Stat le = Stat.of(latent.getOrDefault(layer, Map.of()).get(Variant.evasive));
-      List<Integer> ranks = goldRanks.getOrDefault(layer, List.of());
-      String latentDelta =
-          ld.n() == 0 || le.n() == 0
-              ? "      -     "
-              : String.format("%+10.4f  ", ld.mean() - le.mean());
-      out.printf(
-          "%5d  %5d  %.4f  %5d  %.4f  %+.4f  | %s | %18s  %11s%n",
-          layer,
-          d.n(),
-          d.mean(),
-          e.n(),
-          e.mean(),
-          d.mean() - e.mean(),
-          latentDelta,
-          ranks.isEmpty()
-              ? "-"
-              : String.format("%d/%d", ranks.stream().filter(x -> x == 0).count(), ranks.size()),
-          ranks.isEmpty() ? "-" : String.valueOf(median(ranks)));
-    }
-    out.println(
-        "(negative delta: the question's end sits closer to direct answers than to evasive ones)");
-    out.flush();
-  }
-
-  private static void add(
-      Map<Integer, Map<Variant, List<Double>>> into, int layer, Variant v, double x) {
-    if (!Double.isNaN(x)) {
-      into.computeIfAbsent(layer, k -> new HashMap<>())
-          .computeIfAbsent(v, k -> new ArrayList<>())
-          .add(x);
-    }
-  }
-
-  private static int median(List<Integer> xs) {
-    List<Integer> s = new ArrayList<>(xs);
-    s.sort(null);
-    return s.get(s.size() / 2);
-  }
-
-  private record Stat(int n, double mean) {
-    static Stat of(List<Double> xs) {
-      if (xs == null || xs.isEmpty()) {
-        return new Stat(0, Double.NaN);
-      }
-      return new Stat(
-          xs.size(), xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
     }
   }
 

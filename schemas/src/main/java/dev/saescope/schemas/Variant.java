@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * How a task's text relates to its item (EXPERIMENTS.md §1). The wire name is what the Avro enum,
- * the {@code --variants} option and the dry-run JSON use.
+ * the {@code --variants} option and the dry-run JSON use; the Avro mapping lives in {@code
+ * serde.VariantCodec}.
  */
 public enum Variant {
   /** Question + the gold object, or a ParaRel pattern filled with subject and object. */
@@ -43,26 +44,6 @@ public enum Variant {
     }
     throw new IllegalArgumentException(
         "unknown variant '" + name + "'; expected one of direct, evasive, counterfactual, cloze");
-  }
-
-  /** The generated Avro enum constant. */
-  public dev.saescope.avro.Variant toAvro() {
-    return switch (this) {
-      case DIRECT -> dev.saescope.avro.Variant.direct;
-      case EVASIVE -> dev.saescope.avro.Variant.evasive;
-      case COUNTERFACTUAL -> dev.saescope.avro.Variant.counterfactual;
-      case CLOZE -> dev.saescope.avro.Variant.cloze;
-    };
-  }
-
-  /** Our constant for a generated Avro enum constant. */
-  public static Variant fromAvro(dev.saescope.avro.Variant v) {
-    return switch (v) {
-      case direct -> DIRECT;
-      case evasive -> EVASIVE;
-      case counterfactual -> COUNTERFACTUAL;
-      case cloze -> CLOZE;
-    };
   }
 
   @Override

@@ -1,6 +1,8 @@
 /**
- * saescope's message vocabulary: our records ({@link dev.saescope.schemas.Task}), their mapping to
- * the generated Avro classes and the topic names. The core of every role works on these records;
- * Avro types stay at the edge (serdes in {@link dev.saescope.schemas.serde}).
+ * saescope's message vocabulary: our records for every message ({@link dev.saescope.schemas.Task}
+ * in, {@link dev.saescope.schemas.LayerResult} and {@link dev.saescope.schemas.LatentInfo} out),
+ * splitting results into parts and joining them back, and the topic names. The core of every role
+ * works on these records; the generated Avro classes appear only in {@link
+ * dev.saescope.schemas.serde}.
  */
 package dev.saescope.schemas;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.saescope.schemas.serde.TaskCodec;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -182,8 +183,6 @@ class TaskTest {
   void variantWireNames() {
     for (Variant v : Variant.values()) {
       assertEquals(v, Variant.fromWireName(v.wireName()));
-      assertEquals(v, Variant.fromAvro(v.toAvro()));
-      assertEquals(v.wireName(), v.toAvro().name());
     }
     var e = assertThrows(IllegalArgumentException.class, () -> Variant.fromWireName("sarcastic"));
     assertTrue(e.getMessage().contains("sarcastic"));

@@ -1,56 +1,42 @@
 package dev.saescope.aggregator.stats;
 
-import dev.saescope.avro.SparseLatents;
-import dev.saescope.avro.TaskResult;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import dev.saescope.schemas.DenseRows;
+import dev.saescope.schemas.LatentRow;
+import dev.saescope.schemas.LayerResult;
+import dev.saescope.schemas.PromptTokens;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * EXPERIMENTS.md E2a: {@code d_l = 1 - cos(x(q_end), mean_{p in ans} x(p))}, on the dense residual
  * ({@code h_l}) and on the SAE latents ({@code z_l}) of one result. NaN when the result has no
  * answer (cloze) or a zero vector. Works on one whole result: split results must be joined first.
+ * The record guarantees that the dense values fill {@code [rows, dModel]}.
  */
 public final class Distances {
   private Distances() {}
 
   /** Distance on the dense {@code resid_post} rows: row 0 is {@code q_end}, the rest the answer. */
-  public static double dense(TaskResult r) {
+  public static double dense(LayerResult r) {
     requireWhole(r);
-    List<Integer> positions = r.getDensePositions();
-    int d = r.getDModel();
-    if (positions.size() < 2 || positions.get(0) != r.getQEnd() || d == 0) {
+    DenseRows rows = r.dense();
+    PromptTokens tokens = r.tokens();
+    int d = rows.dModel();
+    if (rows.rows() < 2 || rows.positions()[0] != tokens.qEnd() || d == 0) {
       return Double.NaN;
-    }
-    FloatBuffer f = r.getDense().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    if (f.remaining() != positions.size() * d) {
-      throw new IllegalArgumentException(
-          "result "
-              + r.getTaskId()
-              + " layer "
-              + r.getLayer()
-              + ": dense holds "
-              + f.remaining()
-              + " floats for "
-              + positions.size()
-              + " rows of "
-              + d);
     }
     double[] q = new double[d];
     double[] mean = new double[d];
     for (int c = 0; c < d; c++) {
-      q[c] = f.get(c);
+      q[c] = rows.get(0, c);
     }
     int answerRows = 0;
-    for (int row = 1; row < positions.size(); row++) {
-      int pos = positions.get(row);
-      if (pos < r.getAnsStart() || pos >= r.getAnsEnd()) {
+    for (int row = 1; row < rows.rows(); row++) {
+      if (!tokens.inAnswer(rows.positions()[row])) {
         continue;
       }
       for (int c = 0; c < d; c++) {
-        mean[c] += f.get(row * d + c);
+        mean[c] += rows.get(row, c);
       }
       answerRows++;
     }
@@ -58,17 +44,18 @@ public final class Distances {
   }
 
   /** Distance on the sparse latents: {@code q_end}'s latents against the answer's mean latents. */
-  public static double latent(TaskResult r) {
+  public static double latent(LayerResult r) {
     requireWhole(r);
-    if (r.getLatents().isEmpty() || r.getAnsEnd() <= r.getAnsStart()) {
+    PromptTokens tokens = r.tokens();
+    if (r.latents().isEmpty() || !tokens.hasAnswer()) {
       return Double.NaN;
     }
     Map<Integer, Double> q = new HashMap<>();
     Map<Integer, Double> mean = new HashMap<>();
-    for (SparseLatents s : r.getLatents()) {
-      if (s.getPosition() == r.getQEnd()) {
+    for (LatentRow s : r.latents().rows()) {
+      if (s.position() == tokens.qEnd()) {
         add(q, s);
-      } else if (s.getPosition() >= r.getAnsStart() && s.getPosition() < r.getAnsEnd()) {
+      } else if (tokens.inAnswer(s.position())) {
         add(mean, s); // the mean's 1/n does not change the cosine
       }
     }
@@ -81,9 +68,9 @@ public final class Distances {
     return nq == 0 || nm == 0 ? Double.NaN : 1 - dot / (nq * nm);
   }
 
-  private static void add(Map<Integer, Double> into, SparseLatents s) {
-    for (int i = 0; i < s.getIndices().size(); i++) {
-      into.merge(s.getIndices().get(i), (double) s.getValues().get(i), Double::sum);
+  private static void add(Map<Integer, Double> into, LatentRow s) {
+    for (int i = 0; i < s.indices().length; i++) {
+      into.merge(s.indices()[i], (double) s.values()[i], Double::sum);
     }
   }
 
@@ -107,18 +94,18 @@ public final class Distances {
     return na == 0 || nb == 0 ? Double.NaN : dot / Math.sqrt(na * nb);
   }
 
-  private static void requireWhole(TaskResult r) {
-    if (r.getParts() != 1) {
+  private static void requireWhole(LayerResult r) {
+    if (!r.isWhole()) {
       throw new IllegalArgumentException(
           "result "
-              + r.getTaskId()
+              + r.taskId()
               + " layer "
-              + r.getLayer()
+              + r.layer()
               + " is part "
-              + r.getPart()
+              + r.part()
               + " of "
-              + r.getParts()
-              + "; join the parts first");
+              + r.parts()
+              + "; join the parts first (ResultParts.join)");
     }
   }
 }

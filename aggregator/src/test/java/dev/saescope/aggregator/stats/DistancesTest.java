@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saescope.avro.SparseLatents;
-import dev.saescope.avro.TaskResult;
-import dev.saescope.avro.Variant;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
+import dev.saescope.schemas.DenseRows;
+import dev.saescope.schemas.LatentRow;
+import dev.saescope.schemas.LatentRows;
+import dev.saescope.schemas.LayerResult;
+import dev.saescope.schemas.PromptTokens;
+import dev.saescope.schemas.TaskLabels;
+import dev.saescope.schemas.Variant;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,7 @@ class DistancesTest {
 
   @Test
   void latentDistanceUsesTheSparseLatentsOfQEndAndTheAnswer() {
-    List<SparseLatents> latents =
+    List<LatentRow> latents =
         List.of(
             latents(1, new int[] {0}, new float[] {9}), // before the answer: ignored
             latents(Q_END, new int[] {0, 5}, new float[] {1, 1}),
@@ -83,70 +84,66 @@ class DistancesTest {
 
   @Test
   void latentDistanceIsNaNWithoutLatentsAtQEnd() {
-    List<SparseLatents> latents = List.of(latents(3, new int[] {5}, new float[] {2}));
+    List<LatentRow> latents = List.of(latents(3, new int[] {5}, new float[] {2}));
     assertTrue(Double.isNaN(Distances.latent(withLatents(latents))));
   }
 
   @Test
   void aPartOfASplitResultIsRefusedByName() {
-    TaskResult part =
-        TaskResult.newBuilder(dense(List.of(Q_END, 3), 2, 1, 0, 1, 1))
-            .setPart(1)
-            .setParts(3)
-            .build();
+    LayerResult whole = dense(List.of(Q_END, 3), 2, 1, 0, 1, 1);
+    LayerResult part = result(1, 3, whole.dense(), LatentRows.none(), null);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Distances.dense(part));
     assertTrue(e.getMessage().contains("part 1 of 3"), e.getMessage());
   }
 
   @Test
-  void denseBytesThatDoNotMatchTheRowsAreRefused() {
-    TaskResult r = dense(List.of(Q_END, 3), 2, 1, 0, 1); // 3 floats for 2 rows of 2
+  void denseBytesThatDoNotMatchTheRowsNeverReachADistance() {
+    // 3 floats for 2 rows of 2: refused when the record is built (decoding included)
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Distances.dense(r));
+        assertThrows(IllegalArgumentException.class, () -> dense(List.of(Q_END, 3), 2, 1, 0, 1));
     assertTrue(e.getMessage().contains("dense holds 3 floats for 2 rows of 2"), e.getMessage());
   }
 
-  private static TaskResult dense(List<Integer> positions, int d, float... values) {
-    ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      buf.putFloat(v);
-    }
-    return base().setDensePositions(positions).setDModel(d).setDense(buf.flip()).build();
+  private static LayerResult dense(List<Integer> positions, int d, float... values) {
+    int[] p = positions.stream().mapToInt(Integer::intValue).toArray();
+    return result(0, 1, new DenseRows(p, d, values), LatentRows.none(), null);
   }
 
-  private static TaskResult withLatents(List<SparseLatents> latents) {
-    return base().setLatents(latents).setDSae(16).build();
+  private static LayerResult withLatents(List<LatentRow> latents) {
+    return result(0, 1, DenseRows.none(0), new LatentRows(16, latents), "sae");
   }
 
-  private static SparseLatents latents(int position, int[] indices, float[] values) {
-    List<Integer> idx = new ArrayList<>();
-    List<Float> val = new ArrayList<>();
-    for (int i = 0; i < indices.length; i++) {
-      idx.add(indices[i]);
-      val.add(values[i]);
-    }
-    return SparseLatents.newBuilder().setPosition(position).setIndices(idx).setValues(val).build();
+  private static LatentRow latents(int position, int[] indices, float[] values) {
+    return new LatentRow(position, indices, values, 0f);
   }
 
-  private static TaskResult.Builder base() {
-    return TaskResult.newBuilder()
-        .setRunId("r")
-        .setTaskId("t")
-        .setItemId("i")
-        .setRelation("P36")
-        .setVariant(Variant.direct)
-        .setLayer(3)
-        .setSite("resid_post")
-        .setModelId("m")
-        .setWorkerId("w")
-        .setTokenIds(List.of(2, 10, 11, 12, 13, 14))
-        .setTokens(List.of("<bos>", "a", "b", "c", "d", "e"))
-        .setQEnd(Q_END)
-        .setAnsStart(ANS_START)
-        .setAnsEnd(ANS_END)
-        .setDensePositions(List.of())
-        .setDense(ByteBuffer.allocate(0))
-        .setDModel(0);
+  /** Tokens 0..5 ({@code <bos>}, a .. e), q_end 2, answer 3..5. */
+  private static LayerResult result(
+      int part, int parts, DenseRows dense, LatentRows latents, String saeId) {
+    return new LayerResult(
+        "r",
+        "t",
+        "i",
+        new TaskLabels("P36", Variant.DIRECT, null, false, "q0/a0", List.of("Paris"), false),
+        3,
+        "resid_post",
+        part,
+        parts,
+        "m",
+        saeId,
+        "w",
+        new PromptTokens(
+            new int[] {2, 10, 11, 12, 13, 14},
+            List.of("<bos>", "a", "b", "c", "d", "e"),
+            Q_END,
+            ANS_START,
+            ANS_END),
+        dense,
+        latents,
+        List.of(),
+        List.of(),
+        0f,
+        0L);
   }
 }

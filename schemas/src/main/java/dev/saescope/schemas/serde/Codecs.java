@@ -4,12 +4,17 @@ import dev.saescope.avro.DeadLetter;
 import dev.saescope.avro.LatentInfo;
 import dev.saescope.avro.PromptTask;
 import dev.saescope.avro.TaskResult;
+import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.Task;
-import dev.saescope.schemas.TaskCodec;
 import dev.saescope.schemas.TopicKind;
 import org.apache.avro.specific.SpecificRecord;
 
-/** The codec of every saescope message, built once (schema resources are parsed on first use). */
+/**
+ * The codec of every saescope message, built once (schema resources are parsed on first use). Each
+ * accessor is named after the type it returns: our records ({@link Task}, {@link LayerResult},
+ * {@link dev.saescope.schemas.LatentInfo}) for the code, the generated Avro classes for tests and
+ * tools that look at raw messages.
+ */
 public final class Codecs {
   private Codecs() {}
 
@@ -20,6 +25,10 @@ public final class Codecs {
     static final AvroFormat<DeadLetter> DEAD_LETTER = AvroFormat.of(DeadLetter.class);
     static final MessageCodec<Task> TASK =
         MessageCodec.mapped(PROMPT_TASK, TaskCodec::toAvro, TaskCodec::fromAvro);
+    static final MessageCodec<LayerResult> LAYER_RESULT =
+        MessageCodec.mapped(TASK_RESULT, ResultCodec::toAvro, ResultCodec::fromAvro);
+    static final MessageCodec<dev.saescope.schemas.LatentInfo> LATENT_INFO_RECORD =
+        MessageCodec.mapped(LATENT_INFO, LatentInfoCodec::toAvro, LatentInfoCodec::fromAvro);
   }
 
   /** Tasks as our {@link Task} record (validated on decode). */
@@ -32,14 +41,21 @@ public final class Codecs {
     return MessageCodec.ofAvro(Holder.PROMPT_TASK);
   }
 
+  /** Results as our {@link LayerResult} record (validated on decode). */
+  public static MessageCodec<LayerResult> layerResult() {
+    return Holder.LAYER_RESULT;
+  }
+
   /** Results as the raw Avro class. */
   public static MessageCodec<TaskResult> taskResult() {
     return MessageCodec.ofAvro(Holder.TASK_RESULT);
   }
 
-  /** Latent metadata as the raw Avro class. */
-  public static MessageCodec<LatentInfo> latentInfo() {
-    return MessageCodec.ofAvro(Holder.LATENT_INFO);
+  /**
+   * Latent metadata as our {@link dev.saescope.schemas.LatentInfo} record (validated on decode).
+   */
+  public static MessageCodec<dev.saescope.schemas.LatentInfo> latentInfo() {
+    return Holder.LATENT_INFO_RECORD;
   }
 
   /** Dead letters as the raw Avro class. */

@@ -1,7 +1,8 @@
 package dev.saescope.schemas.serde;
 
 import dev.saescope.avro.DeadLetter;
-import dev.saescope.avro.DeadLetterReason;
+import dev.saescope.avro.PromptTask;
+import dev.saescope.schemas.DeadLetterReason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,7 +54,7 @@ public final class DeadLetters {
       String instanceId,
       long failedAtMs) {
     return DeadLetter.newBuilder()
-        .setReason(reason)
+        .setReason(toAvro(reason))
         .setDetail(detail)
         .setTopic(topic)
         .setPartition(partition)
@@ -64,5 +65,67 @@ public final class DeadLetters {
         .setInstanceId(instanceId)
         .setFailedAtMs(failedAtMs)
         .build();
+  }
+
+  /**
+   * The encoded dead letter of a consumed record, keeping its key and value bytes whole.
+   *
+   * @param role which role gives up on it, e.g. "worker"
+   * @param instanceId which instance, e.g. the worker id
+   * @param failedAtMs wall-clock time, epoch milliseconds
+   */
+  public static byte[] encode(
+      DeadLetterReason reason,
+      String detail,
+      ConsumerRecord<String, byte[]> source,
+      String role,
+      String instanceId,
+      long failedAtMs) {
+    byte[] key = source.key() == null ? null : source.key().getBytes(StandardCharsets.UTF_8);
+    return Codecs.deadLetter()
+        .encode(
+            of(
+                reason,
+                detail,
+                source.topic(),
+                source.partition(),
+                source.offset(),
+                key,
+                source.value(),
+                role,
+                instanceId,
+                failedAtMs));
+  }
+
+  /**
+   * Why a task message that did not decode is poison: an invalid task whose text is empty is
+   * reported as {@link DeadLetterReason#EMPTY_TEXT}, the most common poison; otherwise the
+   * failure's own reason.
+   */
+  public static DeadLetterReason reasonForTask(
+      DecodeException e, ConsumerRecord<?, byte[]> record) {
+    if (e.failure() == DecodeFailure.INVALID) {
+      try {
+        PromptTask raw = Codecs.promptTask().decode(record);
+        if (raw.getText() == null || raw.getText().isBlank()) {
+          return DeadLetterReason.EMPTY_TEXT;
+        }
+      } catch (DecodeException again) {
+        // not even a raw PromptTask: keep the first reason
+      }
+    }
+    return e.failure().deadLetterReason();
+  }
+
+  private static dev.saescope.avro.DeadLetterReason toAvro(DeadLetterReason reason) {
+    return switch (reason) {
+      case UNDECODABLE -> dev.saescope.avro.DeadLetterReason.UNDECODABLE;
+      case UNKNOWN_SCHEMA -> dev.saescope.avro.DeadLetterReason.UNKNOWN_SCHEMA;
+      case EMPTY_TEXT -> dev.saescope.avro.DeadLetterReason.EMPTY_TEXT;
+      case TOO_LONG -> dev.saescope.avro.DeadLetterReason.TOO_LONG;
+      case UNKNOWN_SAE -> dev.saescope.avro.DeadLetterReason.UNKNOWN_SAE;
+      case INVALID -> dev.saescope.avro.DeadLetterReason.INVALID;
+      case OTHER -> dev.saescope.avro.DeadLetterReason.OTHER;
+    };
   }
 }

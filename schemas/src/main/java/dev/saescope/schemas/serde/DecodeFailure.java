@@ -1,6 +1,6 @@
 package dev.saescope.schemas.serde;
 
-import dev.saescope.avro.DeadLetterReason;
+import dev.saescope.schemas.DeadLetterReason;
 
 /** Why a message could not be decoded; each maps to the dead-letter reason a worker records. */
 public enum DecodeFailure {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.saescope.avro.DeadLetterReason;
 import dev.saescope.avro.PromptTask;
 import dev.saescope.schemas.Task;
-import dev.saescope.schemas.TaskCodec;
 import dev.saescope.schemas.TestTasks;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -57,7 +56,8 @@ class SerdeTest {
     assertTrue(unknown.getMessage().contains("unknown schema"), unknown.getMessage());
     assertTrue(
         unknown.getMessage().contains("topic tasks partition 3 offset 42"), unknown.getMessage());
-    assertEquals(DeadLetterReason.UNKNOWN_SCHEMA, unknown.failure().deadLetterReason());
+    assertEquals(
+        dev.saescope.schemas.DeadLetterReason.UNKNOWN_SCHEMA, unknown.failure().deadLetterReason());
 
     // A store that holds v0 resolves it: the fields v0 lacks take their defaults.
     AvroFormat<PromptTask> withV0 = AvroFormat.of(PromptTask.class, List.of(v0));
@@ -194,7 +194,7 @@ class SerdeTest {
     DecodeException e =
         assertThrows(DecodeException.class, () -> Codecs.task().decode(bytes, "tasks", 1, 5));
     assertEquals(DecodeFailure.INVALID, e.failure());
-    assertEquals(DeadLetterReason.INVALID, e.failure().deadLetterReason());
+    assertEquals(dev.saescope.schemas.DeadLetterReason.INVALID, e.failure().deadLetterReason());
     assertTrue(e.getMessage().contains("answerStart"), e.getMessage());
   }
 

@@ -15,6 +15,7 @@ import dev.saescope.runtime.sae.LatentLogits;
 import dev.saescope.runtime.sae.LogitEffects;
 import dev.saescope.runtime.sae.Sae;
 import dev.saescope.worker.compute.ExperimentProcessor;
+import dev.saescope.worker.compute.LatentInfoChunks;
 import dev.saescope.worker.compute.LayerList;
 import dev.saescope.worker.compute.SaeAttachment;
 import dev.saescope.worker.service.LatentInfoPublisher;
@@ -269,7 +270,8 @@ public final class WorkerCommand implements Callable<Integer> {
       List<LatentLogits> effects =
           LogitEffects.cachedFromEmbedding(
               a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().model().embedding());
-      LatentInfoPublisher.publish(kafka, a, modelId, effects, loaded.model().tokenizer());
+      LatentInfoPublisher.publish(
+          kafka, LatentInfoChunks.of(a, modelId, effects, loaded.model().tokenizer()));
     }
   }
 

@@ -1,25 +1,13 @@
 package dev.saescope.worker.service;
 
-import dev.saescope.avro.DeadLetter;
-import dev.saescope.avro.DeadLetterReason;
-import dev.saescope.avro.PromptTask;
-import dev.saescope.avro.TaskResult;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
+import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Topics;
-import dev.saescope.schemas.serde.Codecs;
-import dev.saescope.schemas.serde.DecodeException;
-import dev.saescope.schemas.serde.DecodeFailure;
-import dev.saescope.schemas.serde.MessageCodec;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.saescope.schemas.serde.ResultMessages;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -28,9 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consume-transform-produce loop (after Kafka's {@code examples/ExactlyOnceMessageProcessor}):
- * poll tasks, check each one, take a micro-batch by token budget, compute, then publish the
- * results, the dead letters and the batch's offsets in one transaction.
+ * poll tasks into a {@link TaskQueue} (each checked once), take a micro-batch by token budget,
+ * compute it with a {@link BatchRunner}, then publish the results, the dead letters and the batch's
+ * offsets in one transaction.
  *
  * <p>Failures are sorted three ways. Poison (undecodable bytes, empty or over-long text, an unknown
  * SAE) goes to the dead-letter topic inside the same transaction, so it is skipped exactly once.
@@ -73,33 +60,18 @@ public final class WorkerLoop implements Runnable {
 
   private final KafkaSettings kafka;
   private final WorkerSettings settings;
-  private final TaskProcessor processor;
+  private final TaskProcessor<?> processor;
   private final WorkerMetrics metrics;
-  private final MessageCodec<Task> taskCodec = Codecs.task();
-  private final MessageCodec<PromptTask> promptCodec = Codecs.promptTask();
-  private final MessageCodec<DeadLetter> deadLetterCodec = Codecs.deadLetter();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch finished = new CountDownLatch(1);
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private volatile KafkaConsumer<String, byte[]> consumer;
   private AutoCloseable clientMetrics;
   private volatile boolean assigned;
 
-  /** A polled record, checked once: accepted, rejected as poison, or undecodable. */
-  private record Pending(ConsumerRecord<String, byte[]> record, TaskProcessor.Checked checked) {
-    TopicPartition partition() {
-      return new TopicPartition(record.topic(), record.partition());
-    }
-
-    int tokens() {
-      return checked instanceof TaskProcessor.Accepted a ? a.tokens() : 0;
-    }
-  }
-
   public WorkerLoop(
       KafkaSettings kafka,
       WorkerSettings settings,
-      TaskProcessor processor,
+      TaskProcessor<?> processor,
       WorkerMetrics metrics) {
     this.kafka = kafka;
     this.settings = settings;
@@ -142,7 +114,20 @@ public final class WorkerLoop implements Runnable {
 
   @Override
   public void run() {
+    try {
+      runWith(processor);
+    } finally {
+      consumer = null;
+      closeQuietly(clientMetrics);
+      finished.countDown();
+    }
+  }
+
+  /** The loop, typed by what the processor keeps of its tasks. */
+  private <P> void runWith(TaskProcessor<P> processor) {
     Topics topics = kafka.topics();
+    TaskQueue<P> queue = new TaskQueue<>(processor, metrics);
+    BatchRunner<P> runner = new BatchRunner<>(processor);
     try (KafkaConsumer<String, byte[]> c =
             new KafkaConsumer<>(
                 consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
@@ -152,7 +137,7 @@ public final class WorkerLoop implements Runnable {
       consumer = c;
       clientMetrics = metrics.bindClients(c, producer);
       producer.initTransactions();
-      c.subscribe(List.of(topics.tasks()), new DropPendingOnRevoke());
+      c.subscribe(List.of(topics.tasks()), new DropPendingOnRevoke(queue));
       LOG.info(
           "worker {} joined group {} on {} ({})",
           settings.workerId(),
@@ -162,248 +147,107 @@ public final class WorkerLoop implements Runnable {
       Duration backoff = Duration.ofMillis(100);
       while (running.get()) {
         try {
-          pollInto(c);
+          queue.addAll(c.poll(queue.isEmpty() ? POLL : Duration.ZERO));
         } catch (WakeupException e) {
           continue; // stop() woke us; the loop condition decides
         }
-        List<Pending> batch = takeBatch();
+        List<PolledTask<P>> batch =
+            queue.takeBatch(settings.batchTokens(), settings.maxBatchTasks());
         if (batch.isEmpty()) {
           continue;
         }
-        try {
-          runBatch(c, producer, batch);
-          backoff = Duration.ofMillis(100);
-        } catch (ProducerFencedException
-            | OutOfOrderSequenceException
-            | InvalidPidMappingException
-            | AuthorizationException
-            | AuthenticationException
-            | UnsupportedVersionException e) {
-          throw new WorkerFatalException(
-              "worker " + settings.workerId() + " cannot continue: " + e.getMessage(), e);
-        } catch (KafkaException e) {
-          LOG.warn(
-              "batch of {} tasks failed, aborting and retrying in {} ms: {}",
-              batch.size(),
-              backoff.toMillis(),
-              e.toString());
-          abortQuietly(producer);
-          metrics.aborted();
-          rewind(c, batch);
-          sleep(backoff);
-          backoff =
-              backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-                  ? MAX_BACKOFF
-                  : backoff.multipliedBy(2);
-        }
+        // Compute before the transaction opens: a long batch then never holds back read_committed
+        // readers of the results topic.
+        backoff = publishOrRewind(c, producer, queue, runner.run(batch), backoff);
       }
       LOG.info("worker {} stopping: no batch in flight", settings.workerId());
-    } finally {
-      consumer = null;
-      closeQuietly(clientMetrics);
-      finished.countDown();
-    }
-  }
-
-  private void pollInto(KafkaConsumer<String, byte[]> c) {
-    var records = c.poll(pending.isEmpty() ? POLL : Duration.ZERO);
-    for (ConsumerRecord<String, byte[]> r : records) {
-      pending.add(new Pending(r, check(r)));
-    }
-    metrics.pending(pending.size());
-  }
-
-  private TaskProcessor.Checked check(ConsumerRecord<String, byte[]> record) {
-    Task task;
-    try {
-      task = taskCodec.decode(record);
-    } catch (DecodeException e) {
-      return new TaskProcessor.Rejected(reasonOf(e, record), e.getMessage());
-    }
-    return processor.check(task);
-  }
-
-  /** An invalid task whose text is empty is reported as such: the most common poison. */
-  private DeadLetterReason reasonOf(DecodeException e, ConsumerRecord<String, byte[]> record) {
-    if (e.failure() == DecodeFailure.INVALID) {
-      try {
-        PromptTask raw = promptCodec.decode(record);
-        if (raw.getText() == null || raw.getText().isBlank()) {
-          return DeadLetterReason.EMPTY_TEXT;
-        }
-      } catch (DecodeException again) {
-        // not even a raw PromptTask: keep the first reason
-      }
-    }
-    return e.failure().deadLetterReason();
-  }
-
-  /** Takes tasks while their tokens fit the budget; poison rides along at no cost. */
-  private List<Pending> takeBatch() {
-    List<Pending> batch = new ArrayList<>();
-    int tokens = 0;
-    int tasks = 0;
-    while (!pending.isEmpty()) {
-      Pending next = pending.peek();
-      int t = next.tokens();
-      boolean isTask = t > 0;
-      if (isTask
-          && tasks > 0
-          && (tokens + t > settings.batchTokens() || tasks >= settings.maxBatchTasks())) {
-        break;
-      }
-      batch.add(pending.poll());
-      tokens += t;
-      tasks += isTask ? 1 : 0;
-    }
-    metrics.pending(pending.size());
-    return batch;
-  }
-
-  private void runBatch(
-      KafkaConsumer<String, byte[]> c,
-      KafkaProducer<String, byte[]> producer,
-      List<Pending> batch) {
-    long start = System.nanoTime();
-    List<TaskProcessor.Accepted> accepted = new ArrayList<>();
-    List<Pending> rejected = new ArrayList<>();
-    for (Pending p : batch) {
-      if (p.checked() instanceof TaskProcessor.Accepted a) {
-        accepted.add(a);
-      } else {
-        rejected.add(p);
-      }
-    }
-    // Compute before the transaction opens: a long batch then never holds back read_committed
-    // readers of the results topic.
-    List<TaskResult> results = compute(accepted, batch, rejected);
-    long computed = System.nanoTime();
-
-    Topics topics = kafka.topics();
-    producer.beginTransaction();
-    int messages = 0;
-    for (TaskResult result : results) {
-      for (byte[] part : ResultSplitter.split(result, settings.maxMessageBytes())) {
-        producer.send(new ProducerRecord<>(topics.results(), result.getItemId(), part));
-        messages++;
-      }
-    }
-    for (Pending p : rejected) {
-      TaskProcessor.Rejected r = (TaskProcessor.Rejected) p.checked();
-      producer.send(
-          new ProducerRecord<>(topics.deadLetter(), p.record().key(), deadLetter(p.record(), r)));
-    }
-    producer.sendOffsetsToTransaction(nextOffsets(batch), c.groupMetadata());
-    producer.commitTransaction();
-
-    long now = System.currentTimeMillis();
-    int tokens = accepted.stream().mapToInt(TaskProcessor.Accepted::tokens).sum();
-    metrics.batch(
-        accepted.size(),
-        tokens,
-        Duration.ofNanos(System.nanoTime() - start),
-        Duration.ofNanos(computed - start));
-    metrics.resultsCommitted(messages);
-    for (TaskProcessor.Accepted a : accepted) {
-      metrics.taskDone(a.task().createdAtMs(), now);
-    }
-    for (Pending p : rejected) {
-      metrics.deadLetter(((TaskProcessor.Rejected) p.checked()).reason());
     }
   }
 
   /**
-   * Runs the processor; if the batch as a whole fails, each task is retried alone so that one bad
-   * task cannot block the partition: a task that fails alone becomes a dead letter.
+   * Publishes a computed batch, sorting failures: fatal ones end the loop; transient ones abort the
+   * transaction, rewind the consumer to the batch and wait.
+   *
+   * @return the backoff before the next retry: reset after a success, doubled (up to {@link
+   *     #MAX_BACKOFF}) after a transient failure
+   * @throws WorkerFatalException when this worker cannot go on (fenced, not authorized ...)
    */
-  private List<TaskResult> compute(
-      List<TaskProcessor.Accepted> accepted, List<Pending> batch, List<Pending> rejected) {
-    if (accepted.isEmpty()) {
-      return List.of();
-    }
+  private Duration publishOrRewind(
+      KafkaConsumer<String, byte[]> c,
+      KafkaProducer<String, byte[]> producer,
+      TaskQueue<?> queue,
+      ComputedBatch computed,
+      Duration backoff) {
     try {
-      return processor.process(accepted);
-    } catch (Exception batchFailure) {
-      if (accepted.size() == 1) {
-        LOG.error(
-            "task {} failed: {}",
-            accepted.get(0).task().taskId(),
-            batchFailure.toString(),
-            batchFailure);
-        markFailed(accepted.get(0), batch, rejected, batchFailure);
-        accepted.clear();
-        return List.of();
-      }
+      publish(c, producer, computed);
+      return Duration.ofMillis(100);
+    } catch (ProducerFencedException
+        | OutOfOrderSequenceException
+        | InvalidPidMappingException
+        | AuthorizationException
+        | AuthenticationException
+        | UnsupportedVersionException e) {
+      throw new WorkerFatalException(
+          "worker " + settings.workerId() + " cannot continue: " + e.getMessage(), e);
+    } catch (KafkaException e) {
       LOG.warn(
-          "batch of {} tasks failed ({}); retrying them one by one",
-          accepted.size(),
-          batchFailure.toString());
+          "batch of {} tasks failed, aborting and retrying in {} ms: {}",
+          computed.records().size(),
+          backoff.toMillis(),
+          e.toString());
+      abortQuietly(producer);
+      metrics.aborted();
+      rewind(c, queue, computed);
+      sleep(backoff);
+      return backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+          ? MAX_BACKOFF
+          : backoff.multipliedBy(2);
     }
-    List<TaskResult> results = new ArrayList<>();
-    for (TaskProcessor.Accepted a : new ArrayList<>(accepted)) {
-      try {
-        results.addAll(processor.process(List.of(a)));
-      } catch (Exception e) {
-        LOG.error("task {} failed: {}", a.task().taskId(), e.toString(), e);
-        markFailed(a, batch, rejected, e);
-        accepted.remove(a);
+  }
+
+  /** One transaction: every result (in parts if large), every dead letter, the batch's offsets. */
+  private void publish(
+      KafkaConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer, ComputedBatch b) {
+    Topics topics = kafka.topics();
+    producer.beginTransaction();
+    int messages = 0;
+    for (LayerResult result : b.results()) {
+      for (byte[] part : ResultMessages.encode(result, settings.maxMessageBytes())) {
+        producer.send(new ProducerRecord<>(topics.results(), result.itemId(), part));
+        messages++;
       }
     }
-    return results;
-  }
-
-  private static void markFailed(
-      TaskProcessor.Accepted a, List<Pending> batch, List<Pending> rejected, Exception e) {
-    for (Pending p : batch) {
-      if (p.checked() == a) {
-        rejected.add(
-            new Pending(
-                p.record(),
-                new TaskProcessor.Rejected(DeadLetterReason.OTHER, "processing failed: " + e)));
-      }
+    long now = System.currentTimeMillis();
+    for (Poison p : b.poison()) {
+      producer.send(
+          new ProducerRecord<>(
+              topics.deadLetter(), p.record().key(), p.encode(settings.workerId(), now)));
     }
-  }
+    producer.sendOffsetsToTransaction(b.nextOffsets(), c.groupMetadata());
+    producer.commitTransaction();
 
-  private byte[] deadLetter(ConsumerRecord<String, byte[]> record, TaskProcessor.Rejected r) {
-    DeadLetter letter =
-        DeadLetter.newBuilder()
-            .setReason(r.reason())
-            .setDetail(r.detail())
-            .setTopic(record.topic())
-            .setPartition(record.partition())
-            .setOffset(record.offset())
-            .setKey(
-                record.key() == null
-                    ? null
-                    : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
-            .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-            .setRole("worker")
-            .setInstanceId(settings.workerId())
-            .setFailedAtMs(System.currentTimeMillis())
-            .build();
-    return deadLetterCodec.encode(letter);
-  }
-
-  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<Pending> batch) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (Pending p : batch) {
-      offsets.merge(
-          p.partition(),
-          new OffsetAndMetadata(p.record().offset() + 1),
-          (a, b) -> a.offset() >= b.offset() ? a : b);
+    long done = System.currentTimeMillis();
+    metrics.batch(
+        b.computed().size(),
+        b.tokens(),
+        Duration.ofNanos(System.nanoTime() - b.startNanos()),
+        b.compute());
+    metrics.resultsCommitted(messages);
+    for (Task t : b.computed()) {
+      metrics.taskDone(t.createdAtMs(), done);
     }
-    return offsets;
+    for (Poison p : b.poison()) {
+      metrics.deadLetter(p.reason());
+    }
   }
 
   /**
    * After an abort: re-read the batch (and drop what was polled after it) from its first offsets.
    */
-  private void rewind(KafkaConsumer<String, byte[]> c, List<Pending> batch) {
-    Map<TopicPartition, Long> first = new HashMap<>();
-    for (Pending p : batch) {
-      first.merge(p.partition(), p.record().offset(), Math::min);
-    }
-    pending.removeIf(p -> first.containsKey(p.partition()));
+  private static void rewind(
+      KafkaConsumer<String, byte[]> c, TaskQueue<?> queue, ComputedBatch batch) {
+    Map<TopicPartition, Long> first = batch.firstOffsets();
+    queue.drop(first.keySet());
     Set<TopicPartition> assigned = c.assignment();
     first.forEach(
         (tp, offset) -> {
@@ -464,6 +308,12 @@ public final class WorkerLoop implements Runnable {
 
   /** Drops tasks polled but not batched from partitions that move to another worker. */
   private final class DropPendingOnRevoke implements ConsumerRebalanceListener {
+    private final TaskQueue<?> queue;
+
+    DropPendingOnRevoke(TaskQueue<?> queue) {
+      this.queue = queue;
+    }
+
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       drop(partitions);
@@ -483,17 +333,14 @@ public final class WorkerLoop implements Runnable {
     }
 
     private void drop(Collection<TopicPartition> partitions) {
-      Set<TopicPartition> gone = new HashSet<>(partitions);
-      int before = pending.size();
-      pending.removeIf(p -> gone.contains(p.partition()));
+      int dropped = queue.drop(partitions);
       if (!partitions.isEmpty()) {
         LOG.info(
             "worker {} revoked {} ({} polled tasks left for the new owner)",
             settings.workerId(),
             partitions,
-            before - pending.size());
+            dropped);
       }
-      metrics.pending(pending.size());
     }
   }
 }

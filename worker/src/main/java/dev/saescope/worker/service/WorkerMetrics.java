@@ -1,6 +1,6 @@
 package dev.saescope.worker.service;
 
-import dev.saescope.avro.DeadLetterReason;
+import dev.saescope.schemas.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.saescope.avro.SparseLatents;
-import dev.saescope.avro.TaskResult;
-import dev.saescope.avro.TokenScore;
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.TaskPublisher;
 import dev.saescope.common.kafka.TopicAdmin;
@@ -25,10 +22,16 @@ import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.sae.SaeParams;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.runtime.weights.ModelWeights;
+import dev.saescope.schemas.LatentRow;
+import dev.saescope.schemas.LayerResult;
+import dev.saescope.schemas.ScoreRole;
+import dev.saescope.schemas.TargetScore;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Variant;
+import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.worker.compute.BenchTasks;
 import dev.saescope.worker.compute.ExperimentProcessor;
+import dev.saescope.worker.compute.PreparedTask;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,14 +173,11 @@ class Gemma270mWorkerTest {
             new WorkerMetrics(new SimpleMeterRegistry(), "e2e"));
     Thread t = new Thread(loop, "e2e-worker");
     t.start();
-    List<TaskResult> got;
+    List<LayerResult> got;
     try {
       got =
           WorkerServiceTest.readAll(
-              kafka,
-              kafka.topics().results(),
-              tasks.size() * 3,
-              dev.saescope.schemas.serde.Codecs.taskResult()::decode);
+              kafka, kafka.topics().results(), tasks.size() * 3, Codecs.layerResult()::decode);
     } finally {
       loop.stop();
       assertTrue(loop.awaitStopped(Duration.ofSeconds(60)));
@@ -185,35 +185,33 @@ class Gemma270mWorkerTest {
     assertEquals(tasks.size() * 3, got.size(), "one result per task and reported layer");
 
     ExperimentProcessor local = processor();
-    Map<String, TaskResult> want = new HashMap<>();
+    Map<String, LayerResult> want = new HashMap<>();
     for (Task task : tasks) {
-      for (TaskResult r : local.process(List.of((TaskProcessor.Accepted) local.check(task)))) {
+      var accepted = (TaskProcessor.Accepted<PreparedTask>) local.check(task);
+      for (LayerResult r : local.process(List.of(accepted))) {
         want.put(WorkerServiceTest.key(r), r);
       }
     }
-    for (TaskResult r : got) {
+    for (LayerResult r : got) {
       ResultAssert.assertSameResult(want.get(WorkerServiceTest.key(r)), r);
-      if (r.getLayer() == SAE_HOOK.layer()) {
-        assertEquals("l6-topk", r.getSaeId());
-        assertEquals(r.getTokenIds().size(), r.getLatents().size(), "latents at every position");
-        for (SparseLatents s : r.getLatents()) {
-          assertTrue(s.getIndices().size() <= K, "TopK keeps at most k latents");
+      if (r.layer() == SAE_HOOK.layer()) {
+        assertEquals("l6-topk", r.saeId());
+        assertEquals(r.tokens().size(), r.latents().rows().size(), "latents at every position");
+        for (LatentRow s : r.latents().rows()) {
+          assertTrue(s.l0() <= K, "TopK keeps at most k latents");
         }
       }
-      if (r.getVariant() == dev.saescope.avro.Variant.cloze && r.getLayer() == 17) {
-        TokenScore gold =
-            r.getScores().stream()
-                .filter(s -> s.getRole().equals("gold0"))
-                .findFirst()
-                .orElseThrow();
+      if (r.labels().variant() == Variant.CLOZE && r.layer() == 17) {
+        TargetScore gold =
+            r.scores().stream().filter(s -> s.role() == ScoreRole.GOLD0).findFirst().orElseThrow();
         // "The capital of France is" -> " Paris": the real model ranks capitals near the top.
         assertTrue(
-            gold.getLensRank() < 20,
-            r.getTaskId() + ": gold rank " + gold.getLensRank() + " at the final layer");
+            gold.lensRank() < 20,
+            r.taskId() + ": gold rank " + gold.lensRank() + " at the final layer");
       }
     }
     assertTrue(
-        got.stream().anyMatch(r -> r.getVariant() == dev.saescope.avro.Variant.cloze),
+        got.stream().anyMatch(r -> r.labels().variant() == Variant.CLOZE),
         "the tasks include cloze variants");
     assertTrue(tasks.stream().anyMatch(x -> x.variant() == Variant.DIRECT));
   }

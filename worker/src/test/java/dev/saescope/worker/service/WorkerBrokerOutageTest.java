@@ -3,7 +3,6 @@ package dev.saescope.worker.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saescope.avro.TaskResult;
 import dev.saescope.broker.EmbeddedBroker;
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.TaskPublisher;
@@ -14,6 +13,7 @@ import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.sae.io.SaeLoader;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.runtime.weights.HfFolderWeights;
+import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.serde.Codecs;
 import dev.saescope.worker.compute.ExperimentProcessor;
@@ -83,9 +83,9 @@ class WorkerBrokerOutageTest {
       Thread t = new Thread(loop, "outage-worker");
       t.start();
       try {
-        List<TaskResult> before =
+        List<LayerResult> before =
             WorkerServiceTest.readAll(
-                kafka, kafka.topics().results(), 20, Codecs.taskResult()::decode);
+                kafka, kafka.topics().results(), 20, Codecs.layerResult()::decode);
         assertTrue(
             before.size() >= 20 && before.size() < tasks.size() * 2,
             "outage starts mid-run, at " + before.size() + " results");
@@ -93,11 +93,11 @@ class WorkerBrokerOutageTest {
         Thread.sleep(8000); // the worker keeps trying meanwhile
         assertTrue(t.isAlive(), "a broker outage is transient: the worker must not die");
         broker = EmbeddedBroker.start(EmbeddedBroker.Config.at(data).withPort(port));
-        List<TaskResult> all =
+        List<LayerResult> all =
             WorkerServiceTest.readAll(
-                kafka, kafka.topics().results(), tasks.size() * 2, Codecs.taskResult()::decode);
+                kafka, kafka.topics().results(), tasks.size() * 2, Codecs.layerResult()::decode);
         Map<String, Integer> counts = new HashMap<>();
-        for (TaskResult r : all) {
+        for (LayerResult r : all) {
           counts.merge(WorkerServiceTest.key(r), 1, Integer::sum);
         }
         assertEquals(tasks.size() * 2, counts.size(), "every task and layer has a result");

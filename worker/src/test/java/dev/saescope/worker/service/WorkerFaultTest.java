@@ -3,13 +3,14 @@ package dev.saescope.worker.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.saescope.avro.TaskResult;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.TaskPublisher;
 import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.testing.EmbeddedKafkaExtension;
+import dev.saescope.schemas.LatentInfo;
+import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.serde.Codecs;
 import java.io.File;
@@ -106,14 +107,14 @@ class WorkerFaultTest {
       tasksWithResults.add(e.getKey().substring(0, e.getKey().indexOf('/')));
     }
     assertEquals(TASKS, tasksWithResults.size(), "every task has results");
-    List<dev.saescope.avro.LatentInfo> info =
+    List<LatentInfo> info =
         WorkerServiceTest.readAll(
             kafka, kafka.topics().latentInfo(), 1, Codecs.latentInfo()::decode);
     assertEquals(
         256,
-        info.stream().mapToInt(i -> i.getLatents().size()).sum(),
+        info.stream().mapToInt(i -> i.latents().size()).sum(),
         "every latent's logit effects, published once");
-    assertEquals(10, info.get(0).getLatents().get(0).getTopTokens().size());
+    assertEquals(10, info.get(0).latents().get(0).top().size());
     assertEquals(TASKS * TinyWorld.LAYERS, counts.size(), "every task has one result per layer");
   }
 
@@ -168,9 +169,9 @@ class WorkerFaultTest {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (counts.size() < expected && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
-          TaskResult res;
+          LayerResult res;
           try {
-            res = Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset());
+            res = Codecs.layerResult().decode(r.value(), r.topic(), r.partition(), r.offset());
           } catch (Exception e) {
             throw new AssertionError("undecodable result at offset " + r.offset(), e);
           }
@@ -181,7 +182,7 @@ class WorkerFaultTest {
         try {
           counts.merge(
               WorkerServiceTest.key(
-                  Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset())),
+                  Codecs.layerResult().decode(r.value(), r.topic(), r.partition(), r.offset())),
               1,
               Integer::sum);
         } catch (Exception e) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.saescope.avro.DeadLetter;
 import dev.saescope.avro.DeadLetterReason;
 import dev.saescope.avro.PromptTask;
-import dev.saescope.avro.TaskResult;
 import dev.saescope.common.kafka.Consumers;
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.TaskPublisher;
@@ -18,11 +17,13 @@ import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.sae.io.SaeLoader;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.runtime.weights.HfFolderWeights;
+import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.Task;
-import dev.saescope.schemas.TaskCodec;
 import dev.saescope.schemas.Variant;
 import dev.saescope.schemas.serde.Codecs;
+import dev.saescope.schemas.serde.TaskCodec;
 import dev.saescope.worker.compute.ExperimentProcessor;
+import dev.saescope.worker.compute.PreparedTask;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,22 +104,22 @@ class WorkerServiceTest {
       }
       publisher.flush();
     }
-    List<TaskResult> viaKafka =
+    List<LayerResult> viaKafka =
         runWorkerUntil(kafka, r -> r.size() >= tasks.size() * 2, "w1").results();
 
     ExperimentProcessor local = processor("w1");
-    List<TaskProcessor.Accepted> accepted = new ArrayList<>();
+    List<TaskProcessor.Accepted<PreparedTask>> accepted = new ArrayList<>();
     for (Task t : tasks) {
-      accepted.add((TaskProcessor.Accepted) local.check(t));
+      accepted.add((TaskProcessor.Accepted<PreparedTask>) local.check(t));
     }
-    Map<String, TaskResult> expected = new HashMap<>();
-    for (TaskResult r : local.process(accepted)) {
+    Map<String, LayerResult> expected = new HashMap<>();
+    for (LayerResult r : local.process(accepted)) {
       expected.put(key(r), r);
     }
     assertEquals(tasks.size() * 2, expected.size(), "two layers per task");
     assertEquals(expected.size(), viaKafka.size(), "one result per task and layer, none doubled");
-    for (TaskResult got : viaKafka) {
-      TaskResult want = expected.get(key(got));
+    for (LayerResult got : viaKafka) {
+      LayerResult want = expected.get(key(got));
       assertTrue(want != null, "unexpected result " + key(got));
       ResultAssert.assertSameResult(want, got);
     }
@@ -207,16 +208,16 @@ class WorkerServiceTest {
     assertEquals(new String(garbage), new String(kept), "the garbage bytes are kept whole");
   }
 
-  record Outcome(List<TaskResult> results) {}
+  record Outcome(List<LayerResult> results) {}
 
   private static Outcome runWorkerUntil(
-      KafkaSettings kafka, Predicate<List<TaskResult>> done, String id) throws Exception {
+      KafkaSettings kafka, Predicate<List<LayerResult>> done, String id) throws Exception {
     WorkerLoop loop =
         new WorkerLoop(
             kafka, settings(id), processor(id), new WorkerMetrics(new SimpleMeterRegistry(), id));
     Thread t = new Thread(loop, "worker-" + id);
     t.start();
-    List<TaskResult> results = new ArrayList<>();
+    List<LayerResult> results = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = Consumers.raw(kafka)) {
       List<TopicPartition> parts =
           c.partitionsFor(kafka.topics().results()).stream()
@@ -227,7 +228,7 @@ class WorkerServiceTest {
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       while (!done.test(results) && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          results.add(Codecs.taskResult().decode(r.value(), r.topic(), r.partition(), r.offset()));
+          results.add(Codecs.layerResult().decode(r.value(), r.topic(), r.partition(), r.offset()));
         }
       }
     } finally {
@@ -264,7 +265,7 @@ class WorkerServiceTest {
     return out;
   }
 
-  static String key(TaskResult r) {
-    return r.getTaskId() + "/" + r.getLayer() + "/" + r.getSite() + "/" + r.getPart();
+  static String key(LayerResult r) {
+    return r.taskId() + "/" + r.layer() + "/" + r.site() + "/" + r.part();
   }
 }

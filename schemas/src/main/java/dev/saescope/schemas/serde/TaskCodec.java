@@ -1,6 +1,7 @@
-package dev.saescope.schemas;
+package dev.saescope.schemas.serde;
 
 import dev.saescope.avro.PromptTask;
+import dev.saescope.schemas.Task;
 import java.util.ArrayList;
 
 /** Maps {@link Task} to and from the generated {@link PromptTask}: the only place both meet. */
@@ -17,7 +18,7 @@ public final class TaskCodec {
         .setSubject(t.subject())
         // Avro's generated setters keep the list; hand them mutable copies, never our views.
         .setGoldObjects(new ArrayList<>(t.goldObjects()))
-        .setVariant(t.variant().toAvro())
+        .setVariant(VariantCodec.toAvro(t.variant()))
         .setFamily(t.family())
         .setTemplateId(t.templateId())
         .setQuestion(t.question())
@@ -43,7 +44,7 @@ public final class TaskCodec {
         p.getRelation(),
         p.getSubject(),
         p.getGoldObjects(),
-        p.getVariant() == null ? null : Variant.fromAvro(p.getVariant()),
+        p.getVariant() == null ? null : VariantCodec.fromAvro(p.getVariant()),
         p.getFamily(),
         p.getTemplateId(),
         p.getQuestion(),
