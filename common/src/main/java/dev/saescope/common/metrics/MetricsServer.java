@@ -11,6 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -50,10 +52,12 @@ public final class MetricsServer implements AutoCloseable {
    * Starts the server; port 0 picks a free port (see {@link #port()}).
    *
    * @param health extra fields for {@code /health}, read on a worker thread
-   * @throws IllegalStateException if the port cannot be bound, naming host and port
+   * @throws IOException naming host and port when the host does not resolve or the port cannot be
+   *     bound (in use, or not a port)
    */
   public static MetricsServer start(
-      PrometheusMeterRegistry registry, String host, int port, Supplier<JsonObject> health) {
+      PrometheusMeterRegistry registry, String host, int port, Supplier<JsonObject> health)
+      throws IOException {
     Vertx vertx = Vertx.vertx();
     try {
       HttpServer server =
@@ -100,9 +104,16 @@ public final class MetricsServer implements AutoCloseable {
       return new MetricsServer(registry, vertx, server);
     } catch (Exception e) {
       vertx.close();
-      throw new IllegalStateException(
-          "cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot serve metrics on " + host + ":" + port + ": " + reason(e, host), e);
     }
+  }
+
+  /** Vert.x words an unknown host as a DNS query log; say what happened instead. */
+  private static String reason(Exception e, String host) {
+    return e instanceof UnknownHostException
+        ? "host " + host + " does not resolve"
+        : String.valueOf(e.getMessage()).strip();
   }
 
   public int port() {

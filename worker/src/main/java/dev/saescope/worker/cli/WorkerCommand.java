@@ -33,13 +33,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,15 +60,16 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Exit codes: 0 stopped on request; 1 bad options; 2 model, tokenizer or SAE will not load (or",
-      "--layers outside the model);",
-      "3 Kafka unreachable or fatal Kafka error (e.g. fenced by a worker with the same --worker-id).",
+      "Exit codes: 0 stopped on request (SIGTERM or Ctrl-C once running; during",
+      "start-up the JVM ends at once, with 143 or 130); 1 bad options (also: the",
+      "metrics host or port cannot be used); 2 model, tokenizer or SAE will not load",
+      "(or --layers, or a layer an SAE reads, outside the model); 3 Kafka unreachable",
+      "(no --bootstrap-servers host resolves) or a fatal Kafka error (e.g. fenced by",
+      "a worker with the same --worker-id).",
       "",
       "Example: ./saescope worker --model gemma-3-270m --sae ~/.cache/saescope/saes/gemma-3-270m/layer_9_resid_post"
     })
 public final class WorkerCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
-
   /** Tokens kept per latent and sign: what Neuronpedia's logit lists show. */
   private static final int TOP_TOKENS = 10;
 
@@ -165,8 +167,21 @@ public final class WorkerCommand implements Callable<Integer> {
 
   private volatile WorkerLoop running;
 
+  /** What {@link #call()} returned (null if it threw), for {@link StopOnSignal}. */
+  private final CompletableFuture<Integer> returned = new CompletableFuture<>();
+
   @Override
   public Integer call() {
+    Integer code = null;
+    try {
+      code = run();
+      return code;
+    } finally {
+      returned.complete(code);
+    }
+  }
+
+  private int run() {
     PrintWriter err = spec.commandLine().getErr();
     String id = workerId == null || workerId.isBlank() ? defaultWorkerId() : workerId;
     WorkerSettings settings;
@@ -185,20 +200,76 @@ public final class WorkerCommand implements Callable<Integer> {
       err.println("worker: " + e.getMessage());
       return 1;
     }
-    PrometheusMeterRegistry registry = MetricsServer.newRegistry("worker");
-    Loaded loaded;
-    try {
-      loaded = load(registry, id);
-    } catch (IOException | IllegalArgumentException e) {
-      err.println("worker: " + e.getMessage());
-      return 2;
+    Optional<String> badOption = badOption();
+    if (badOption.isPresent()) {
+      err.println("worker: " + badOption.get());
+      return 1;
     }
-    try (loaded;
-        MetricsServer metricsServer =
-            metricsPort < 0
-                ? null
-                : MetricsServer.start(
-                    registry, metricsHost, metricsPort, () -> health(id, loaded))) {
+    // Host names and the metrics port are checked before the model loads, which takes a while:
+    // a typo should fail in a second, not after the load.
+    List<String> unresolved = StartChecks.unresolvedHosts(kafkaSettings.bootstrapServers());
+    if (!unresolved.isEmpty()) {
+      err.println(
+          "worker: --bootstrap-servers "
+              + kafkaSettings.bootstrapServers()
+              + ": no host resolves ("
+              + String.join(", ", unresolved)
+              + ")");
+      return 3;
+    }
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry("worker");
+    AtomicReference<Loaded> loading = new AtomicReference<>();
+    MetricsServer metricsServer;
+    try {
+      metricsServer =
+          metricsPort < 0
+              ? null
+              : MetricsServer.start(
+                  registry, metricsHost, metricsPort, () -> health(id, loading.get()));
+    } catch (IOException e) {
+      err.println(
+          "worker: "
+              + e.getMessage()
+              + " (check --metrics-host and --metrics-port; -1 serves no metrics)");
+      return 1;
+    }
+    try (metricsServer) {
+      Loaded loaded;
+      try {
+        loaded = load(registry, id);
+      } catch (IOException | IllegalArgumentException e) {
+        err.println("worker: " + e.getMessage());
+        return 2;
+      }
+      loading.set(loaded);
+      return serve(loaded, metricsServer, id, settings, kafkaSettings, registry, err);
+    }
+  }
+
+  /** What is wrong with an option the settings records do not check, if anything. */
+  private Optional<String> badOption() {
+    if (partitions < 1) {
+      return Optional.of("--partitions " + partitions + " must be at least 1");
+    }
+    if (metricsPort < -1 || metricsPort > 65535) {
+      return Optional.of(
+          "--metrics-port "
+              + metricsPort
+              + " is not a port: give 0..65535, 0 for any free one, or -1 for none");
+    }
+    return Optional.empty();
+  }
+
+  /** Topics, latent metadata, then the loop until stopped; returns the exit code. */
+  private int serve(
+      Loaded loaded,
+      MetricsServer metricsServer,
+      String id,
+      WorkerSettings settings,
+      KafkaSettings kafkaSettings,
+      PrometheusMeterRegistry registry,
+      PrintWriter err) {
+    try (loaded) {
       TopicAdmin.ensureTopics(
           kafkaSettings,
           TopicSpec.standard(kafkaSettings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
@@ -207,10 +278,6 @@ public final class WorkerCommand implements Callable<Integer> {
           new WorkerLoop(
               kafkaSettings, settings, loaded.processor(), new WorkerMetrics(registry, id));
       running = loop;
-      Thread hook =
-          new Thread(
-              () -> stopAndWait(loop, settings.shutdownTimeout()), "saescope-worker-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
       if (metricsServer != null) {
         err.println(
             "worker "
@@ -223,14 +290,11 @@ public final class WorkerCommand implements Callable<Integer> {
       }
       err.println("worker " + id + ": " + loaded.processor().describe());
       err.flush();
+      StopOnSignal hook = StopOnSignal.install(loop, settings.shutdownTimeout(), returned);
       try {
         loop.run();
       } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // SIGTERM: the hook is what stopped the loop, and it is still waiting for us
-        }
+        hook.close();
       }
       return 0;
     } catch (BrokerUnavailableException | TopicAdminException | WorkerFatalException e) {
@@ -286,21 +350,11 @@ public final class WorkerCommand implements Callable<Integer> {
     }
   }
 
-  private static void stopAndWait(WorkerLoop loop, Duration timeout) {
-    loop.stop();
-    try {
-      if (!loop.awaitStopped(timeout)) {
-        LOG.warn(
-            "the batch in flight did not finish within {} s; its transaction will be aborted",
-            timeout.toSeconds());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
+  /** {@code /health} fields; the processor is "loading" until the model and SAEs are in. */
   private static JsonObject health(String id, Loaded loaded) {
-    return new JsonObject().put("worker", id).put("processor", loaded.processor().describe());
+    return new JsonObject()
+        .put("worker", id)
+        .put("processor", loaded == null ? "loading" : loaded.processor().describe());
   }
 
   /** The model, tokenizer and SAEs of one worker, closed together. */
@@ -336,6 +390,7 @@ public final class WorkerCommand implements Callable<Integer> {
         long t1 = System.nanoTime();
         ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(modelIdOf(model), off);
         opened.add(a.sae());
+        StartChecks.requireLayer(s, a, model, loaded.model().config().nLayers());
         attached.add(a);
         saeLoad.record(Duration.ofNanos(System.nanoTime() - t1));
       }
