@@ -38,6 +38,9 @@ class MainTest {
             "tail",
             "produce",
             "worker",
+            "aggregate",
+            "export",
+            "analyze",
             "fetch-model",
             "inspect-model",
             "bench")) {

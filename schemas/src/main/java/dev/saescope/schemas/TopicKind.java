@@ -1,6 +1,6 @@
 package dev.saescope.schemas;
 
-/** The four kinds of saescope topic, each with the one message type it carries. */
+/** The kinds of saescope topic, each with the one message type it carries. */
 public enum TopicKind {
   /** {@code PromptTask} messages keyed by item id. */
   TASKS("tasks", false),
@@ -9,7 +9,9 @@ public enum TopicKind {
   /** {@code LatentInfo} keyed by SAE id and chunk; compacted: only the newest per key matters. */
   LATENT_INFO("latent-info", true),
   /** {@code DeadLetter} messages with the original bytes. */
-  DEAD_LETTER("dead-letter", false);
+  DEAD_LETTER("dead-letter", false),
+  /** {@code RunAnnouncement} keyed by run id; compacted: the newest word about each run. */
+  RUNS("runs", true);
 
   private final String suffix;
   private final boolean compacted;

@@ -63,6 +63,11 @@ public record Topics(String prefix) {
     return name(TopicKind.LATENT_INFO);
   }
 
+  /** Run announcements, keyed by run id; compacted. */
+  public String runs() {
+    return name(TopicKind.RUNS);
+  }
+
   /** Messages no role could process. */
   public String deadLetter() {
     return name(TopicKind.DEAD_LETTER);

@@ -37,9 +37,9 @@ public record TopicSpec(
   }
 
   /**
-   * saescope's four topics: tasks and results with {@code partitions} partitions (the task topic
-   * bounds how many workers can share a group), latent-info compacted, dead-letter with one
-   * partition (rare, read by humans).
+   * saescope's topics: tasks and results with {@code partitions} partitions (the task topic
+   * bounds how many workers can share a group), latent-info and runs compacted with one partition,
+   * dead-letter with one partition (rare, read by humans).
    */
   public static List<TopicSpec> standard(Topics topics, int partitions, short replicationFactor) {
     List<TopicSpec> specs = new ArrayList<>();
@@ -49,7 +49,8 @@ public record TopicSpec(
             case TASKS, RESULTS ->
                 new TopicSpec(topics.name(kind), partitions, replicationFactor, Map.of());
             // Compacted: a reader rebuilds the newest metadata per (SAE, chunk) key from the log.
-            case LATENT_INFO ->
+            // Compacted too: the newest announcement per run id is all that matters.
+            case LATENT_INFO, RUNS ->
                 new TopicSpec(
                     topics.name(kind),
                     1,

@@ -6,7 +6,9 @@ import dev.saescope.common.kafka.KafkaOptions;
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.PublishException;
 import dev.saescope.common.kafka.PublishStats;
+import dev.saescope.common.kafka.RunAnnouncer;
 import dev.saescope.common.kafka.TaskPublisher;
+import dev.saescope.schemas.RunAnnouncement;
 import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicAdminException;
 import dev.saescope.common.kafka.TopicSpec;
@@ -228,6 +230,7 @@ public final class ProduceCommand implements Callable<Integer> {
     DatasetKind kind;
     KafkaSettings settings;
     TaskSizeLimit sizeLimit;
+    String run;
     try {
       kind = DatasetKind.fromCliName(dataset);
       filter =
@@ -238,8 +241,8 @@ public final class ProduceCommand implements Callable<Integer> {
               ItemOrder.fromCliName(order),
               seed,
               perRelation);
-      builder =
-          new TaskBuilder(templates, variantOptions(), runId(), seed, System::currentTimeMillis);
+      run = runId();
+      builder = new TaskBuilder(templates, variantOptions(), run, seed, System::currentTimeMillis);
       // A dry run too: it shows what a publish would send, and refuses what Kafka would refuse.
       settings = kafka.resolve();
       sizeLimit = TaskSizeLimit.of(TaskPublisher.producerSettings(settings));
@@ -257,7 +260,7 @@ public final class ProduceCommand implements Callable<Integer> {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
     }
-    return dryRun ? dryRun(tasks, out, err) : publish(tasks, settings, out, err);
+    return dryRun ? dryRun(tasks, out, err) : publish(run, tasks, settings, out, err);
   }
 
   /** {@code --relations}; an empty name, as in {@code --relations ,}, is a usage error. */
@@ -339,7 +342,8 @@ public final class ProduceCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int publish(TaskStream tasks, KafkaSettings settings, PrintWriter out, PrintWriter err) {
+  private int publish(
+      String run, TaskStream tasks, KafkaSettings settings, PrintWriter out, PrintWriter err) {
     if (partitions < 1) {
       err.println("produce: --partitions must be >= 1, got " + partitions);
       return EXIT_BAD_INPUT;
@@ -355,6 +359,17 @@ public final class ProduceCommand implements Callable<Integer> {
     Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);
     long start = System.nanoTime();
     try (TaskPublisher publisher = TaskPublisher.open(settings)) {
+      // Before the first task, so the aggregator can show tasks done of tasks expected.
+      RunAnnouncer.announce(
+          settings,
+          new RunAnnouncement(
+              run,
+              dataset,
+              seed,
+              tasks.plannedItems().orElse(-1),
+              tasks.plannedTasks().orElse(-1),
+              tasks.streaming(),
+              System.currentTimeMillis()));
       PublishStats stats;
       // Closed before the summary is printed (and only once: closing draws the final state).
       ProgressBar bar = ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet);
@@ -379,6 +394,11 @@ public final class ProduceCommand implements Callable<Integer> {
         err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
         return EXIT_BAD_INPUT;
       }
+      // The final word: what was really sent (a stream ends, skipped lines are not tasks).
+      RunAnnouncer.announce(
+          settings,
+          new RunAnnouncement(
+              run, dataset, seed, tasks.items(), tasks.tasks(), false, System.currentTimeMillis()));
       out.println(
           RunSummary.format(
               "published to " + publisher.topic() + " at " + settings.bootstrapServers(),

@@ -34,6 +34,7 @@ import java.util.function.Consumer;
  * (same policy as malformed lines).
  */
 public final class TaskStream {
+  private long plannedTasks = -1;
   private final TaskBuilder builder;
   private final ItemFilter filter;
   private final Consumer<String> warnings;
@@ -153,8 +154,10 @@ public final class TaskStream {
                   : "")
               + ")");
     }
-    checkSizes(d, selection, builder, sizeLimit);
-    return new TaskStream(builder, filter, warnings, sizeLimit, d, selection, null, dropped);
+    long planned = checkSizes(d, selection, builder, sizeLimit);
+    TaskStream t = new TaskStream(builder, filter, warnings, sizeLimit, d, selection, null, dropped);
+    t.plannedTasks = planned;
+    return t;
   }
 
   private static void checkQuestions(Dataset d, List<Item> selection, Templates templates)
@@ -200,9 +203,11 @@ public final class TaskStream {
    * Builds every selected item once and refuses the run if a task would be too large to publish,
    * naming the first such item in dataset order (its position and short id, never its text).
    */
-  private static void checkSizes(
+  /** Builds every selected item once, refusing any with a task over the limit; returns the tasks. */
+  private static long checkSizes(
       Dataset d, List<Item> selection, TaskBuilder builder, TaskSizeLimit limit)
       throws ProduceException {
+    long tasks = 0;
     Map<String, List<String>> pools = d.objectsByRelation();
     java.util.Set<Item> chosen = new java.util.HashSet<>(selection);
     String first = null;
@@ -213,7 +218,9 @@ public final class TaskStream {
       if (!chosen.contains(item)) {
         continue;
       }
-      Optional<TaskSizeLimit.Oversize> o = limit.firstOver(build(builder, d, pools, item));
+      List<Task> built = build(builder, d, pools, item);
+      tasks += built.size();
+      Optional<TaskSizeLimit.Oversize> o = limit.firstOver(built);
       if (o.isPresent() && over++ == 0) {
         first =
             "item "
@@ -230,6 +237,7 @@ public final class TaskStream {
       throw new ProduceException(
           d.source() + ": " + first + (over > 1 ? "; " + over + " items are too large" : ""));
     }
+    return tasks;
   }
 
   private static List<Task> build(
@@ -273,6 +281,11 @@ public final class TaskStream {
   /** How many items a whole dataset will give; empty for a stream. */
   public OptionalLong plannedItems() {
     return plannedItems < 0 ? OptionalLong.empty() : OptionalLong.of(plannedItems);
+  }
+
+  /** How many tasks a whole dataset will give (every item is built once at open); empty for a stream. */
+  public OptionalLong plannedTasks() {
+    return plannedTasks < 0 ? OptionalLong.empty() : OptionalLong.of(plannedTasks);
   }
 
   /** Whether items arrive as a stream (built and sent one at a time, as they come). */

@@ -23,6 +23,10 @@ public final class Codecs {
     static final AvroFormat<TaskResult> TASK_RESULT = AvroFormat.of(TaskResult.class);
     static final AvroFormat<LatentInfo> LATENT_INFO = AvroFormat.of(LatentInfo.class);
     static final AvroFormat<DeadLetter> DEAD_LETTER = AvroFormat.of(DeadLetter.class);
+    static final AvroFormat<dev.saescope.avro.RunAnnouncement> RUN =
+        AvroFormat.of(dev.saescope.avro.RunAnnouncement.class);
+    static final MessageCodec<dev.saescope.schemas.RunAnnouncement> RUN_RECORD =
+        MessageCodec.mapped(RUN, RunCodec::toAvro, RunCodec::fromAvro);
     static final MessageCodec<Task> TASK =
         MessageCodec.mapped(PROMPT_TASK, TaskCodec::toAvro, TaskCodec::fromAvro);
     static final MessageCodec<LayerResult> LAYER_RESULT =
@@ -58,6 +62,23 @@ public final class Codecs {
     return Holder.LATENT_INFO_RECORD;
   }
 
+  /** Run announcements as our {@link dev.saescope.schemas.RunAnnouncement} record. */
+  public static MessageCodec<dev.saescope.schemas.RunAnnouncement> runAnnouncement() {
+    return Holder.RUN_RECORD;
+  }
+
+  /**
+   * A run announcement read back from a store of this process's own making, where a decode failure
+   * means corrupt state, not bad input.
+   */
+  public static dev.saescope.schemas.RunAnnouncement runAnnouncementOf(byte[] bytes) {
+    try {
+      return Holder.RUN_RECORD.decode(bytes, "runs", DecodeException.UNKNOWN, DecodeException.UNKNOWN);
+    } catch (DecodeException e) {
+      throw new IllegalStateException("stored run announcement: " + e.getMessage(), e);
+    }
+  }
+
   /** Dead letters as the raw Avro class. */
   public static MessageCodec<DeadLetter> deadLetter() {
     return MessageCodec.ofAvro(Holder.DEAD_LETTER);
@@ -83,6 +104,7 @@ public final class Codecs {
                   case "TaskResult" -> Holder.TASK_RESULT;
                   case "LatentInfo" -> Holder.LATENT_INFO;
                   case "DeadLetter" -> Holder.DEAD_LETTER;
+                  case "RunAnnouncement" -> Holder.RUN;
                   default ->
                       throw new IllegalStateException("no format for released schema " + name);
                 });
@@ -95,6 +117,7 @@ public final class Codecs {
       case RESULTS -> Holder.TASK_RESULT;
       case LATENT_INFO -> Holder.LATENT_INFO;
       case DEAD_LETTER -> Holder.DEAD_LETTER;
+      case RUNS -> Holder.RUN;
     };
   }
 }

@@ -1,0 +1,118 @@
+package dev.saescope.aggregator;
+
+import dev.saescope.aggregator.http.AggregatorApi;
+import dev.saescope.aggregator.http.ApiServer;
+import dev.saescope.aggregator.service.AggregatorConfig;
+import dev.saescope.aggregator.service.AggregatorService;
+import dev.saescope.aggregator.service.Observations;
+import dev.saescope.aggregator.service.ReportWriter;
+import dev.saescope.aggregator.service.RunQueries;
+import dev.saescope.aggregator.service.RunReports;
+import dev.saescope.aggregator.stream.AggregatorMetrics;
+import dev.saescope.common.kafka.BrokerUnavailableException;
+import dev.saescope.common.kafka.TopicAdmin;
+import dev.saescope.common.kafka.TopicAdminException;
+import dev.saescope.common.kafka.TopicSpec;
+import dev.saescope.common.metrics.MetricsServer;
+import dev.saescope.schemas.serde.Codecs;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * One running aggregator: the Kafka Streams service, its HTTP API and, with an output folder, the
+ * report writer. The composition root of the module: what {@code aggregate}, the demo and tests
+ * start.
+ */
+public final class Aggregator implements AutoCloseable {
+  /** Partitions of topics the aggregator creates when they are missing (as the producer does). */
+  static final int DEFAULT_PARTITIONS = 12;
+
+  private final AggregatorService service;
+  private final ApiServer server;
+  private final ReportWriter writer;
+
+  private Aggregator(AggregatorService service, ApiServer server, ReportWriter writer) {
+    this.service = service;
+    this.server = server;
+    this.writer = writer;
+  }
+
+  /**
+   * Starts everything; the topics are created when missing.
+   *
+   * @param out folder for report files, or null for none
+   * @throws IllegalStateException naming what failed: the broker, the port, the stream
+   */
+  public static Aggregator start(AggregatorConfig config, String httpHost, int httpPort, Path out) {
+    try {
+      TopicAdmin.ensureTopics(
+          config.kafka(),
+          TopicSpec.standard(config.kafka().topics(), DEFAULT_PARTITIONS, TopicSpec.BROKER_DEFAULT));
+    } catch (BrokerUnavailableException | TopicAdminException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry("aggregator");
+    AggregatorMetrics metrics = new AggregatorMetrics(registry);
+    AggregatorService service =
+        AggregatorService.start(
+            config,
+            Observations.observer(),
+            metrics,
+            registry,
+            config.kafka().topics().runs(),
+            Duration.ofSeconds(60));
+    try {
+      RunQueries queries = new RunQueries(service.streams());
+      RunReports reports = new RunReports(queries);
+      HostInfo self = HostInfo.buildFromEndpoint(config.advertised());
+      AggregatorApi api =
+          new AggregatorApi(
+              queries, Codecs::runAnnouncementOf, reports, self, metrics, service::healthy);
+      ApiServer server = ApiServer.start(api, registry, httpHost, httpPort);
+      ReportWriter writer = out == null ? null : ReportWriter.start(queries, reports, out);
+      return new Aggregator(service, server, writer);
+    } catch (RuntimeException e) {
+      service.close();
+      throw e;
+    }
+  }
+
+  public int httpPort() {
+    return server.port();
+  }
+
+  /** Whether the stream has failed (the process should exit non-zero). */
+  public boolean failed() {
+    return !service.healthy();
+  }
+
+  /** Blocks until {@code stop} counts down or the stream fails. */
+  public void awaitStopOr(CountDownLatch stop) {
+    try {
+      while (!stop.await(500, TimeUnit.MILLISECONDS)) {
+        if (failed() && service.streams().state().hasCompletedShutdown()) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public AggregatorService service() {
+    return service;
+  }
+
+  @Override
+  public void close() {
+    if (writer != null) {
+      writer.close();
+    }
+    server.close();
+    service.close();
+  }
+}

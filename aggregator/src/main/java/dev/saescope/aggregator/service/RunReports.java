@@ -1,0 +1,70 @@
+package dev.saescope.aggregator.service;
+
+import dev.saescope.aggregator.analysis.AnalysisOptions;
+import dev.saescope.aggregator.observe.TaskObservation;
+import dev.saescope.aggregator.report.ReportJson;
+import dev.saescope.aggregator.report.RunAnalysis;
+import dev.saescope.aggregator.report.RunInfo;
+import dev.saescope.aggregator.report.RunReport;
+import dev.saescope.schemas.RunAnnouncement;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A run's report from its current observations, recomputed only when the run has new tasks (a
+ * report costs {@code resamples x items x layers}; the summary is polled every second).
+ */
+public final class RunReports {
+  private record Cached(long tasks, RunReport report, JsonObject json) {}
+
+  private final RunQueries queries;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  public RunReports(RunQueries queries) {
+    this.queries = queries;
+  }
+
+  /** The run's report.json, recomputed only when the run has new tasks. */
+  public JsonObject report(String run, Optional<RunAnnouncement> announcement) {
+    return current(run, announcement).json();
+  }
+
+  /** The report of {@code run} as of now. */
+  RunReport compute(String run, Optional<RunAnnouncement> announcement) {
+    return current(run, announcement).report();
+  }
+
+  private Cached current(String run, Optional<RunAnnouncement> announcement) {
+    long tasks = queries.tasksDone(run);
+    Cached c = cache.get(run);
+    if (c != null && c.tasks() == tasks) {
+      return c;
+    }
+    List<TaskObservation> obs = Observations.decode(queries.observations(run));
+    RunReport r =
+        RunAnalysis.compute(
+            info(run, obs),
+            obs,
+            LatentInfoEffects.of(queries.latentInfo()),
+            AnalysisOptions.of(announcement.map(RunAnnouncement::seed).orElse(0L)));
+    Cached fresh = new Cached(tasks, r, new JsonObject(ReportJson.write(r)));
+    cache.put(run, fresh);
+    return fresh;
+  }
+
+  /** The model and SAEs the observations say produced them. */
+  static RunInfo info(String run, List<TaskObservation> obs) {
+    TreeSet<String> models = new TreeSet<>();
+    TreeSet<String> saes = new TreeSet<>();
+    for (TaskObservation o : obs) {
+      models.add(o.modelId());
+      saes.addAll(o.saeIds());
+    }
+    // Workers compute in fp32 today; results will carry their dtype with the bf16 work (issue 11).
+    return new RunInfo(run, String.join(",", models), List.copyOf(saes), "fp32");
+  }
+}

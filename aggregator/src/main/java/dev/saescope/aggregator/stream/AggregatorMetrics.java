@@ -1,0 +1,88 @@
+package dev.saescope.aggregator.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The aggregator's own meters (Kafka Streams' client metrics are bound beside them): results
+ * consumed, skipped input by reason, processing latency and the observations kept.
+ */
+public final class AggregatorMetrics {
+  private final MeterRegistry registry;
+  private final Counter results;
+  private final Counter resultBytes;
+  private final Counter duplicates;
+  private final Counter observations;
+  private final Timer latency;
+  private final ConcurrentMap<String, Counter> skipped = new ConcurrentHashMap<>();
+
+  public AggregatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.results =
+        Counter.builder("saescope.aggregator.results")
+            .description("Result messages consumed (parts count one each)")
+            .register(registry);
+    this.resultBytes =
+        Counter.builder("saescope.aggregator.result.bytes")
+            .description("Bytes of result messages consumed")
+            .baseUnit("bytes")
+            .register(registry);
+    this.duplicates =
+        Counter.builder("saescope.aggregator.duplicates")
+            .description("Whole results seen before (same run, task, layer, site), not counted again")
+            .register(registry);
+    this.observations =
+        Counter.builder("saescope.aggregator.observations")
+            .description("Task observations written to the per-run state")
+            .register(registry);
+    this.latency =
+        Timer.builder("saescope.aggregator.latency")
+            .description("From a result's production by the worker to its processing here")
+            .publishPercentiles(0.5, 0.95, 0.99)
+            .register(registry);
+  }
+
+  /** A registry that keeps nothing (offline analysis, tests). */
+  public static AggregatorMetrics none() {
+    return new AggregatorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
+  void result(int bytes, long producedAtMs) {
+    results.increment();
+    resultBytes.increment(bytes);
+    long ms = System.currentTimeMillis() - producedAtMs;
+    if (producedAtMs > 0 && ms >= 0) {
+      latency.record(java.time.Duration.ofMillis(ms));
+    }
+  }
+
+  void duplicate() {
+    duplicates.increment();
+  }
+
+  void observation() {
+    observations.increment();
+  }
+
+  /** Input skipped for {@code reason} (undecodable, inconsistent, incomplete, unknown run ...). */
+  public void skipped(String reason) {
+    skipped
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder("saescope.aggregator.skipped")
+                    .description("Input the aggregator skipped, by reason")
+                    .tag("reason", r)
+                    .register(registry))
+        .increment();
+  }
+
+  /** Count of input skipped for {@code reason} so far. */
+  public double skippedCount(String reason) {
+    Counter c = skipped.get(reason);
+    return c == null ? 0 : c.count();
+  }
+}

@@ -1,0 +1,169 @@
+package dev.saescope.aggregator.stream;
+
+import dev.saescope.schemas.LayerResult;
+import dev.saescope.schemas.serde.Codecs;
+import dev.saescope.schemas.serde.DecodeException;
+import dev.saescope.schemas.serde.MessageCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first stage, partitioned by item (results are keyed by item id): decodes result messages,
+ * buffers each task's parts until the task is complete, then hands the task's whole per-layer
+ * results to {@link TaskFinisher} and forwards what it returns. Bad input (undecodable bytes,
+ * inconsistent shapes, parts whose siblings never come) is counted, logged with topic, partition
+ * and offset, and skipped; the stream goes on.
+ *
+ * <p>A task is complete when no new part has arrived for it for {@code idle} (wall clock, counted
+ * from this processor's start at the earliest, so a task half read before a crash gets its
+ * remaining parts read again first): a worker publishes all layers of a task in one transaction,
+ * and this stage reads committed data only, so a task's results arrive together. A finished task
+ * is remembered, so a replayed or redone task is counted once.
+ */
+final class TaskIntake implements Processor<String, byte[], String, byte[]> {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskIntake.class);
+  private static final MessageCodec<LayerResult> CODEC = Codecs.layerResult();
+
+  private final TaskFinisher finisher;
+  private final AggregatorMetrics metrics;
+  private final Duration idle;
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<String, byte[]> parts; // run|task|layer|site|part -> message bytes
+  private KeyValueStore<String, Long> active; // run|task -> wall-clock ms of its newest part
+  private KeyValueStore<String, Long> done; // run|task -> wall-clock ms it was finished
+  private long startedMs; // when this processor (re)started
+  private long firstRecordMs = -1; // when it read its first record since then
+
+  TaskIntake(TaskFinisher finisher, AggregatorMetrics metrics, Duration idle) {
+    this.finisher = finisher;
+    this.metrics = metrics;
+    this.idle = idle;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.parts = context.getStateStore(AggregatorTopology.PARTS);
+    this.active = context.getStateStore(AggregatorTopology.ACTIVE);
+    this.done = context.getStateStore(AggregatorTopology.DONE);
+    this.startedMs = System.currentTimeMillis();
+    Duration every = idle.dividedBy(2).isZero() ? Duration.ofMillis(1) : idle.dividedBy(2);
+    context.schedule(every, PunctuationType.WALL_CLOCK_TIME, this::finishIdle);
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String where = where();
+    if (record.value() == null) {
+      skip("undecodable", where, "a null value");
+      return;
+    }
+    LayerResult r;
+    try {
+      r = CODEC.decode(record.value(), topic(), partition(), offset());
+    } catch (DecodeException e) {
+      skip("undecodable", where, e.getMessage());
+      return;
+    } catch (IllegalArgumentException e) { // our records validate shapes in their constructors
+      skip("inconsistent", where, e.getMessage());
+      return;
+    }
+    if (firstRecordMs < 0) {
+      firstRecordMs = System.currentTimeMillis();
+    }
+    metrics.result(record.value().length, r.producedAtMs());
+    String task = StoreKeys.task(r.runId(), r.taskId());
+    if (done.get(task) != null) {
+      metrics.duplicate();
+      return;
+    }
+    String key = StoreKeys.result(r.key()) + StoreKeys.SEP + r.part();
+    if (parts.get(key) != null) {
+      metrics.duplicate();
+      return;
+    }
+    parts.put(key, record.value());
+    active.put(task, System.currentTimeMillis());
+  }
+
+  private void finishIdle(long now) {
+    List<String> due = new ArrayList<>();
+    try (KeyValueIterator<String, Long> it = active.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, Long> e = it.next();
+        // After a restart the rest of a half-read task is read again from the committed offset:
+        // count its idle time from the first record read since, not from its first parts'
+        // arrival. With no record at all for ten idle times, nothing more is coming.
+        long from = firstRecordMs >= 0 ? firstRecordMs : startedMs + 9 * idle.toMillis();
+        if (now - Math.max(e.value, from) >= idle.toMillis()) {
+          due.add(e.key);
+        }
+      }
+    }
+    for (String task : due) {
+      finish(task, now);
+    }
+  }
+
+  /** Joins the task's parts per (layer, site), finishes the task and forgets its buffer. */
+  private void finish(String task, long now) {
+    List<LayerResult> received = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    try (KeyValueIterator<String, byte[]> it =
+        parts.prefixScan(task + StoreKeys.SEP, new StringSerializer())) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> e = it.next();
+        keys.add(e.key);
+        try {
+          received.add(CODEC.decode(e.value, "state:" + AggregatorTopology.PARTS, -1, -1));
+        } catch (DecodeException ex) { // was decodable when stored: the store is corrupt
+          throw new IllegalStateException("state store " + AggregatorTopology.PARTS, ex);
+        }
+      }
+    }
+    List<LayerResult> whole =
+        TaskParts.join(received, (reason, detail) -> skip(reason, "task " + task.replace(StoreKeys.SEP, '/'), detail));
+    keys.forEach(parts::delete);
+    active.delete(task);
+    done.put(task, now);
+    if (!whole.isEmpty()) {
+      for (KeyValue<String, byte[]> out : finisher.finish(whole)) {
+        context.forward(new Record<>(out.key, out.value, now));
+      }
+    }
+  }
+
+  private void skip(String reason, String where, String detail) {
+    metrics.skipped(reason);
+    String d = detail.length() > 300 ? detail.substring(0, 300) + "..." : detail;
+    LOG.warn("skipped {} input at {}: {}", reason, where, d);
+  }
+
+  private String where() {
+    return topic() + " partition " + partition() + " offset " + offset();
+  }
+
+  private String topic() {
+    return context.recordMetadata().map(RecordMetadata::topic).orElse("?");
+  }
+
+  private int partition() {
+    return context.recordMetadata().map(RecordMetadata::partition).orElse(-1);
+  }
+
+  private long offset() {
+    return context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
+  }
+}
