@@ -68,7 +68,22 @@ public final class DeadLetters {
   }
 
   /**
-   * The encoded dead letter of a consumed record, keeping its key and value bytes whole.
+   * Largest original value a dead letter carries whole. A bigger one (a poison message can be as
+   * large as the topic allows, and the dead letter adds its own fields) is cut to {@link #PREFIX}
+   * bytes and its size and SHA-256 are written into the detail, so the dead letter always fits
+   * the producer's request size and the worker never wedges on it.
+   */
+  public static final int MAX_WHOLE_VALUE = 256 * 1024;
+
+  /** Bytes of an over-large original value that a dead letter keeps. */
+  public static final int PREFIX = 64 * 1024;
+
+  /** Longest detail kept (an exception message can quote a whole input). */
+  static final int MAX_DETAIL = 4000;
+
+  /**
+   * The encoded dead letter of a consumed record, keeping its key and value bytes whole up to
+   * {@link #MAX_WHOLE_VALUE}, and a prefix with the original's size and SHA-256 beyond.
    *
    * @param role which role gives up on it, e.g. "worker"
    * @param instanceId which instance, e.g. the worker id
@@ -82,16 +97,25 @@ public final class DeadLetters {
       String instanceId,
       long failedAtMs) {
     byte[] key = source.key() == null ? null : source.key().getBytes(StandardCharsets.UTF_8);
+    if (key != null && key.length > PREFIX) {
+      key = java.util.Arrays.copyOf(key, PREFIX);
+    }
+    byte[] value = source.value();
+    String d = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "..." : detail;
+    if (value != null && value.length > MAX_WHOLE_VALUE) {
+      d += "; original value " + value.length + " bytes, sha256 " + sha256(value) + ", first " + PREFIX + " bytes kept";
+      value = java.util.Arrays.copyOf(value, PREFIX);
+    }
     return Codecs.deadLetter()
         .encode(
             of(
                 reason,
-                detail,
+                d,
                 source.topic(),
                 source.partition(),
                 source.offset(),
                 key,
-                source.value(),
+                value,
                 role,
                 instanceId,
                 failedAtMs));
@@ -115,6 +139,15 @@ public final class DeadLetters {
       }
     }
     return e.failure().deadLetterReason();
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   private static dev.saescope.avro.DeadLetterReason toAvro(DeadLetterReason reason) {

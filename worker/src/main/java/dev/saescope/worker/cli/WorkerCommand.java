@@ -225,7 +225,7 @@ public final class WorkerCommand implements Callable<Integer> {
           metricsPort < 0
               ? null
               : MetricsServer.start(
-                  registry, metricsHost, metricsPort, () -> health(id, loading.get()));
+                  registry, metricsHost, metricsPort, () -> health(id, loading.get(), running));
     } catch (IOException e) {
       err.println(
           "worker: "
@@ -350,11 +350,19 @@ public final class WorkerCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code /health} fields; the processor is "loading" until the model and SAEs are in. */
-  private static JsonObject health(String id, Loaded loaded) {
-    return new JsonObject()
-        .put("worker", id)
-        .put("processor", loaded == null ? "loading" : loaded.processor().describe());
+  /**
+   * {@code /health} fields; the processor is "loading" until the model and SAEs are in, and the
+   * status "stuck" while the batch in flight keeps failing.
+   */
+  private static JsonObject health(String id, Loaded loaded, WorkerLoop loop) {
+    JsonObject o =
+        new JsonObject()
+            .put("worker", id)
+            .put("processor", loaded == null ? "loading" : loaded.processor().describe());
+    if (loop != null && loop.stuck()) {
+      o.put("status", "stuck");
+    }
+    return o;
   }
 
   /** The model, tokenizer and SAEs of one worker, closed together. */

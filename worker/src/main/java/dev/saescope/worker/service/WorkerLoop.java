@@ -54,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * committed offset.
  */
 public final class WorkerLoop implements Runnable {
+  /** Failed attempts in a row after which the worker reports that it makes no progress. */
+  static final int STUCK_AFTER = 3;
+
+  private volatile int failedAttempts;
+
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -180,6 +185,8 @@ public final class WorkerLoop implements Runnable {
       Duration backoff) {
     try {
       publish(c, producer, computed);
+      failedAttempts = 0;
+      metrics.stuck(false);
       return Duration.ofMillis(100);
     } catch (ProducerFencedException
         | OutOfOrderSequenceException
@@ -190,11 +197,22 @@ public final class WorkerLoop implements Runnable {
       throw new WorkerFatalException(
           "worker " + settings.workerId() + " cannot continue: " + e.getMessage(), e);
     } catch (KafkaException e) {
+      failedAttempts++;
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
       LOG.warn(
-          "batch of {} tasks failed, aborting and retrying in {} ms: {}",
+          "batch of {} tasks failed ({} attempts in a row), aborting and retrying in {} ms: {} (root"
+              + " cause: {})",
           computed.records().size(),
+          failedAttempts,
           backoff.toMillis(),
-          e.toString());
+          e.toString(),
+          root.toString());
+      if (failedAttempts >= STUCK_AFTER) {
+        metrics.stuck(true);
+      }
       abortQuietly(producer);
       metrics.aborted();
       rewind(c, queue, computed);
@@ -203,6 +221,14 @@ public final class WorkerLoop implements Runnable {
           ? MAX_BACKOFF
           : backoff.multipliedBy(2);
     }
+  }
+
+  /**
+   * Whether the last {@link #STUCK_AFTER} or more attempts at the batch in flight all failed: the
+   * worker is not making progress ({@code /health} says so, and a gauge).
+   */
+  public boolean stuck() {
+    return failedAttempts >= STUCK_AFTER;
   }
 
   /** One transaction: every result (in parts if large), every dead letter, the batch's offsets. */

@@ -35,11 +35,16 @@ public final class WorkerMetrics {
   private final Timer computeLatency;
   private final Timer taskLatency;
   private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicInteger stuck = new AtomicInteger();
   private final MeterRegistry registry;
 
   public WorkerMetrics(MeterRegistry registry, String workerId) {
     this.registry = registry;
     Tags tags = Tags.of("role", "worker", "worker", workerId);
+    io.micrometer.core.instrument.Gauge.builder("saescope.worker.stuck", stuck, AtomicInteger::get)
+        .description("1 while the worker retries a batch that keeps failing (no progress)")
+        .tags(tags)
+        .register(registry);
     tasks =
         Counter.builder("saescope.worker.tasks")
             .description("Tasks computed")
@@ -149,6 +154,11 @@ public final class WorkerMetrics {
 
   void deadLetter(DeadLetterReason reason) {
     deadLetters.get(reason).increment();
+  }
+
+  /** 1 while the batch in flight keeps failing (see WorkerLoop#stuck), else 0. */
+  void stuck(boolean yes) {
+    stuck.set(yes ? 1 : 0);
   }
 
   void aborted() {

@@ -208,6 +208,38 @@ class WorkerServiceTest {
     assertEquals(new String(garbage), new String(kept), "the garbage bytes are kept whole");
   }
 
+  @Test
+  void aOneMebibytePoisonMessageIsDeadLetteredAndTheBatchStillCommits(KafkaSettings kafka)
+      throws Exception {
+    TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 2, TopicSpec.BROKER_DEFAULT));
+    List<Task> good = TinyWorld.tasks("run-big-poison", 4);
+    byte[] poison = new byte[1_048_450]; // within the topic's limit, over the producer's once wrapped
+    new java.util.Random(5).nextBytes(poison);
+    try (KafkaProducer<String, byte[]> raw =
+            new KafkaProducer<>(
+                kafka.client(),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+        TaskPublisher publisher = TaskPublisher.open(kafka)) {
+      publisher.publish(good.get(0));
+      publisher.flush();
+      raw.send(new ProducerRecord<>(kafka.topics().tasks(), good.get(0).itemId(), poison)).get();
+      for (int i = 1; i < good.size(); i++) {
+        publisher.publish(good.get(i));
+      }
+      publisher.flush();
+    }
+    Outcome out = runWorkerUntil(kafka, r -> r.size() >= good.size() * 2, "w-big");
+    assertEquals(good.size() * 2, out.results().size(), "every good task answered");
+    List<DeadLetter> letters =
+        readAll(kafka, kafka.topics().deadLetter(), 1, Codecs.deadLetter()::decode);
+    assertEquals(1, letters.size());
+    assertEquals(DeadLetterReason.UNDECODABLE, letters.get(0).getReason());
+    assertTrue(
+        letters.get(0).getDetail().contains("original value 1048450 bytes, sha256 "),
+        letters.get(0).getDetail());
+  }
+
   record Outcome(List<LayerResult> results) {}
 
   private static Outcome runWorkerUntil(
