@@ -60,9 +60,24 @@ public final class OfflineAnalysis {
       }
       i++;
     }
+    Map<String, List<TaskObservation>> byRun = observe(parts.values(), metrics);
+    LatentInfoEffects effects = LatentInfoEffects.of(latentInfo);
+    Map<String, RunReport> out = new TreeMap<>();
+    for (var e : byRun.entrySet()) {
+      long seed = announced.containsKey(e.getKey()) ? announced.get(e.getKey()).seed() : 0L;
+      out.put(
+          e.getKey(),
+          RunAnalysis.compute(RunReports.info(e.getKey(), e.getValue()), e.getValue(), effects, AnalysisOptions.of(seed)));
+    }
+    return out;
+  }
+
+  /** Each task's parts joined and reduced exactly as the stream stores them, by run id. */
+  private static Map<String, List<TaskObservation>> observe(
+      Iterable<Map<String, LayerResult>> tasks, AggregatorMetrics metrics) {
     TaskFinisher.Observer observer = Observations.observer();
     Map<String, List<TaskObservation>> byRun = new TreeMap<>();
-    for (Map<String, LayerResult> task : parts.values()) {
+    for (Map<String, LayerResult> task : tasks) {
       List<LayerResult> whole =
           TaskParts.join(
               task.values(),
@@ -82,14 +97,6 @@ public final class OfflineAnalysis {
         LOG.warn("skipped task {}: {}", whole.get(0).taskId(), e.getMessage());
       }
     }
-    LatentInfoEffects effects = LatentInfoEffects.of(latentInfo);
-    Map<String, RunReport> out = new TreeMap<>();
-    for (var e : byRun.entrySet()) {
-      long seed = announced.containsKey(e.getKey()) ? announced.get(e.getKey()).seed() : 0L;
-      out.put(
-          e.getKey(),
-          RunAnalysis.compute(RunReports.info(e.getKey(), e.getValue()), e.getValue(), effects, AnalysisOptions.of(seed)));
-    }
-    return out;
+    return byRun;
   }
 }

@@ -75,7 +75,14 @@ public final class ModelBenchReport {
     add(o.putArray("ratios"), ratios);
     add(o.putArray("batchCpuSeconds"), cpuTimes);
     add(o.putArray("ratiosCpuTime"), cpuRatios);
-    ArrayNode shapesJson = o.putArray("matmuls");
+    putMatmuls(o.putArray("matmuls"), r);
+    putMachine(o, r);
+    return o;
+  }
+
+  /** Per matmul shape of the roofline: median rate over rounds, by wall and by CPU time. */
+  private static void putMatmuls(ArrayNode shapesJson, ModelBench.Result r) {
+    List<ModelBench.Round> rounds = r.rounds();
     for (int j = 0; j < r.shapes().size(); j++) {
       int shape = j;
       shapesJson
@@ -86,6 +93,10 @@ public final class ModelBenchReport {
               "flopsPerCpuSecond",
               median(values(rounds, x -> x.roofline().measurements().get(shape).flopsPerCpuSecond())));
     }
+  }
+
+  /** Load time, threads and the process's peak memory. */
+  private static void putMachine(ObjectNode o, ModelBench.Result r) {
     o.put("loadSeconds", r.loadSeconds());
     o.put("threads", Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads", "-1")));
     o.put("availableProcessors", Runtime.getRuntime().availableProcessors());
@@ -93,7 +104,6 @@ public final class ModelBenchReport {
     o.put("peakRssBytes", peakRss);
     o.put("peakRssGiB", peakRss / (double) GIB);
     o.put("fitsIn24GiB", peakRss >= 0 && peakRss < 24 * GIB);
-    return o;
   }
 
   /**
@@ -133,7 +143,7 @@ public final class ModelBenchReport {
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 
-  /** The report as text, one figure per line. */
+  /** The report as text, one figure per line: the workload, then the rates. */
   public static void printText(PrintWriter out, ObjectNode r) {
     out.printf(
         Locale.ROOT,
@@ -168,6 +178,11 @@ public final class ModelBenchReport {
         r.get("flopsPerTokenAttentionCausal").asDouble(),
         r.get("flopsPerTokenAttentionDense").asDouble(),
         r.get("unembeddingFlopsPerTokenNotCounted").asDouble());
+    printRates(out, r);
+  }
+
+  /** The measured rates and every ratio against the roofline. */
+  private static void printRates(PrintWriter out, ObjectNode r) {
     out.printf(
         Locale.ROOT,
         "roofline           %.1f tokens/s%n",
