@@ -25,7 +25,6 @@ import dev.saescope.worker.service.WorkerLoop;
 import dev.saescope.worker.service.WorkerMetrics;
 import dev.saescope.worker.service.WorkerSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,139 +92,157 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("saescope-bench-pipeline-");
     String model = modelOptions.spec();
     LoadedModel loaded = LoadedModel.open(model, modelOptions.tokenizer(), modelOptions.offline());
-    GemmaModel gemma = loaded.model();
-    GemmaTokenizer tokenizer = loaded.tokenizer();
     List<Sae> opened = new ArrayList<>();
     try (EmbeddedBroker broker =
         EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
-      List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
-      for (String s : saes) {
-        ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(model, true);
-        opened.add(a.sae());
-        attached.add(a);
-      }
-      java.util.SortedSet<Integer> layers = LayerList.parse("all", gemma.config().nLayers());
-      ExperimentProcessor processor =
-          new ExperimentProcessor(gemma, tokenizer, model, "bench", attached, layers, 512);
-      List<Task> taskList = BenchTasks.make("bench", tasks);
-
-      err.println("bench pipeline: in-process rate on " + tasks + " tasks");
-      err.flush();
-      processor.process(
-          List.of(
-              (TaskProcessor.Accepted<PreparedTask>) processor.check(taskList.get(0)))); // warm-up
-      Rate inProcess = inProcess(processor, taskList);
-
-      err.println("bench pipeline: the same tasks through Kafka, one worker");
-      err.flush();
+      Bench bench = prepare(loaded, model, opened);
+      Rate inProcess = measureInProcess(bench, err);
       KafkaSettings kafka = KafkaSettings.forBootstrap(broker.bootstrapServers());
-      TopicAdmin.ensureTopics(
-          kafka, TopicSpec.standard(kafka.topics(), 4, TopicSpec.BROKER_DEFAULT));
-      long tokens = inProcess.tokens();
-      WorkerLoop loop =
-          new WorkerLoop(
-              kafka, settings("w1"), processor, new WorkerMetrics(new SimpleMeterRegistry(), "w1"));
-      Thread worker = new Thread(loop, "bench-w1");
-      worker.start();
-      while (!loop.hasJoined()) { // joining the group is start-up, not throughput
-        Thread.sleep(50);
-      }
-      long t0 = System.nanoTime();
-      publish(kafka, taskList, 0);
-      Map<String, Long> seen =
-          awaitResults(kafka, taskList.size(), layers.size(), Duration.ofMinutes(30), null);
-      double kafkaSeconds = (System.nanoTime() - t0) / 1e9;
-      Rate throughKafka = new Rate(tokens, kafkaSeconds);
-
-      err.println("bench pipeline: streaming at half the in-process rate to measure latency");
-      err.flush();
-      KafkaSettings stream = kafka.withTopics(new dev.saescope.schemas.Topics("stream."));
-      TopicAdmin.ensureTopics(
-          stream, TopicSpec.standard(stream.topics(), 4, TopicSpec.BROKER_DEFAULT));
-      loop.stop();
-      loop.awaitStopped(Duration.ofMinutes(2));
-      WorkerLoop streamLoop =
-          new WorkerLoop(
-              stream,
-              settings("s1"),
-              processor(gemma, tokenizer, attached, layers, "s1"),
-              new WorkerMetrics(new SimpleMeterRegistry(), "s1"));
-      Thread streamWorker = new Thread(streamLoop, "bench-s1");
-      streamWorker.start();
-      double tasksPerSecond = taskList.size() / inProcess.seconds() / 2;
-      List<Task> streamed = BenchTasks.make("stream", taskList.size());
-      Thread publisher =
-          new Thread(() -> publish(stream, streamed, tasksPerSecond), "bench-publisher");
-      publisher.start();
-      // A second worker joins a quarter of the way in; its first committed result ends "join time".
-      long joinAt = System.nanoTime() + (long) (streamed.size() / tasksPerSecond / 4 * 1e9);
-      JoinProbe join = new JoinProbe(joinAt);
-      WorkerLoop[] second = new WorkerLoop[1];
-      Thread joiner =
-          new Thread(
-              () -> {
-                sleepUntil(joinAt);
-                second[0] =
-                    new WorkerLoop(
-                        stream,
-                        settings("s2"),
-                        processor(gemma, tokenizer, attached, layers, "s2"),
-                        new WorkerMetrics(new SimpleMeterRegistry(), "s2"));
-                second[0].run();
-              },
-              "bench-s2");
-      joiner.start();
-      Map<String, Long> done =
-          awaitResults(stream, streamed.size(), layers.size(), Duration.ofMinutes(30), join);
-      publisher.join();
-      streamLoop.stop();
-      if (second[0] != null) {
-        second[0].stop();
-      }
-      streamLoop.awaitStopped(Duration.ofMinutes(2));
-      joiner.join(120_000);
-      double[] latencies = latencies(streamed, done);
-
-      double ratio = throughKafka.tokensPerSecond() / inProcess.tokensPerSecond();
-      JsonObject result =
-          new JsonObject()
-              .put("bench", "pipeline")
-              .put("model", model)
-              .put("tasks", taskList.size())
-              .put("tokens", tokens)
-              .put("layers", layers.size())
-              .put("saes", attached.size())
-              .put("in_process_tokens_per_s", inProcess.tokensPerSecond())
-              .put("kafka_tokens_per_s", throughKafka.tokensPerSecond())
-              .put("ratio", ratio)
-              .put("stream_tasks_per_s", tasksPerSecond)
-              .put("latency_p50_ms", percentile(latencies, 50))
-              .put("latency_p99_ms", percentile(latencies, 99))
-              .put("join_to_first_result_ms", join.millis())
-              .put(
-                  "lens_share", processor.lensNanos() / 1e9 / (inProcess.seconds() + kafkaSeconds));
-      if (json) {
-        out.println(result.encode());
-      } else {
-        out.printf(
-            "in-process   %.1f tokens/s (%d tokens, %.1f s)%n",
-            inProcess.tokensPerSecond(), tokens, inProcess.seconds());
-        out.printf(
-            "through Kafka %.1f tokens/s (%.1f s, one worker)   ratio %.3f%n",
-            throughKafka.tokensPerSecond(), kafkaSeconds, ratio);
-        out.printf(
-            "streamed at %.2f tasks/s: latency p50 %.0f ms, p99 %.0f ms%n",
-            tasksPerSecond, percentile(latencies, 50), percentile(latencies, 99));
-        out.printf("second worker: first committed result %d ms after joining%n", join.millis());
-        out.printf(
-            "full-vocabulary lens: %.0f%% of compute time%n", 100 * result.getDouble("lens_share"));
-      }
-      out.flush();
+      KafkaRun throughKafka = measureThroughKafka(bench, kafka, err);
+      double tasksPerSecond = bench.taskList().size() / inProcess.seconds() / 2;
+      StreamRun streamRun = measureStream(bench, kafka, throughKafka.loop(), tasksPerSecond, err);
+      new PipelineMeasurement(
+              model,
+              bench.taskList().size(),
+              inProcess.tokens(),
+              bench.layers().size(),
+              bench.attached().size(),
+              inProcess.seconds(),
+              throughKafka.seconds(),
+              tasksPerSecond,
+              streamRun.latencies(),
+              streamRun.join().millis(),
+              bench.processor().lensNanos() / 1e9 / (inProcess.seconds() + throughKafka.seconds()))
+          .render(out, json);
       return 0;
     } finally {
       opened.forEach(Sae::close);
       loaded.close();
     }
+  }
+
+  /** The model, the attached SAEs and the tasks shared by every phase. */
+  private record Bench(
+      GemmaModel gemma,
+      GemmaTokenizer tokenizer,
+      List<ExperimentProcessor.AttachedSae> attached,
+      java.util.SortedSet<Integer> layers,
+      ExperimentProcessor processor,
+      List<Task> taskList) {}
+
+  /** Opens the SAEs (recorded in {@code opened} for closing) and builds the first processor. */
+  private Bench prepare(LoadedModel loaded, String model, List<Sae> opened) throws Exception {
+    GemmaModel gemma = loaded.model();
+    GemmaTokenizer tokenizer = loaded.tokenizer();
+    List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
+    for (String s : saes) {
+      ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(model, true);
+      opened.add(a.sae());
+      attached.add(a);
+    }
+    java.util.SortedSet<Integer> layers = LayerList.parse("all", gemma.config().nLayers());
+    ExperimentProcessor processor =
+        new ExperimentProcessor(gemma, tokenizer, model, "bench", attached, layers, 512);
+    List<Task> taskList = BenchTasks.make("bench", tasks);
+    return new Bench(gemma, tokenizer, attached, layers, processor, taskList);
+  }
+
+  /** Phase 1: the processor alone on the tasks, after one warm-up task. */
+  private Rate measureInProcess(Bench bench, PrintWriter err) throws Exception {
+    err.println("bench pipeline: in-process rate on " + tasks + " tasks");
+    err.flush();
+    ExperimentProcessor processor = bench.processor();
+    processor.process(
+        List.of(
+            (TaskProcessor.Accepted<PreparedTask>)
+                processor.check(bench.taskList().get(0)))); // warm-up
+    return inProcess(processor, bench.taskList());
+  }
+
+  /** The one-worker Kafka phase: its worker (still running) and the seconds it took. */
+  private record KafkaRun(WorkerLoop loop, double seconds) {}
+
+  /** Phase 2: the same tasks through Kafka with one worker, timed from its joining the group. */
+  private KafkaRun measureThroughKafka(Bench bench, KafkaSettings kafka, PrintWriter err)
+      throws Exception {
+    err.println("bench pipeline: the same tasks through Kafka, one worker");
+    err.flush();
+    TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 4, TopicSpec.BROKER_DEFAULT));
+    List<Task> taskList = bench.taskList();
+    WorkerLoop loop =
+        new WorkerLoop(
+            kafka,
+            settings("w1"),
+            bench.processor(),
+            new WorkerMetrics(new SimpleMeterRegistry(), "w1"));
+    Thread worker = new Thread(loop, "bench-w1");
+    worker.start();
+    while (!loop.hasJoined()) { // joining the group is start-up, not throughput
+      Thread.sleep(50);
+    }
+    long t0 = System.nanoTime();
+    publish(kafka, taskList, 0);
+    awaitResults(kafka, taskList.size(), bench.layers().size(), Duration.ofMinutes(30), null);
+    double kafkaSeconds = (System.nanoTime() - t0) / 1e9;
+    return new KafkaRun(loop, kafkaSeconds);
+  }
+
+  /** The streaming phase: sorted end-to-end latencies and when the second worker took over. */
+  private record StreamRun(double[] latencies, JoinProbe join) {}
+
+  /**
+   * Phase 3: stops the Kafka phase's worker {@code previous}, then streams tasks at {@code
+   * tasksPerSecond} to a fresh worker, with a second one joining a quarter of the way in.
+   */
+  private StreamRun measureStream(
+      Bench bench, KafkaSettings kafka, WorkerLoop previous, double tasksPerSecond, PrintWriter err)
+      throws Exception {
+    err.println("bench pipeline: streaming at half the in-process rate to measure latency");
+    err.flush();
+    KafkaSettings stream = kafka.withTopics(new dev.saescope.schemas.Topics("stream."));
+    TopicAdmin.ensureTopics(
+        stream, TopicSpec.standard(stream.topics(), 4, TopicSpec.BROKER_DEFAULT));
+    previous.stop();
+    previous.awaitStopped(Duration.ofMinutes(2));
+    WorkerLoop streamLoop = streamWorker(bench, stream, "s1");
+    Thread streamWorker = new Thread(streamLoop, "bench-s1");
+    streamWorker.start();
+    List<Task> streamed = BenchTasks.make("stream", bench.taskList().size());
+    Thread publisher =
+        new Thread(() -> publish(stream, streamed, tasksPerSecond), "bench-publisher");
+    publisher.start();
+    // A second worker joins a quarter of the way in; its first committed result ends "join time".
+    long joinAt = System.nanoTime() + (long) (streamed.size() / tasksPerSecond / 4 * 1e9);
+    JoinProbe join = new JoinProbe(joinAt);
+    WorkerLoop[] second = new WorkerLoop[1];
+    Thread joiner =
+        new Thread(
+            () -> {
+              sleepUntil(joinAt);
+              second[0] = streamWorker(bench, stream, "s2");
+              second[0].run();
+            },
+            "bench-s2");
+    joiner.start();
+    Map<String, Long> done =
+        awaitResults(stream, streamed.size(), bench.layers().size(), Duration.ofMinutes(30), join);
+    publisher.join();
+    streamLoop.stop();
+    if (second[0] != null) {
+      second[0].stop();
+    }
+    streamLoop.awaitStopped(Duration.ofMinutes(2));
+    joiner.join(120_000);
+    return new StreamRun(latencies(streamed, done), join);
+  }
+
+  /** A worker on the stream topics with its own processor and metrics, named {@code id}. */
+  private WorkerLoop streamWorker(Bench bench, KafkaSettings stream, String id) {
+    return new WorkerLoop(
+        stream,
+        settings(id),
+        processor(bench.gemma(), bench.tokenizer(), bench.attached(), bench.layers(), id),
+        new WorkerMetrics(new SimpleMeterRegistry(), id));
   }
 
   /** One processor per worker, sharing the model: results carry the worker's id. */
@@ -352,14 +369,6 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         .mapToDouble(t -> done.get(t.taskId()) - SENT.get(t.taskId()))
         .sorted()
         .toArray();
-  }
-
-  private static double percentile(double[] sorted, double p) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int i = (int) Math.ceil(p / 100 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
 
   private static void sleepUntil(long nanoTime) {
