@@ -10,20 +10,15 @@ import dev.saescope.common.kafka.TopicAdminException;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.metrics.MetricsServer;
 import dev.saescope.runtime.hub.SaescopeHome;
-import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.sae.LatentLogits;
 import dev.saescope.runtime.sae.LogitEffects;
-import dev.saescope.runtime.sae.Sae;
 import dev.saescope.worker.compute.ExperimentProcessor;
 import dev.saescope.worker.compute.LatentInfoChunks;
-import dev.saescope.worker.compute.LayerList;
-import dev.saescope.worker.compute.SaeAttachment;
 import dev.saescope.worker.service.LatentInfoPublisher;
 import dev.saescope.worker.service.WorkerFatalException;
 import dev.saescope.worker.service.WorkerLoop;
 import dev.saescope.worker.service.WorkerMetrics;
 import dev.saescope.worker.service.WorkerSettings;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -35,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -218,7 +212,7 @@ public final class WorkerCommand implements Callable<Integer> {
       return 3;
     }
     PrometheusMeterRegistry registry = MetricsServer.newRegistry("worker");
-    AtomicReference<Loaded> loading = new AtomicReference<>();
+    AtomicReference<LoadedWorker> loading = new AtomicReference<>();
     MetricsServer metricsServer;
     try {
       metricsServer =
@@ -234,9 +228,9 @@ public final class WorkerCommand implements Callable<Integer> {
       return 1;
     }
     try (metricsServer) {
-      Loaded loaded;
+      LoadedWorker loaded;
       try {
-        loaded = load(registry, id);
+        loaded = LoadedWorker.load(modelOptions, saes, layers, maxTaskTokens, registry, id);
       } catch (IOException | IllegalArgumentException e) {
         err.println("worker: " + e.getMessage());
         return 2;
@@ -262,7 +256,7 @@ public final class WorkerCommand implements Callable<Integer> {
 
   /** Topics, latent metadata, then the loop until stopped; returns the exit code. */
   private int serve(
-      Loaded loaded,
+      LoadedWorker loaded,
       MetricsServer metricsServer,
       String id,
       WorkerSettings settings,
@@ -315,7 +309,7 @@ public final class WorkerCommand implements Callable<Integer> {
   /**
    * Logit effects of each SAE, computed once (cached on disk) and published once per SAE version.
    */
-  private static void publishLatentInfo(KafkaSettings kafka, Loaded loaded, PrintWriter err)
+  private static void publishLatentInfo(KafkaSettings kafka, LoadedWorker loaded, PrintWriter err)
       throws IOException, InterruptedException, ExecutionException, TimeoutException {
     Set<String> already = LatentInfoPublisher.published(kafka, kafka.brokerTimeout());
     Path cache = SaescopeHome.resolve().resolve("latent-logits");
@@ -354,7 +348,7 @@ public final class WorkerCommand implements Callable<Integer> {
    * {@code /health} fields; the processor is "loading" until the model and SAEs are in, and the
    * status "stuck" while the batch in flight keeps failing.
    */
-  private static JsonObject health(String id, Loaded loaded, WorkerLoop loop) {
+  private static JsonObject health(String id, LoadedWorker loaded, WorkerLoop loop) {
     JsonObject o =
         new JsonObject()
             .put("worker", id)
@@ -363,65 +357,6 @@ public final class WorkerCommand implements Callable<Integer> {
       o.put("status", "stuck");
     }
     return o;
-  }
-
-  /** The model, tokenizer and SAEs of one worker, closed together. */
-  record Loaded(LoadedModel model, List<Sae> saes, ExperimentProcessor processor)
-      implements AutoCloseable {
-    @Override
-    public void close() {
-      saes.forEach(Sae::close);
-      model.close();
-    }
-  }
-
-  private Loaded load(PrometheusMeterRegistry registry, String id) throws IOException {
-    boolean off = modelOptions.offline();
-    String model = modelOptions.spec();
-    Timer modelLoad =
-        Timer.builder("saescope.worker.model.load")
-            .description("Model load time")
-            .tag("worker", id)
-            .register(registry);
-    long t0 = System.nanoTime();
-    LoadedModel loaded = LoadedModel.open(model, modelOptions.tokenizer(), off);
-    modelLoad.record(Duration.ofNanos(System.nanoTime() - t0));
-    List<Sae> opened = new ArrayList<>();
-    List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
-    try {
-      Timer saeLoad =
-          Timer.builder("saescope.worker.sae.load")
-              .description("SAE load time")
-              .tag("worker", id)
-              .register(registry);
-      for (String s : saes) {
-        long t1 = System.nanoTime();
-        ExperimentProcessor.AttachedSae a = SaeAttachment.parse(s).open(modelIdOf(model), off);
-        opened.add(a.sae());
-        StartChecks.requireLayer(s, a, model, loaded.model().config().nLayers());
-        attached.add(a);
-        saeLoad.record(Duration.ofNanos(System.nanoTime() - t1));
-      }
-      SortedSet<Integer> layerSet = LayerList.parse(layers, loaded.model().config().nLayers());
-      ExperimentProcessor processor =
-          new ExperimentProcessor(
-              loaded.model(),
-              loaded.tokenizer(),
-              modelIdOf(model),
-              id,
-              attached,
-              layerSet,
-              maxTaskTokens);
-      return new Loaded(loaded, opened, processor);
-    } catch (IOException | RuntimeException e) {
-      opened.forEach(Sae::close);
-      loaded.close();
-      throw e;
-    }
-  }
-
-  private static String modelIdOf(String spec) {
-    return spec.strip();
   }
 
   private static String defaultWorkerId() {
