@@ -116,6 +116,8 @@ class WorkerProcessScrapeTest {
         last = r.body();
         if (r.statusCode() == 200
             && last.contains("kafka_consumer_fetch_manager_records_lag_max")
+            // the transactional producer is bound after the consumer: wait for both clients
+            && last.contains("kafka_producer_record_send_total")
             && last.contains("jvm_gc_pause_seconds_count")) {
           return last;
         }
