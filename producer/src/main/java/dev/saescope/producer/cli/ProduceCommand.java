@@ -1,18 +1,9 @@
 package dev.saescope.producer.cli;
 
-import dev.saescope.common.kafka.BrokerUnavailableException;
 import dev.saescope.common.kafka.KafkaConfigException;
 import dev.saescope.common.kafka.KafkaOptions;
 import dev.saescope.common.kafka.KafkaSettings;
-import dev.saescope.common.kafka.PublishException;
-import dev.saescope.common.kafka.PublishStats;
-import dev.saescope.common.kafka.RunAnnouncer;
 import dev.saescope.common.kafka.TaskPublisher;
-import dev.saescope.schemas.RunAnnouncement;
-import dev.saescope.common.kafka.TopicAdmin;
-import dev.saescope.common.kafka.TopicAdminException;
-import dev.saescope.common.kafka.TopicSpec;
-import dev.saescope.common.progress.ProgressBar;
 import dev.saescope.producer.dataset.DatasetException;
 import dev.saescope.producer.dataset.DatasetKind;
 import dev.saescope.producer.dataset.ItemSource;
@@ -260,7 +251,10 @@ public final class ProduceCommand implements Callable<Integer> {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
     }
-    return dryRun ? dryRun(tasks, out, err) : publish(run, tasks, settings, out, err);
+    return dryRun
+        ? dryRun(tasks, out, err)
+        : new TaskPublishing(run, dataset, seed, partitions, quiet, settings)
+            .publish(tasks, out, err);
   }
 
   /** {@code --relations}; an empty name, as in {@code --relations ,}, is a usage error. */
@@ -340,84 +334,5 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     err.println(RunSummary.format("dry run", tasks, byVariant, bytes, "JSON bytes", start));
     return 0;
-  }
-
-  private int publish(
-      String run, TaskStream tasks, KafkaSettings settings, PrintWriter out, PrintWriter err) {
-    if (partitions < 1) {
-      err.println("produce: --partitions must be >= 1, got " + partitions);
-      return EXIT_BAD_INPUT;
-    }
-    try {
-      // Waits for new topics' partitions to be served: see PartitionReadiness (KAFKA-15591).
-      TopicAdmin.ensureTopics(
-          settings, TopicSpec.standard(settings.topics(), partitions, TopicSpec.BROKER_DEFAULT));
-    } catch (BrokerUnavailableException | TopicAdminException e) {
-      err.println("produce: " + e.getMessage());
-      return EXIT_KAFKA;
-    }
-    Map<Variant, Long> byVariant = new EnumMap<>(Variant.class);
-    long start = System.nanoTime();
-    try (TaskPublisher publisher = TaskPublisher.open(settings)) {
-      // Before the first task, so the aggregator can show tasks done of tasks expected.
-      RunAnnouncer.announce(
-          settings,
-          new RunAnnouncement(
-              run,
-              dataset,
-              seed,
-              tasks.plannedItems().orElse(-1),
-              tasks.plannedTasks().orElse(-1),
-              tasks.streaming(),
-              System.currentTimeMillis()));
-      PublishStats stats;
-      // Closed before the summary is printed (and only once: closing draws the final state).
-      ProgressBar bar = ProgressBar.onStderr("items", tasks.plannedItems().orElse(-1), quiet);
-      try {
-        for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
-          for (Task t : it.get().tasks()) {
-            publisher.publish(t);
-            byVariant.merge(t.variant(), 1L, Long::sum);
-          }
-          if (tasks.streaming()) {
-            // One item at a time as lines arrive: acknowledge it before waiting for the next
-            // line, so a Ctrl-C never loses an item the user already sent.
-            publisher.flush();
-          }
-          bar.advance(1);
-        }
-        stats = publisher.flush();
-      } finally {
-        bar.close();
-      }
-      if (tasks.items() == 0) {
-        err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
-        return EXIT_BAD_INPUT;
-      }
-      // The final word: what was really sent (a stream ends, skipped lines are not tasks).
-      RunAnnouncer.announce(
-          settings,
-          new RunAnnouncement(
-              run, dataset, seed, tasks.items(), tasks.tasks(), false, System.currentTimeMillis()));
-      out.println(
-          RunSummary.format(
-              "published to " + publisher.topic() + " at " + settings.bootstrapServers(),
-              tasks,
-              byVariant,
-              stats.bytes(),
-              "bytes",
-              start));
-      out.flush();
-      return 0;
-    } catch (DatasetException | ProduceException e) {
-      err.println("produce: " + e.getMessage());
-      return EXIT_BAD_INPUT;
-    } catch (KafkaConfigException e) {
-      err.println("produce: " + e.getMessage());
-      return EXIT_BAD_INPUT;
-    } catch (PublishException e) {
-      err.println("produce: " + e.getMessage());
-      return EXIT_KAFKA;
-    }
   }
 }
