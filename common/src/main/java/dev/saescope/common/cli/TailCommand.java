@@ -104,57 +104,12 @@ public final class TailCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
 
     try (KafkaConsumer<byte[], byte[]> consumer = Consumers.raw(settings)) {
-      List<PartitionInfo> partitions = consumer.partitionsFor(name, settings.brokerTimeout());
-      if (partitions == null || partitions.isEmpty()) {
-        err.println(
-            "saescope tail: topic "
-                + name
-                + " does not exist at "
-                + settings.bootstrapServers()
-                + "; "
-                + topicsThere(consumer, settings));
+      if (!assign(consumer, name, settings, err)) {
         return 1;
       }
-      List<TopicPartition> tps =
-          partitions.stream().map(p -> new TopicPartition(name, p.partition())).toList();
-      consumer.assign(tps);
-      if (fromBeginning) {
-        consumer.seekToBeginning(tps);
-      } else {
-        consumer.seekToEnd(tps);
-      }
-      Thread main = Thread.currentThread();
-      Thread hook =
-          new Thread(
-              () -> {
-                consumer.wakeup();
-                try {
-                  finished.await();
-                } catch (InterruptedException e) {
-                  main.interrupt();
-                }
-              },
-              "tail-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      long seen = 0;
-      long lastMessage = System.nanoTime();
+      Thread hook = installShutdownHook(consumer);
       try {
-        while (max < 0 || seen < max) {
-          var records = consumer.poll(Duration.ofMillis(500));
-          for (ConsumerRecord<byte[], byte[]> r : records) {
-            print(r, kind, renderer, json, out, err);
-            seen++;
-            lastMessage = System.nanoTime();
-            if (max >= 0 && seen >= max) {
-              break;
-            }
-          }
-          out.flush();
-          if (idleExitSeconds >= 0
-              && System.nanoTime() - lastMessage > Duration.ofSeconds(idleExitSeconds).toNanos()) {
-            break;
-          }
-        }
+        printMessages(consumer, kind, renderer, json, out, err);
       } catch (WakeupException e) {
         // Ctrl-C: fall through to a clean close.
       } finally {
@@ -177,6 +132,83 @@ public final class TailCommand implements Callable<Integer> {
       return 1;
     } finally {
       finished.countDown();
+    }
+  }
+
+  /**
+   * Assigns every partition of topic {@code name}, at its start or end; false (with a message on
+   * {@code err}) if the topic does not exist.
+   */
+  private boolean assign(
+      KafkaConsumer<byte[], byte[]> consumer,
+      String name,
+      KafkaSettings settings,
+      PrintWriter err) {
+    List<PartitionInfo> partitions = consumer.partitionsFor(name, settings.brokerTimeout());
+    if (partitions == null || partitions.isEmpty()) {
+      err.println(
+          "saescope tail: topic "
+              + name
+              + " does not exist at "
+              + settings.bootstrapServers()
+              + "; "
+              + topicsThere(consumer, settings));
+      return false;
+    }
+    List<TopicPartition> tps =
+        partitions.stream().map(p -> new TopicPartition(name, p.partition())).toList();
+    consumer.assign(tps);
+    if (fromBeginning) {
+      consumer.seekToBeginning(tps);
+    } else {
+      consumer.seekToEnd(tps);
+    }
+    return true;
+  }
+
+  /** On Ctrl-C, wakes the consumer and waits for {@link #call()} to finish closing it. */
+  private Thread installShutdownHook(KafkaConsumer<byte[], byte[]> consumer) {
+    Thread main = Thread.currentThread();
+    Thread hook =
+        new Thread(
+            () -> {
+              consumer.wakeup();
+              try {
+                finished.await();
+              } catch (InterruptedException e) {
+                main.interrupt();
+              }
+            },
+            "tail-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** Prints messages until {@code --max} of them or {@code --idle-exit} seconds without one. */
+  private void printMessages(
+      KafkaConsumer<byte[], byte[]> consumer,
+      TopicKind kind,
+      JsonRenderer renderer,
+      ObjectMapper json,
+      PrintWriter out,
+      PrintWriter err) {
+    long seen = 0;
+    long lastMessage = System.nanoTime();
+    while (max < 0 || seen < max) {
+      var records = consumer.poll(Duration.ofMillis(500));
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        print(r, kind, renderer, json, out, err);
+        seen++;
+        lastMessage = System.nanoTime();
+        if (max >= 0 && seen >= max) {
+          break;
+        }
+      }
+      out.flush();
+      if (idleExitSeconds >= 0
+          && System.nanoTime() - lastMessage > Duration.ofSeconds(idleExitSeconds).toNanos()) {
+        break;
+      }
     }
   }
 
