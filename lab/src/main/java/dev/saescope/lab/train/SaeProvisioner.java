@@ -1,21 +1,21 @@
 package dev.saescope.lab.train;
 
-import dev.saescope.runtime.load.LoadedModel;
-import dev.saescope.runtime.tokenizer.GemmaTokenizer;
-import java.util.Arrays;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.HookPoint;
 import dev.saescope.runtime.sae.SaeParams;
 import dev.saescope.runtime.sae.io.SaeFormat;
+import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -233,19 +233,7 @@ public final class SaeProvisioner {
     List<TopKTrainer> trainers = new ArrayList<>();
     List<HookPoint> hooks = new ArrayList<>();
     try {
-      for (Provisioned p : todo) {
-        int dIn = p.hook().site().width(m.model().config());
-        TrainConfig cfg =
-            TrainConfig.of(dIn, recipe.width(), recipe.k(), recipe.tokens(), recipe.seed())
-                .withBatchSize(recipe.batch())
-                .withLr(recipe.lr())
-                .withLrDecayFrom(recipe.lrDecayFrom())
-                .withCheckpointEvery(
-                    Math.max(1, (int) (20_000 / recipe.batch()))) // about every 20k tokens
-                .withTarget(recipe.model(), Optional.of(p.hook()));
-        trainers.add(TopKTrainer.open(cfg, p.path()));
-        hooks.add(p.hook());
-      }
+      openTrainers(recipe, todo, m, trainers, hooks);
       long start = trainers.get(0).tokens();
       if (start > 0 && !quiet) {
         err.printf(
@@ -257,36 +245,8 @@ public final class SaeProvisioner {
         err.flush();
       }
       Map<HookPoint, TrainProgress> last = new LinkedHashMap<>();
-      long[] reported = {System.nanoTime()};
-      List<SaeParams> saes;
-      try (ModelActivationSource source =
-          new ModelActivationSource(
-              m.model(),
-              m.tokenize(),
-              m.bosId(),
-              corpus,
-              hooks,
-              recipe.context(),
-              recipe.forwardSeqs(),
-              Math.max(recipe.batch() * 4, 4096),
-              recipe.seed())) {
-        HookPoint lastHook = hooks.get(hooks.size() - 1);
-        saes =
-            MultiTrainer.train(
-                trainers,
-                hooks,
-                source,
-                (h, p) -> {
-                  last.put(h, p);
-                  long now = System.nanoTime();
-                  boolean due = now - reported[0] > 15e9 || p.tokens() >= recipe.tokens();
-                  if (!quiet && h.equals(lastHook) && due) {
-                    reported[0] = now;
-                    err.println(progressLine(recipe, last, start, p.tokens(), (now - t0) / 1e9));
-                    err.flush();
-                  }
-                });
-      }
+      List<SaeParams> saes =
+          trainAll(recipe, m, corpus, trainers, hooks, last, start, t0, err, quiet);
       double seconds = (System.nanoTime() - t0) / 1e9;
       for (int i = 0; i < todo.size(); i++) {
         writeMarker(
@@ -298,6 +258,78 @@ public final class SaeProvisioner {
       }
     } finally {
       trainers.forEach(TopKTrainer::close);
+    }
+  }
+
+  /**
+   * Opens (or resumes) one trainer per SAE of {@code todo}, adding each to {@code trainers} and its
+   * hook point to {@code hooks} as it opens, so the caller closes whatever did open.
+   */
+  private static void openTrainers(
+      SaeRecipe recipe,
+      List<Provisioned> todo,
+      TrainingModel m,
+      List<TopKTrainer> trainers,
+      List<HookPoint> hooks)
+      throws IOException {
+    for (Provisioned p : todo) {
+      int dIn = p.hook().site().width(m.model().config());
+      TrainConfig cfg =
+          TrainConfig.of(dIn, recipe.width(), recipe.k(), recipe.tokens(), recipe.seed())
+              .withBatchSize(recipe.batch())
+              .withLr(recipe.lr())
+              .withLrDecayFrom(recipe.lrDecayFrom())
+              .withCheckpointEvery(
+                  Math.max(1, (int) (20_000 / recipe.batch()))) // about every 20k tokens
+              .withTarget(recipe.model(), Optional.of(p.hook()));
+      trainers.add(TopKTrainer.open(cfg, p.path()));
+      hooks.add(p.hook());
+    }
+  }
+
+  /**
+   * Trains every SAE on one pass of the model over {@code corpus}, keeping each hook's latest
+   * progress in {@code last} and printing a progress line about every 15 s unless quiet.
+   */
+  private static List<SaeParams> trainAll(
+      SaeRecipe recipe,
+      TrainingModel m,
+      Iterable<String> corpus,
+      List<TopKTrainer> trainers,
+      List<HookPoint> hooks,
+      Map<HookPoint, TrainProgress> last,
+      long start,
+      long t0,
+      PrintWriter err,
+      boolean quiet)
+      throws IOException {
+    long[] reported = {System.nanoTime()};
+    try (ModelActivationSource source =
+        new ModelActivationSource(
+            m.model(),
+            m.tokenize(),
+            m.bosId(),
+            corpus,
+            hooks,
+            recipe.context(),
+            recipe.forwardSeqs(),
+            Math.max(recipe.batch() * 4, 4096),
+            recipe.seed())) {
+      HookPoint lastHook = hooks.get(hooks.size() - 1);
+      return MultiTrainer.train(
+          trainers,
+          hooks,
+          source,
+          (h, p) -> {
+            last.put(h, p);
+            long now = System.nanoTime();
+            boolean due = now - reported[0] > 15e9 || p.tokens() >= recipe.tokens();
+            if (!quiet && h.equals(lastHook) && due) {
+              reported[0] = now;
+              err.println(progressLine(recipe, last, start, p.tokens(), (now - t0) / 1e9));
+              err.flush();
+            }
+          });
     }
   }
 
