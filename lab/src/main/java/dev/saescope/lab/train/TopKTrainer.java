@@ -267,28 +267,7 @@ public final class TopKTrainer implements AutoCloseable {
         err = x.sub(xHat);
         NDArray loss = err.square().mean();
         if (numDead > 0 && cfg.auxCoeff() > 0) {
-          int kAux = Math.min(cfg.auxK(), numDead);
-          // Work on the dead columns only: [n, numDead] pre-activations and [numDead, dIn] decoder
-          // rows. Each index is selected once, so the backward index_add has no collisions and
-          // stays deterministic; the cost is numDead / dSae of a dense AuxK decode.
-          long[] deadIds = new long[numDead];
-          for (int i = 0, j = 0; i < dSae; i++) {
-            if (dead[i] == 1) {
-              deadIds[j++] = i;
-            }
-          }
-          NDArray ids = sm.create(deadIds);
-          NDArray preDead = pre.get(sm, new NDIndex(":, {}", ids)); // [n, numDead]
-          NDArray preDeadD = preDead.stopGradient();
-          NDArray kthAux =
-              preDeadD.topK(kAux, 1, true, false).get(0).min(new int[] {1}, true); // [n, 1]
-          NDArray auxMask =
-              preDeadD.gte(kthAux).logicalAnd(preDeadD.gt(0f)).toType(DataType.FLOAT32, false);
-          NDArray decDead = wDec.get(sm, new NDIndex("{}", ids)); // [numDead, dIn]
-          NDArray residual = err.stopGradient();
-          NDArray aux = preDead.mul(auxMask).matMul(decDead).sub(residual).square().mean();
-          double auxScale = Math.min(numDead / (double) cfg.auxK(), 1.0);
-          loss = loss.add(aux.mul((float) (cfg.auxCoeff() * auxScale)));
+          loss = loss.add(auxKLoss(sm, pre, err, dead, numDead));
         }
         gc.backward(loss);
         lossValue = loss.getFloat();
@@ -299,13 +278,7 @@ public final class TopKTrainer implements AutoCloseable {
       NDArray centred = x.sub(x.mean(new int[] {0}, true));
       fvu = err.square().sum().getFloat() / Math.max(centred.square().sum().getFloat(), 1e-30);
     }
-    double active = 0;
-    for (int i = 0; i < dSae; i++) {
-      if (counts[i] > 0) {
-        lastFired[i] = tokensAfter;
-      }
-      active += counts[i];
-    }
+    double active = recordFiring(counts, tokensAfter);
     tokens = tokensAfter;
     step++;
     int deadNow = 0;
@@ -316,6 +289,48 @@ public final class TopKTrainer implements AutoCloseable {
     }
     return new TrainProgress(
         step, tokens, cfg.totalTokens(), lossValue, fvu, deadNow / (double) dSae, active / n);
+  }
+
+  /**
+   * The AuxK term of the loss, already weighted (see the class comment): the top {@code auxK} dead
+   * latents reconstruct the main reconstruction's residual {@code err}. {@code dead[i]} is 1 for
+   * each of the {@code numDead} dead latents.
+   */
+  private NDArray auxKLoss(NDManager sm, NDArray pre, NDArray err, float[] dead, int numDead) {
+    int dSae = cfg.dSae();
+    int kAux = Math.min(cfg.auxK(), numDead);
+    // Work on the dead columns only: [n, numDead] pre-activations and [numDead, dIn] decoder
+    // rows. Each index is selected once, so the backward index_add has no collisions and
+    // stays deterministic; the cost is numDead / dSae of a dense AuxK decode.
+    long[] deadIds = new long[numDead];
+    for (int i = 0, j = 0; i < dSae; i++) {
+      if (dead[i] == 1) {
+        deadIds[j++] = i;
+      }
+    }
+    NDArray ids = sm.create(deadIds);
+    NDArray preDead = pre.get(sm, new NDIndex(":, {}", ids)); // [n, numDead]
+    NDArray preDeadD = preDead.stopGradient();
+    NDArray kthAux = preDeadD.topK(kAux, 1, true, false).get(0).min(new int[] {1}, true); // [n, 1]
+    NDArray auxMask =
+        preDeadD.gte(kthAux).logicalAnd(preDeadD.gt(0f)).toType(DataType.FLOAT32, false);
+    NDArray decDead = wDec.get(sm, new NDIndex("{}", ids)); // [numDead, dIn]
+    NDArray residual = err.stopGradient();
+    NDArray aux = preDead.mul(auxMask).matMul(decDead).sub(residual).square().mean();
+    double auxScale = Math.min(numDead / (double) cfg.auxK(), 1.0);
+    return aux.mul((float) (cfg.auxCoeff() * auxScale));
+  }
+
+  /** Marks the latents with a nonzero {@code counts} as fired at {@code tokensAfter}; the sum. */
+  private double recordFiring(float[] counts, long tokensAfter) {
+    double active = 0;
+    for (int i = 0; i < cfg.dSae(); i++) {
+      if (counts[i] > 0) {
+        lastFired[i] = tokensAfter;
+      }
+      active += counts[i];
+    }
+    return active;
   }
 
   /** Adam (Kingma & Ba 2015, Algorithm 1) on every parameter, then zero its gradient. */
