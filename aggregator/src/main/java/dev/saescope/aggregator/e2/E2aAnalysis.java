@@ -53,6 +53,30 @@ public final class E2aAnalysis {
       rows.addAll(
           rows("direct_vs_other_item", rep, OtherItemControl.samples(observations, rep), stats));
     }
+    rows.addAll(splits(observations, direct, evasive, stats));
+    List<LexicalRow> lexical =
+        List.of(
+            LexicalBaseline.row(E2aTables.MAIN, observations, direct, evasive, stats),
+            LexicalBaseline.row(
+                "direct_vs_counterfactual",
+                observations,
+                direct,
+                t -> t.variant() == Variant.COUNTERFACTUAL,
+                stats));
+    List<String> verdicts = new ArrayList<>();
+    for (Representation rep : Representation.values()) {
+      verdicts.add(verdict(rows, rep));
+    }
+    return new E2aTables(rows, lexical, verdicts);
+  }
+
+  /** Direct vs evasive per evasive family, per subject-mention flag and per relation. */
+  private static List<E2aRow> splits(
+      List<TaskObservation> observations,
+      Predicate<TaskObservation> direct,
+      Predicate<TaskObservation> evasive,
+      Resampling stats) {
+    List<E2aRow> rows = new ArrayList<>();
     for (String family : values(observations, t -> t.labels().family())) {
       rows.addAll(
           compare(
@@ -81,20 +105,7 @@ public final class E2aAnalysis {
               evasive.and(in),
               stats));
     }
-    List<LexicalRow> lexical =
-        List.of(
-            LexicalBaseline.row(E2aTables.MAIN, observations, direct, evasive, stats),
-            LexicalBaseline.row(
-                "direct_vs_counterfactual",
-                observations,
-                direct,
-                t -> t.variant() == Variant.COUNTERFACTUAL,
-                stats));
-    List<String> verdicts = new ArrayList<>();
-    for (Representation rep : Representation.values()) {
-      verdicts.add(verdict(rows, rep));
-    }
-    return new E2aTables(rows, lexical, verdicts);
+    return rows;
   }
 
   private static TreeSet<String> values(

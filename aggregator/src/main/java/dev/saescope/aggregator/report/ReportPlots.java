@@ -24,8 +24,22 @@ final class ReportPlots {
   private ReportPlots() {}
 
   static List<Plot> of(RunReport r) {
+    List<Plot> plots = new ArrayList<>(e1(r.e1()));
+    for (String rep : new String[] {"h", "z"}) {
+      plots.add(distances(r.e2a(), rep));
+      plots.add(deltas(r.e2a(), rep));
+    }
+    plots.add(auroc(r));
+    for (LatentHistogram h : r.histograms()) {
+      plots.add(histogram(h));
+    }
+    plots.removeIf(Plot::isEmpty);
+    return plots;
+  }
+
+  /** E1a drift, E1c agreement with the commit layer, E1c KL. */
+  private static List<Plot> e1(E1Tables e1) {
     List<Plot> plots = new ArrayList<>();
-    E1Tables e1 = r.e1();
     plots.add(
         new Plot(
             "e1_drift",
@@ -80,15 +94,6 @@ final class ReportPlots {
             "bits",
             List.of(series("KL", e1.lens(), E1Tables.LensRow::layer, E1Tables.LensRow::klBits)),
             false));
-    for (String rep : new String[] {"h", "z"}) {
-      plots.add(distances(r.e2a(), rep));
-      plots.add(deltas(r.e2a(), rep));
-    }
-    plots.add(auroc(r));
-    for (LatentHistogram h : r.histograms()) {
-      plots.add(histogram(h));
-    }
-    plots.removeIf(Plot::isEmpty);
     return plots;
   }
 
