@@ -54,7 +54,9 @@ public final class AggregatorApi {
           new JsonObject()
               .put("run_id", run)
               .put("tasks_done", queries.tasksDone(run))
-              .put("tasks_expected", a.filter(RunAnnouncement::tasksKnown).map(RunAnnouncement::tasks).orElse(null))
+              .put(
+                  "tasks_expected",
+                  a.filter(RunAnnouncement::tasksKnown).map(RunAnnouncement::tasks).orElse(null))
               .put("announced", a.isPresent()));
     }
     return out;
@@ -79,8 +81,12 @@ public final class AggregatorApi {
             .put("open", a.map(RunAnnouncement::open).orElse(null))
             .put("tasks_done", done)
             .put("tasks_expected", expected)
-            .put("items_expected", a.filter(x -> x.items() >= 0).map(RunAnnouncement::items).orElse(null))
-            .put("progress", expected == null || expected == 0 ? null : Math.min(1.0, done / (double) expected))
+            .put(
+                "items_expected",
+                a.filter(x -> x.items() >= 0).map(RunAnnouncement::items).orElse(null))
+            .put(
+                "progress",
+                expected == null || expected == 0 ? null : Math.min(1.0, done / (double) expected))
             .put("tasks_per_second", rate)
             .put(
                 "eta_seconds",
@@ -89,7 +95,9 @@ public final class AggregatorApi {
     queries
         .saes(run)
         .forEach(
-            (id, v) -> saes.add(new JsonObject().put("sae_id", id).put("layer", v[0]).put("positions", v[1])));
+            (id, v) ->
+                saes.add(
+                    new JsonObject().put("sae_id", id).put("layer", v[0]).put("positions", v[1])));
     o.put("saes", saes);
     JsonObject skipped = new JsonObject();
     for (String reason : new String[] {"undecodable", "inconsistent", "incomplete"}) {
@@ -116,17 +124,17 @@ public final class AggregatorApi {
   }
 
   private Optional<RunAnnouncement> announcement(String run) {
-    byte[] b = queries.announcements().get(run);
-    return b == null ? Optional.empty() : Optional.of(announcementCodec.apply(b));
+    return queries.announcement(run).map(announcementCodec);
   }
 
   private void requireHere(String run, String path) {
     queries
         .owner(run)
         .filter(h -> !h.equals(self))
-        .ifPresent(h -> {
-          throw ApiException.elsewhere(h.host() + ":" + h.port(), path);
-        });
+        .ifPresent(
+            h -> {
+              throw ApiException.elsewhere(h.host() + ":" + h.port(), path);
+            });
   }
 
   /** Tasks per second over the last minute of summary requests. */

@@ -23,8 +23,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * Interactive queries on this instance's stores. A run's observations and cards live on the
  * instance that owns the run's partition ({@link #owner}); the HTTP layer sends other requests
- * there. Store reads throw {@link org.apache.kafka.streams.errors.InvalidStateStoreException}
- * while a rebalance moves the store: callers answer "try again".
+ * there. Store reads throw {@link org.apache.kafka.streams.errors.InvalidStateStoreException} while
+ * a rebalance moves the store: callers answer "try again".
  */
 public final class RunQueries {
   private final KafkaStreams streams;
@@ -36,7 +36,8 @@ public final class RunQueries {
   /** Runs with observations on this instance, and announced runs, sorted by id. */
   public List<String> runs() {
     TreeSet<String> out = new TreeSet<>();
-    try (KeyValueIterator<String, Long> it = store(AggregatorTopology.RUN_TASKS, Long.class).all()) {
+    try (KeyValueIterator<String, Long> it =
+        store(AggregatorTopology.RUN_TASKS, Long.class).all()) {
       it.forEachRemaining(kv -> out.add(kv.key));
     }
     announcements().keySet().forEach(out::add);
@@ -62,7 +63,8 @@ public final class RunQueries {
 
   /** One latent's card, or empty when it never fired in the run. */
   public Optional<LatentCard> card(String run, String saeId, int latent) {
-    byte[] b = store(AggregatorTopology.CARDS, byte[].class).get(StoreKeys.latent(run, saeId, latent));
+    byte[] b =
+        store(AggregatorTopology.CARDS, byte[].class).get(StoreKeys.latent(run, saeId, latent));
     return Optional.ofNullable(b).map(CardCodec::card);
   }
 
@@ -111,6 +113,15 @@ public final class RunQueries {
     return out;
   }
 
+  /** One run's announcement bytes, or empty when it was never announced (a point read). */
+  public Optional<byte[]> announcement(String run) {
+    try {
+      return Optional.ofNullable(store(AggregatorTopology.ANNOUNCEMENTS, byte[].class).get(run));
+    } catch (org.apache.kafka.streams.errors.UnknownStateStoreException e) {
+      return Optional.empty(); // started without an announcements topic
+    }
+  }
+
   /** Latent-info messages (logit effects) by key (a global table). */
   public List<byte[]> latentInfo() {
     List<byte[]> out = new ArrayList<>();
@@ -124,7 +135,8 @@ public final class RunQueries {
   /** The instance that holds {@code run}'s observations, or empty while unknown. */
   public Optional<HostInfo> owner(String run) {
     KeyQueryMetadata m =
-        streams.queryMetadataForKey(AggregatorTopology.OBSERVATIONS, run, Serdes.String().serializer());
+        streams.queryMetadataForKey(
+            AggregatorTopology.OBSERVATIONS, run, Serdes.String().serializer());
     if (m == null || m == KeyQueryMetadata.NOT_AVAILABLE) {
       return Optional.empty();
     }
@@ -135,6 +147,8 @@ public final class RunQueries {
   private <V> ReadOnlyKeyValueStore<String, V> store(String name, Class<V> values) {
     return (ReadOnlyKeyValueStore<String, V>)
         (ReadOnlyKeyValueStore<String, ?>)
-            streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, Object>keyValueStore()));
+            streams.store(
+                StoreQueryParameters.fromNameAndType(
+                    name, QueryableStoreTypes.<String, Object>keyValueStore()));
   }
 }
