@@ -33,6 +33,9 @@ import java.util.List;
  * @param lens the logit lens summary at {@code q_end}
  * @param computeMs the batch's forward time divided by its tasks, milliseconds
  * @param producedAtMs wall-clock time the worker built the result, epoch milliseconds
+ * @param latentTargets E3b figures at {@code q_end} and the gold token (SAE results only)
+ * @param resultsPerTask how many whole results the worker sends for this task; 0 = unknown
+ * @param dtype what the model and SAEs ran in: {@code fp32}, {@code bf16} or {@code fp16}
  */
 public record LayerResult(
     String runId,
@@ -52,7 +55,13 @@ public record LayerResult(
     List<TargetScore> scores,
     List<LensSummary> lens,
     float computeMs,
-    long producedAtMs) {
+    long producedAtMs,
+    List<LatentTarget> latentTargets,
+    int resultsPerTask,
+    String dtype) {
+
+  /** The dtypes results may name. */
+  public static final List<String> DTYPES = List.of("fp32", "bf16", "fp16");
 
   public LayerResult {
     String at = "result of task " + taskId + " layer " + layer + " " + site;
@@ -75,6 +84,16 @@ public record LayerResult(
     Require.nonNull(latents, "latents", at);
     scores = Require.listOf(scores, "scores", at);
     lens = Require.listOf(lens, "lens", at);
+    latentTargets = Require.listOf(latentTargets, "latentTargets", at);
+    if (resultsPerTask < 0) {
+      throw new IllegalArgumentException(at + ": resultsPerTask " + resultsPerTask);
+    }
+    if (!DTYPES.contains(dtype)) {
+      throw new IllegalArgumentException(at + ": dtype '" + dtype + "', expected one of " + DTYPES);
+    }
+    if (!latentTargets.isEmpty() && saeId == null) {
+      throw new IllegalArgumentException(at + ": latent targets without an SAE id");
+    }
     if (!latents.isEmpty() && saeId == null) {
       throw new IllegalArgumentException(at + ": latents without an SAE id");
     }
@@ -95,6 +114,53 @@ public record LayerResult(
     for (LensSummary l : lens) {
       requireInside(l.position(), n, "lens", at);
     }
+    for (LatentTarget t : latentTargets) {
+      requireInside(t.position(), n, "latent target", at);
+    }
+  }
+
+  /** A result of a worker that predates latent targets, task sizes and dtypes (fp32). */
+  public LayerResult(
+      String runId,
+      String taskId,
+      String itemId,
+      TaskLabels labels,
+      int layer,
+      String site,
+      int part,
+      int parts,
+      String modelId,
+      String saeId,
+      String workerId,
+      PromptTokens tokens,
+      DenseRows dense,
+      LatentRows latents,
+      List<TargetScore> scores,
+      List<LensSummary> lens,
+      float computeMs,
+      long producedAtMs) {
+    this(
+        runId,
+        taskId,
+        itemId,
+        labels,
+        layer,
+        site,
+        part,
+        parts,
+        modelId,
+        saeId,
+        workerId,
+        tokens,
+        dense,
+        latents,
+        scores,
+        lens,
+        computeMs,
+        producedAtMs,
+        List.of(),
+        0,
+        "fp32");
   }
 
   /**
@@ -117,14 +183,18 @@ public record LayerResult(
     return parts == 1;
   }
 
-  /** The same result as part {@code part} of {@code parts}, with other rows, scores and lens. */
+  /**
+   * The same result as part {@code part} of {@code parts}, with other rows, scores, lens and latent
+   * targets.
+   */
   LayerResult withPart(
       int part,
       int parts,
       DenseRows dense,
       LatentRows latents,
       List<TargetScore> scores,
-      List<LensSummary> lens) {
+      List<LensSummary> lens,
+      List<LatentTarget> targets) {
     return new LayerResult(
         runId,
         taskId,
@@ -143,7 +213,10 @@ public record LayerResult(
         scores,
         lens,
         computeMs,
-        producedAtMs);
+        producedAtMs,
+        targets,
+        resultsPerTask,
+        dtype);
   }
 
   private static void requireInside(int position, int tokens, String what, String at) {

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 /**
  * Splits a result into parts and joins parts back, the two halves of one convention: each part
  * keeps every field but the rows; the dense rows and the latent rows are divided between the parts
- * in order ({@code rows * p / parts} onwards for part {@code p}); scores and lens summaries travel
- * in part 0. {@code join(split(r, n))} equals {@code r} field for field.
+ * in order ({@code rows * p / parts} onwards for part {@code p}); scores, lens summaries and latent
+ * targets travel in part 0. {@code join(split(r, n))} equals {@code r} field for field.
  */
 public final class ResultParts {
   private ResultParts() {}
@@ -47,7 +47,8 @@ public final class ResultParts {
               dense.slice(denseFrom, denseTo),
               new LatentRows(whole.latents().dSae(), latents.subList(latentFrom, latentTo)),
               p == 0 ? whole.scores() : List.of(),
-              p == 0 ? whole.lens() : List.of()));
+              p == 0 ? whole.lens() : List.of(),
+              p == 0 ? whole.latentTargets() : List.of()));
     }
     return out;
   }
@@ -72,12 +73,14 @@ public final class ResultParts {
     List<LatentRow> latents = new ArrayList<>();
     List<TargetScore> scores = new ArrayList<>();
     List<LensSummary> lens = new ArrayList<>();
+    List<LatentTarget> targets = new ArrayList<>();
     for (LayerResult p : byPart.values()) {
       requireSameShared(first, p);
       rows += p.dense().rows();
       latents.addAll(p.latents().rows());
       scores.addAll(p.scores());
       lens.addAll(p.lens());
+      targets.addAll(p.latentTargets());
     }
     int d = first.dense().dModel();
     int[] positions = new int[rows];
@@ -95,7 +98,8 @@ public final class ResultParts {
         new DenseRows(positions, d, values),
         new LatentRows(first.latents().dSae(), latents),
         scores,
-        lens);
+        lens,
+        targets);
   }
 
   /** The parts by index, each once: all of one result, agreeing on how many parts there are. */
@@ -137,7 +141,7 @@ public final class ResultParts {
     return byPart;
   }
 
-  /** Every field but part, rows, scores and lens must be part 0's. */
+  /** Every field but part, rows, scores, lens and latent targets must be part 0's. */
   private static void requireSameShared(LayerResult first, LayerResult p) {
     same(first, p, "item id", first.itemId(), p.itemId());
     same(first, p, "labels", first.labels(), p.labels());
@@ -149,6 +153,8 @@ public final class ResultParts {
     same(first, p, "SAE width (dSae)", first.latents().dSae(), p.latents().dSae());
     same(first, p, "compute time", first.computeMs(), p.computeMs());
     same(first, p, "production time", first.producedAtMs(), p.producedAtMs());
+    same(first, p, "results per task", first.resultsPerTask(), p.resultsPerTask());
+    same(first, p, "dtype", first.dtype(), p.dtype());
   }
 
   private static void same(LayerResult first, LayerResult p, String what, Object a, Object b) {

@@ -106,7 +106,13 @@ class ResultPartsTest {
     split.set(
         2,
         p2.withPart(
-            2, 3, DenseRows.none(7), p2.latents(), p2.scores(), p2.lens())); // width 7, not 6
+            2,
+            3,
+            DenseRows.none(7),
+            p2.latents(),
+            p2.scores(),
+            p2.lens(),
+            p2.latentTargets())); // width 7, not 6
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ResultParts.join(split));
     assertTrue(e.getMessage().contains("task t layer 12"), e.getMessage());
@@ -114,7 +120,10 @@ class ResultPartsTest {
 
     List<LayerResult> sae = new ArrayList<>(ResultParts.split(WHOLE, 3));
     LayerResult p1 = sae.get(1);
-    sae.set(1, p1.withPart(1, 3, p1.dense(), LatentRows.none(), p1.scores(), p1.lens()));
+    sae.set(
+        1,
+        p1.withPart(
+            1, 3, p1.dense(), LatentRows.none(), p1.scores(), p1.lens(), p1.latentTargets()));
     e = assertThrows(IllegalArgumentException.class, () -> ResultParts.join(sae));
     assertTrue(e.getMessage().contains("part 1 of 3 has SAE width (dSae) 0"), e.getMessage());
   }
@@ -123,7 +132,8 @@ class ResultPartsTest {
   void partsThatDisagreeOnTheirCountAreAnError() {
     List<LayerResult> split = new ArrayList<>(ResultParts.split(WHOLE, 3));
     LayerResult p1 = split.get(1);
-    split.set(1, p1.withPart(1, 4, p1.dense(), p1.latents(), p1.scores(), p1.lens()));
+    split.set(
+        1, p1.withPart(1, 4, p1.dense(), p1.latents(), p1.scores(), p1.lens(), p1.latentTargets()));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ResultParts.join(split));
     assertTrue(e.getMessage().contains("part 1 says 4 parts"), e.getMessage());
@@ -171,7 +181,8 @@ class ResultPartsTest {
                     new DenseRows(new int[] {10}, 6, new float[6]),
                     WHOLE.latents(),
                     WHOLE.scores(),
-                    WHOLE.lens()));
+                    WHOLE.lens(),
+                    WHOLE.latentTargets()));
     assertTrue(e.getMessage().contains("task t layer 12 resid_post"), e.getMessage());
     assertTrue(e.getMessage().contains("dense row at position 10 is beyond the 10 tokens"));
   }

@@ -64,10 +64,17 @@ public final class TestResults {
         new DenseRows(densePositions, dModel, values),
         new LatentRows(dSae, latents),
         List.of(
-            new TargetScore(0, 1, ScoreRole.ANS0, -1f, 3, 0.5f),
-            new TargetScore(0, 7, ScoreRole.GOLD0, -2.5f, 40, -0.25f)),
+            new TargetScore(0, 1, ScoreRole.ANS0, -1f, 3, 0.5f, 12),
+            new TargetScore(0, 7, ScoreRole.GOLD0, -2.5f, 40, -0.25f, 900)),
         List.of(new LensSummary(0, 5, 0.25f)),
         12.5f,
-        1_700_000_000_000L);
+        1_700_000_000_000L,
+        List.of(new LatentTarget(0, 7, idxAt(latents, 0), 4, idxAt(latents, 0), 1.5f, 4)),
+        3,
+        "bf16");
+  }
+
+  private static int idxAt(List<LatentRow> latents, int position) {
+    return latents.get(position).indices()[0];
   }
 }

@@ -73,7 +73,8 @@ public final class Codecs {
    */
   public static dev.saescope.schemas.RunAnnouncement runAnnouncementOf(byte[] bytes) {
     try {
-      return Holder.RUN_RECORD.decode(bytes, "runs", DecodeException.UNKNOWN, DecodeException.UNKNOWN);
+      return Holder.RUN_RECORD.decode(
+          bytes, "runs", DecodeException.UNKNOWN, DecodeException.UNKNOWN);
     } catch (DecodeException e) {
       throw new IllegalStateException("stored run announcement: " + e.getMessage(), e);
     }

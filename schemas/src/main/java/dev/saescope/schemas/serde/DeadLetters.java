@@ -70,8 +70,8 @@ public final class DeadLetters {
   /**
    * Largest original value a dead letter carries whole. A bigger one (a poison message can be as
    * large as the topic allows, and the dead letter adds its own fields) is cut to {@link #PREFIX}
-   * bytes and its size and SHA-256 are written into the detail, so the dead letter always fits
-   * the producer's request size and the worker never wedges on it.
+   * bytes and its size and SHA-256 are written into the detail, so the dead letter always fits the
+   * producer's request size and the worker never wedges on it.
    */
   public static final int MAX_WHOLE_VALUE = 256 * 1024;
 
@@ -103,7 +103,14 @@ public final class DeadLetters {
     byte[] value = source.value();
     String d = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "..." : detail;
     if (value != null && value.length > MAX_WHOLE_VALUE) {
-      d += "; original value " + value.length + " bytes, sha256 " + sha256(value) + ", first " + PREFIX + " bytes kept";
+      d +=
+          "; original value "
+              + value.length
+              + " bytes, sha256 "
+              + sha256(value)
+              + ", first "
+              + PREFIX
+              + " bytes kept";
       value = java.util.Arrays.copyOf(value, PREFIX);
     }
     return Codecs.deadLetter()

@@ -12,7 +12,8 @@ import org.apache.avro.Schema;
  */
 final class KnownSchemas {
   /** The message schemas saescope releases (resource folder names). */
-  static final List<String> NAMES = List.of("PromptTask", "TaskResult", "LatentInfo", "DeadLetter", "RunAnnouncement");
+  static final List<String> NAMES =
+      List.of("PromptTask", "TaskResult", "LatentInfo", "DeadLetter", "RunAnnouncement");
 
   private static final class Holder {
     static final Map<Long, String> BY_FINGERPRINT = build();

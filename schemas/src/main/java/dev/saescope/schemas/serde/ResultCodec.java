@@ -6,6 +6,7 @@ import dev.saescope.avro.TokenScore;
 import dev.saescope.schemas.DenseRows;
 import dev.saescope.schemas.LatentRow;
 import dev.saescope.schemas.LatentRows;
+import dev.saescope.schemas.LatentTarget;
 import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.LensSummary;
 import dev.saescope.schemas.PromptTokens;
@@ -61,6 +62,9 @@ public final class ResultCodec {
         .setDSae(r.latents().dSae())
         .setScores(scoresToAvro(r.scores()))
         .setLens(lensToAvro(r.lens()))
+        .setLatentTargets(targetsToAvro(r.latentTargets()))
+        .setResultsPerTask(r.resultsPerTask())
+        .setDtype(r.dtype())
         .setComputeMs(r.computeMs())
         .setProducedAtMs(r.producedAtMs())
         .build();
@@ -106,7 +110,10 @@ public final class ResultCodec {
           scoresFromAvro(a.getScores()),
           lensFromAvro(a.getLens()),
           a.getComputeMs(),
-          a.getProducedAtMs());
+          a.getProducedAtMs(),
+          targetsFromAvro(a.getLatentTargets()),
+          a.getResultsPerTask(),
+          a.getDtype());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "result of task "
@@ -161,7 +168,8 @@ public final class ResultCodec {
               s.role().wireName(),
               s.lensLogprob(),
               s.lensRank(),
-              s.attribution()));
+              s.attribution(),
+              s.attributionRank()));
     }
     return out;
   }
@@ -176,7 +184,40 @@ public final class ResultCodec {
               ScoreRole.fromWireName(s.getRole()),
               s.getLensLogprob(),
               s.getLensRank(),
-              s.getAttribution()));
+              s.getAttribution(),
+              s.getAttributionRank()));
+    }
+    return out;
+  }
+
+  private static List<dev.saescope.avro.LatentTarget> targetsToAvro(List<LatentTarget> targets) {
+    List<dev.saescope.avro.LatentTarget> out = new ArrayList<>(targets.size());
+    for (LatentTarget t : targets) {
+      out.add(
+          new dev.saescope.avro.LatentTarget(
+              t.position(),
+              t.tokenId(),
+              t.topLatent(),
+              t.topRank(),
+              t.attrLatent(),
+              t.attribution(),
+              t.attrRank()));
+    }
+    return out;
+  }
+
+  private static List<LatentTarget> targetsFromAvro(List<dev.saescope.avro.LatentTarget> avro) {
+    List<LatentTarget> out = new ArrayList<>(avro.size());
+    for (dev.saescope.avro.LatentTarget t : avro) {
+      out.add(
+          new LatentTarget(
+              t.getPosition(),
+              t.getTokenId(),
+              t.getTopLatent(),
+              t.getTopRank(),
+              t.getAttrLatent(),
+              t.getAttribution(),
+              t.getAttrRank()));
     }
     return out;
   }

@@ -19,10 +19,10 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * A run as one Avro data file (an object container file, readable by any Avro tool): one record
- * per message, {@code {kind, key, value}}, where {@code value} is the message's single-object
- * encoding as it was on its topic. {@code ./saescope export} writes it; {@code ./saescope analyze}
- * reads it and computes the same report as the streaming aggregator.
+ * A run as one Avro data file (an object container file, readable by any Avro tool): one record per
+ * message, {@code {kind, key, value}}, where {@code value} is the message's single-object encoding
+ * as it was on its topic. {@code ./saescope export} writes it; {@code ./saescope analyze} reads it
+ * and computes the same report as the streaming aggregator.
  */
 public final class RunArchive {
   /** The container's record schema. */
@@ -39,7 +39,8 @@ public final class RunArchive {
   private RunArchive() {}
 
   /** Writes the messages {@code source} hands to the sink it is given; returns how many. */
-  public static long write(Path file, Consumer<Consumer<ArchivedMessage>> source) throws IOException {
+  public static long write(Path file, Consumer<Consumer<ArchivedMessage>> source)
+      throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     long[] n = {0};
     try (DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<>(SCHEMA))) {
@@ -69,7 +70,11 @@ public final class RunArchive {
       Files.deleteIfExists(tmp);
       throw e;
     }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        file,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return n[0];
   }
 
@@ -88,7 +93,8 @@ public final class RunArchive {
         try {
           kind = TopicKind.valueOf(g.get("kind").toString());
         } catch (IllegalArgumentException e) {
-          throw new IOException(file + ": record " + i + " has unknown kind '" + g.get("kind") + "'");
+          throw new IOException(
+              file + ": record " + i + " has unknown kind '" + g.get("kind") + "'");
         }
         ByteBuffer b = (ByteBuffer) g.get("value");
         byte[] value = new byte[b.remaining()];

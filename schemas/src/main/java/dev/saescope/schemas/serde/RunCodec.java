@@ -20,6 +20,12 @@ final class RunCodec {
 
   static RunAnnouncement fromAvro(dev.saescope.avro.RunAnnouncement a) {
     return new RunAnnouncement(
-        a.getRunId(), a.getDataset(), a.getSeed(), a.getItems(), a.getTasks(), a.getOpen(), a.getAnnouncedAtMs());
+        a.getRunId(),
+        a.getDataset(),
+        a.getSeed(),
+        a.getItems(),
+        a.getTasks(),
+        a.getOpen(),
+        a.getAnnouncedAtMs());
   }
 }

@@ -30,7 +30,9 @@ class DeadLettersTest {
     assertTrue(encoded.length < 128 * 1024, "dead letter of " + encoded.length + " bytes");
     DeadLetter d = Codecs.deadLetter().decode(encoded, "t", 0, 0);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(poison));
-    assertTrue(d.getDetail().contains("original value 1048450 bytes, sha256 " + sha), d.getDetail().substring(4000));
+    assertTrue(
+        d.getDetail().contains("original value 1048450 bytes, sha256 " + sha),
+        d.getDetail().substring(4000));
     ByteBuffer kept = d.getValue();
     byte[] prefix = new byte[kept.remaining()];
     kept.get(prefix);

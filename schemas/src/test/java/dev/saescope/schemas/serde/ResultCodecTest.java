@@ -13,6 +13,7 @@ import dev.saescope.schemas.LatentInfo;
 import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.ResultParts;
 import dev.saescope.schemas.ScoredTokens;
+import dev.saescope.schemas.TargetScore;
 import dev.saescope.schemas.TestResults;
 import dev.saescope.schemas.Variant;
 import java.io.ByteArrayOutputStream;
@@ -103,8 +104,39 @@ class ResultCodecTest {
     assertEquals(want.dense(), read.dense());
     assertEquals(want.latents(), read.latents());
     assertEquals(want.tokens(), read.tokens());
-    assertEquals(want.scores(), read.scores());
+    for (int i = 0; i < want.scores().size(); i++) { // v1 had no attribution ranks
+      TargetScore w = want.scores().get(i);
+      TargetScore g = read.scores().get(i);
+      assertEquals(
+          List.of(w.position(), w.tokenId(), w.role(), w.lensLogprob(), w.lensRank()),
+          List.of(g.position(), g.tokenId(), g.role(), g.lensLogprob(), g.lensRank()));
+      assertEquals(-1, g.attributionRank());
+    }
     assertEquals(want.lens(), read.lens());
+  }
+
+  @Test
+  void v2WriterIsReadWithoutLatentTargetsTaskSizeOrRanksAndAsFp32() throws Exception {
+    Schema v2 = ReleasedSchemas.load("TaskResult").get(1);
+    LayerResult r = TestResults.random(5, 4, 32, 2, 3);
+    TaskResult current = ResultCodec.toAvro(r);
+    byte[] bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2)
+            .encode(asVersion(current, v2))
+            .array();
+
+    LayerResult read = Codecs.layerResult().decode(bytes, "results", 0, 0);
+    assertEquals(List.of(), read.latentTargets());
+    assertEquals(0, read.resultsPerTask(), "0 = unknown task size");
+    assertEquals("fp32", read.dtype());
+    assertEquals(-1, read.scores().get(0).attributionRank());
+    assertEquals(r.scores().get(0).lensRank(), read.scores().get(0).lensRank());
+    assertEquals(r.labels(), read.labels());
+    // and the current writer carries them
+    assertEquals(3, r.resultsPerTask());
+    assertEquals(r, Codecs.layerResult().decode(Codecs.layerResult().encode(r), "results", 0, 0));
+    assertEquals(1, r.latentTargets().size());
+    assertEquals(12, r.scores().get(0).attributionRank());
   }
 
   @Test
@@ -119,11 +151,11 @@ class ResultCodecTest {
     assertEquals("t", asV1.get("task_id").toString());
     assertEquals(r.tokens().size(), ((List<?>) asV1.get("token_ids")).size());
     assertFalse(asV1.hasField("template_id"), "a v1 reader skips the v2 fields");
-    // the released v2 is what this code writes
+    // the released v3 is what this code writes
     List<Schema> released = ReleasedSchemas.load("TaskResult");
-    assertEquals(2, released.size());
+    assertEquals(3, released.size());
     assertEquals(
-        AvroFormat.fingerprint(released.get(1)),
+        AvroFormat.fingerprint(released.get(2)),
         AvroFormat.fingerprint(Codecs.taskResult().format().currentSchema()));
   }
 
