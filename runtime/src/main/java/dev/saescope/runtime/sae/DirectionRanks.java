@@ -1,0 +1,82 @@
+package dev.saescope.runtime.sae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Where chosen tokens rank when directions in the residual stream are read straight through the
+ * unembedding, {@code v · W_U} over the whole vocabulary (no final norm, no soft-cap): the latents'
+ * direct logit attribution {@code sum_i z_i W_dec[i]} (E2c) or one latent's logit effects {@code
+ * W_dec[i]} (E3b). The [rows, vocab] products and the comparisons run on the engine; only the ranks
+ * reach Java.
+ */
+public final class DirectionRanks {
+  /** Rows per engine call: 64 x 262144 vocab x 4 bytes = 64 MB of scratch. */
+  static final int CHUNK_ROWS = 64;
+
+  private DirectionRanks() {}
+
+  /**
+   * For each row {@code r} and each of its targets {@code t}: how many tokens {@code v_r · W_U}
+   * puts strictly above {@code targets[r][t]} (0 = top-1; ties count for the target).
+   *
+   * @param embedding the tied embedding {@code [vocab, dModel]} ({@code W_U^T}), only read
+   * @param directions {@code [rows, dModel]} row-major
+   * @param targets {@code [rows][k]} token ids, the same k for every row
+   * @throws IllegalArgumentException when shapes disagree or a token id is outside the vocabulary
+   */
+  public static int[][] of(NDArray embedding, float[] directions, int[][] targets) {
+    long[] shape = embedding.getShape().getShape();
+    if (shape.length != 2) {
+      throw new IllegalArgumentException(
+          "embedding must be [vocab, dModel], got " + embedding.getShape());
+    }
+    int vocab = (int) shape[0];
+    int d = (int) shape[1];
+    int rows = targets.length;
+    int k = rows == 0 ? 0 : targets[0].length;
+    if (directions.length != rows * d) {
+      throw new IllegalArgumentException(
+          directions.length + " direction values for " + rows + " rows of width " + d);
+    }
+    for (int r = 0; r < rows; r++) {
+      if (targets[r].length != k) {
+        throw new IllegalArgumentException(
+            "row " + r + " has " + targets[r].length + " targets, row 0 has " + k);
+      }
+      for (int id : targets[r]) {
+        if (id < 0 || id >= vocab) {
+          throw new IllegalArgumentException("token id " + id + " outside [0, " + vocab + ")");
+        }
+      }
+    }
+    int[][] out = new int[rows][k];
+    for (int from = 0; from < rows && k > 0; from += CHUNK_ROWS) {
+      int n = Math.min(CHUNK_ROWS, rows - from);
+      long[] ids = new long[n * k];
+      for (int r = 0; r < n; r++) {
+        for (int j = 0; j < k; j++) {
+          ids[r * k + j] = targets[from + r][j];
+        }
+      }
+      float[] chunk = new float[n * d];
+      System.arraycopy(directions, from * d, chunk, 0, chunk.length);
+      try (NDManager m = embedding.getManager().newSubManager()) {
+        NDArray wU = embedding.transpose(); // [dModel, vocab], a view
+        wU.attach(m); // made in the embedding's manager: closed with this call's
+        NDArray v = m.create(chunk, new Shape(n, d)).toType(embedding.getDataType(), false);
+        NDArray logits = v.matMul(wU).toType(DataType.FLOAT32, false); // [n, vocab]
+        NDArray at = logits.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
+        for (int j = 0; j < k; j++) {
+          long[] above = logits.gt(at.get(":, {}:{}", j, j + 1)).sum(new int[] {1}).toLongArray();
+          for (int r = 0; r < n; r++) {
+            out[from + r][j] = (int) above[r];
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
