@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       BenchModelCommand.class,
       dev.saescope.lab.cli.BenchSaeCommand.class,
       dev.saescope.cli.BenchPipelineCommand.class,
+      dev.saescope.cli.BenchAggregateCommand.class,
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

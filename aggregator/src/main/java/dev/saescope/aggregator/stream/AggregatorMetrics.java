@@ -1,14 +1,21 @@
 package dev.saescope.aggregator.stream;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * The aggregator's own meters (Kafka Streams' client metrics are bound beside them): results
- * consumed, skipped input by reason, processing latency and the observations kept.
+ * consumed, skipped input by reason, processing latency, the observations kept and the entries of
+ * each state store ({@link #bindStores}).
  */
 public final class AggregatorMetrics {
   private final MeterRegistry registry;
@@ -32,7 +39,8 @@ public final class AggregatorMetrics {
             .register(registry);
     this.duplicates =
         Counter.builder("saescope.aggregator.duplicates")
-            .description("Whole results seen before (same run, task, layer, site), not counted again")
+            .description(
+                "Whole results seen before (same run, task, layer, site), not counted again")
             .register(registry);
     this.observations =
         Counter.builder("saescope.aggregator.observations")
@@ -78,6 +86,36 @@ public final class AggregatorMetrics {
                     .tag("reason", r)
                     .register(registry))
         .increment();
+  }
+
+  /**
+   * Gauges of the entries each named store holds on this instance ({@code
+   * saescope.aggregator.store.entries}, tag {@code store}); RocksDB's estimate, NaN while the store
+   * is not queryable (starting, rebalancing, restoring).
+   */
+  public void bindStores(KafkaStreams streams, Collection<String> stores) {
+    for (String name : stores) {
+      Gauge.builder("saescope.aggregator.store.entries", () -> entries(streams, name))
+          .description("Entries of a state store on this instance (estimate)")
+          .tag("store", name)
+          .register(registry);
+    }
+  }
+
+  /** The value of the entries gauge of {@code store}, NaN when not bound or not queryable. */
+  public double storeEntries(String store) {
+    Gauge g = registry.find("saescope.aggregator.store.entries").tag("store", store).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
+  private static double entries(KafkaStreams streams, String name) {
+    try {
+      return streams
+          .store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()))
+          .approximateNumEntries();
+    } catch (InvalidStateStoreException e) {
+      return Double.NaN;
+    }
   }
 
   /** Count of input skipped for {@code reason} so far. */

@@ -1,0 +1,226 @@
+package dev.saescope.cli;
+
+import dev.saescope.aggregator.bench.AggregatorBench;
+import dev.saescope.aggregator.bench.BenchFigures;
+import dev.saescope.aggregator.bench.BenchShape;
+import dev.saescope.broker.EmbeddedBroker;
+import dev.saescope.common.kafka.KafkaSettings;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code saescope bench aggregate}: results/s and MB/s one aggregator instance sustains on
+ * pre-loaded synthetic results of the worker's shapes, through an embedded broker, against the pure
+ * reduction of the same results in-process; at a base size and with items, layers and latents each
+ * scaled, so the cost per result and the state's growth with each are visible.
+ */
+@Command(
+    name = "aggregate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Results/s and MB/s of one aggregator instance (one stream thread, exactly-once) on results",
+      "pre-loaded into an embedded broker, against the in-process reduction of the same results;",
+      "the base size, then items, layers and latents (d_sae and k) each times every --scales value."
+    })
+public final class BenchAggregateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--items",
+      defaultValue = "40",
+      description = "Base items, 3 tasks each (default: ${DEFAULT-VALUE}).")
+  int items;
+
+  @Option(
+      names = "--layers",
+      defaultValue = "4",
+      description = "Base layers per task, one result each (default: ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(
+      names = "--d-model",
+      defaultValue = "2304",
+      description = "Dense row width (default: ${DEFAULT-VALUE}, gemma-2-2b).")
+  int dModel;
+
+  @Option(
+      names = "--d-sae",
+      defaultValue = "16384",
+      description = "Base latents per SAE (default: ${DEFAULT-VALUE}, Gemma Scope 16k).")
+  int dSae;
+
+  @Option(
+      names = "--k",
+      defaultValue = "64",
+      description = "Base active latents per position (default: ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(
+      names = "--positions",
+      defaultValue = "16",
+      description = "Prompt positions per task (default: ${DEFAULT-VALUE}).")
+  int positions;
+
+  @Option(
+      names = "--scales",
+      split = ",",
+      defaultValue = "2,4",
+      description =
+          "Factors each of items, layers and latents is scaled by in turn (default: ${DEFAULT-VALUE}).")
+  List<Integer> scales;
+
+  @Option(
+      names = "--timeout-s",
+      defaultValue = "300",
+      description = "Longest wait for one size (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(names = "--json", description = "Print one JSON object per size instead of the table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, BenchShape> sizes = sizes();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path dir = Files.createTempDirectory("saescope-bench-aggregate-");
+    List<BenchFigures> figures = new ArrayList<>();
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
+      AggregatorBench bench =
+          new AggregatorBench(
+              KafkaSettings.forBootstrap(broker.bootstrapServers()),
+              dir.resolve("state"),
+              Duration.ofSeconds(timeoutSeconds));
+      for (Map.Entry<String, BenchShape> e : sizes.entrySet()) {
+        err.printf("bench aggregate: %s %s%n", e.getKey(), e.getValue());
+        err.flush();
+        BenchFigures f = bench.measure(e.getKey(), e.getValue());
+        figures.add(f);
+        if (json) {
+          out.println(json(e.getKey(), f));
+          out.flush();
+        }
+      }
+    }
+    if (!json) {
+      table(out, new ArrayList<>(sizes.keySet()), figures);
+    }
+    return 0;
+  }
+
+  /** The base size, then each dimension times each scale, in a stable order. */
+  Map<String, BenchShape> sizes() {
+    BenchShape base;
+    try {
+      base = new BenchShape(items, layers, dModel, dSae, k, positions);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (timeoutSeconds < 1) {
+      throw new ParameterException(
+          spec.commandLine(), "--timeout-s must be at least 1, got " + timeoutSeconds);
+    }
+    Map<String, BenchShape> out = new LinkedHashMap<>();
+    out.put("base", base);
+    for (int s : scales) {
+      if (s < 2) {
+        throw new ParameterException(
+            spec.commandLine(), "--scales values must be at least 2, got " + s);
+      }
+      out.put("items-x" + s, new BenchShape(items * s, layers, dModel, dSae, k, positions));
+      out.put("layers-x" + s, new BenchShape(items, layers * s, dModel, dSae, k, positions));
+      out.put("latents-x" + s, new BenchShape(items, layers, dModel, dSae * s, k * s, positions));
+    }
+    return out;
+  }
+
+  private static void table(PrintWriter out, List<String> labels, List<BenchFigures> figures) {
+    out.printf(
+        "%-12s %6s %6s %6s %5s %8s %9s %9s %8s %10s %9s %7s %9s %9s%n",
+        "size",
+        "items",
+        "layers",
+        "d_sae",
+        "k",
+        "results",
+        "KB/result",
+        "results/s",
+        "MB/s",
+        "observe/s",
+        "us/result",
+        "ratio",
+        "entries",
+        "state MB");
+    for (int i = 0; i < figures.size(); i++) {
+      BenchFigures f = figures.get(i);
+      BenchShape s = f.shape();
+      out.printf(
+          Locale.ROOT,
+          "%-12s %6d %6d %6d %5d %8d %9.1f %9.0f %8.1f %10.0f %9.0f %7.3f %9d %9.2f%n",
+          labels.get(i),
+          s.items(),
+          s.layers(),
+          s.dSae(),
+          s.k(),
+          f.results(),
+          f.bytesPerResult() / 1e3,
+          f.streamResultsPerSecond(),
+          f.streamMegabytesPerSecond(),
+          f.observeResultsPerSecond(),
+          f.streamMicrosPerResult(),
+          f.ratio(),
+          f.stateEntries(),
+          f.stateBytes() / 1e6);
+    }
+    out.printf(
+        "one instance, one stream thread, %d cores visible; ratio = through-broker results/s over"
+            + " in-process reduction results/s%n",
+        figures.isEmpty() ? 0 : figures.get(0).cpuCores());
+    out.flush();
+  }
+
+  static String json(String label, BenchFigures f) {
+    BenchShape s = f.shape();
+    return String.format(
+        Locale.ROOT,
+        "{\"bench\":\"aggregate\",\"size\":\"%s\",\"items\":%d,\"tasks\":%d,\"layers\":%d,"
+            + "\"d_model\":%d,\"d_sae\":%d,\"k\":%d,\"positions\":%d,\"results\":%d,"
+            + "\"result_bytes\":%d,\"stream_ms\":%d,\"stream_results_per_s\":%.1f,"
+            + "\"stream_mb_per_s\":%.2f,\"observe_ns_per_result\":%.0f,"
+            + "\"observe_results_per_s\":%.1f,\"ratio\":%.4f,\"state_entries\":%d,"
+            + "\"state_bytes\":%d,\"cores\":%d}",
+        label,
+        s.items(),
+        s.tasks(),
+        s.layers(),
+        s.dModel(),
+        s.dSae(),
+        s.k(),
+        s.positions(),
+        f.results(),
+        f.resultBytes(),
+        f.streamMs(),
+        f.streamResultsPerSecond(),
+        f.streamMegabytesPerSecond(),
+        f.observeNsPerResult(),
+        f.observeResultsPerSecond(),
+        f.ratio(),
+        f.stateEntries(),
+        f.stateBytes(),
+        f.cpuCores());
+  }
+}
