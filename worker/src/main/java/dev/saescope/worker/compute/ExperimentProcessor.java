@@ -4,7 +4,6 @@ import dev.saescope.runtime.model.CaptureSpec;
 import dev.saescope.runtime.model.ForwardResult;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.HookPoint;
-import dev.saescope.runtime.model.LensStats;
 import dev.saescope.runtime.model.Positions;
 import dev.saescope.runtime.model.Site;
 import dev.saescope.runtime.sae.Sae;
@@ -13,6 +12,7 @@ import dev.saescope.runtime.tokenizer.Tokens;
 import dev.saescope.schemas.DeadLetterReason;
 import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.Task;
+import dev.saescope.schemas.Variant;
 import dev.saescope.worker.service.TaskProcessor;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,11 +25,12 @@ import java.util.TreeSet;
 /**
  * Computes what EXPERIMENTS.md needs from one task, per layer: {@code resid_post} at {@code q_end}
  * and the answer tokens (dense), sparse latents of each attached SAE at every position with the
- * reconstruction error, and at {@code q_end} the full logit lens (top-1, KL to the final layer in
- * bits, log-probability and rank of the answer's first token and of the gold object's first token,
- * reduced on the engine) and the SAE's direct logit attribution to those tokens.
+ * reconstruction error, and at {@code q_end} (and the first answer positions of direct answers, for
+ * E2c) the full logit lens (top-1, KL to the final layer in bits, log-probability and rank of the
+ * scored tokens, reduced on the engine) and the SAE's direct logit attribution to those tokens with
+ * its rank; at the gold token, the E3b latents.
  *
- * <p>The work is split along its seams: {@link QEndLens} (the full-vocabulary lens, timed apart:
+ * <p>The work is split along its seams: {@link TaskLens} (the full-vocabulary lens, timed apart:
  * {@link #lensNanos()}), {@link SaeEncoder} (latents and attribution) and {@link ResultBuilder}
  * (one task's results); this class checks tasks and runs the forward pass of a batch.
  */
@@ -51,7 +52,7 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
   private final SortedSet<Integer> layers;
   private final int maxTokens;
   private final Set<String> saeIds = new HashSet<>();
-  private final QEndLens lens;
+  private final TaskLens lens;
   private final ResultBuilder results;
 
   /**
@@ -86,7 +87,7 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
         throw new IllegalArgumentException("two SAEs share the id " + a.id());
       }
     }
-    this.lens = new QEndLens(model, this.layers);
+    this.lens = new TaskLens(model, this.layers);
     this.results =
         new ResultBuilder(
             model,
@@ -96,7 +97,7 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
             this.layers,
             lens.layers(),
             this.saes,
-            new SaeEncoder(this.saes));
+            new SaeEncoder(this.saes, model));
   }
 
   @Override
@@ -140,7 +141,10 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
             : Math.max(1, tokens.tokenAtChar(task.answerStart()));
     int qEnd = Math.max(0, ansStart - 1);
     int gold0 = task.goldObjects().isEmpty() ? -1 : firstToken(task.goldObjects().get(0));
-    return new Accepted<>(task, n, new PreparedTask(tokens, qEnd, ansStart, n, gold0));
+    return new Accepted<>(
+        task,
+        n,
+        new PreparedTask(tokens, qEnd, ansStart, n, gold0, task.variant() == Variant.DIRECT));
   }
 
   private static Checked<PreparedTask> rejected(DeadLetterReason reason, String detail) {
@@ -173,7 +177,7 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
     ForwardResult forward =
         model.forward(sequences, new CaptureSpec(hooks, Positions.all(), Positions.none()));
     float computeMs = (System.nanoTime() - t0) / 1e6f / batch.size();
-    List<LensStats> lensStats = lens.at(prepared, forward);
+    List<TaskLens.Stats> lensStats = lens.at(prepared, forward);
     List<LayerResult> out = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       out.addAll(results.of(batch.get(i), i, forward, lensStats.get(i), computeMs));

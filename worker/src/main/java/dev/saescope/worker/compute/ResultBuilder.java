@@ -9,6 +9,7 @@ import dev.saescope.runtime.model.Site;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.schemas.DenseRows;
 import dev.saescope.schemas.LatentRows;
+import dev.saescope.schemas.LatentTarget;
 import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.LensSummary;
 import dev.saescope.schemas.PromptTokens;
@@ -25,7 +26,9 @@ import java.util.SortedSet;
 /**
  * Turns one task's forward pass, lens and SAE latents into its {@link LayerResult}s: one per
  * reported layer ({@code resid_post}: dense rows, the lens summary and target scores, plus the
- * latents of an SAE attached there), and one per SAE attached anywhere else (latents only).
+ * latents of an SAE attached there), and one per SAE attached anywhere else (latents and E3b's
+ * latent targets). Every result says how many results its task has ({@code resultsPerTask}), so
+ * readers know when a task is complete.
  */
 final class ResultBuilder {
   private final GemmaModel model;
@@ -37,6 +40,12 @@ final class ResultBuilder {
   private final List<ExperimentProcessor.AttachedSae> saes;
   private final Map<HookPoint, ExperimentProcessor.AttachedSae> saeAt = new HashMap<>();
   private final SaeEncoder encoder;
+
+  /** How many results {@link #of} returns for every task, which results carry for completeness. */
+  private final int resultsPerTask;
+
+  /** The runtime computes in fp32 only today. */
+  private static final String DTYPE = "fp32";
 
   /** What every result of one task shares. */
   private record Common(
@@ -59,22 +68,28 @@ final class ResultBuilder {
     this.lensLayers = lensLayers;
     this.saes = saes;
     this.encoder = encoder;
+    int perTask = 0;
+    for (int layer : lensLayers) {
+      perTask += layers.contains(layer) ? 1 : 0;
+    }
     for (ExperimentProcessor.AttachedSae a : saes) {
       saeAt.put(a.hook(), a);
+      perTask += reportedWithResidual(a) ? 0 : 1;
     }
+    this.resultsPerTask = perTask;
   }
 
   /**
    * The results of sequence {@code seq} of the batch.
    *
-   * @param lens the task's lens at {@code q_end}, one row per lens layer
+   * @param lens the task's lens, one row per lens position and layer
    * @param computeMs the batch's forward time divided by its tasks
    */
   List<LayerResult> of(
       TaskProcessor.Accepted<PreparedTask> accepted,
       int seq,
       ForwardResult forward,
-      LensStats lens,
+      TaskLens.Stats lens,
       float computeMs) {
     PreparedTask p = accepted.prepared();
     int[] ids = p.tokens().ids();
@@ -89,21 +104,20 @@ final class ResultBuilder {
             TaskLabels.of(accepted.task()),
             new PromptTokens(ids, texts, p.qEnd(), p.ansStart(), p.ansEnd()),
             computeMs);
-    int[] targets = p.targetsAtQEnd();
-    float[][] embedRows = model.unembeddingColumns(PreparedTask.validTargets(targets));
-    List<LayerResult> results = new ArrayList<>();
+    List<LayerResult> results = new ArrayList<>(resultsPerTask);
     for (int k = 0; k < lensLayers.size(); k++) {
       int layer = lensLayers.get(k);
       if (layers.contains(layer)) {
         Rows resid = forward.capture(layer, Site.RESID_POST, seq);
-        results.add(residual(common, layer, resid, lens, k, targets, embedRows));
+        results.add(residual(common, layer, resid, lens, k));
       }
     }
     for (ExperimentProcessor.AttachedSae a : saes) {
-      if (a.hook().site() == Site.RESID_POST && layers.contains(a.hook().layer())) {
+      if (reportedWithResidual(a)) {
         continue; // reported with the layer's residual above
       }
       Rows acts = forward.capture(a.hook().layer(), a.hook().site(), seq);
+      SaeEncoder.Encoded enc = encoder.encode(a, acts);
       results.add(
           result(
               common,
@@ -111,46 +125,57 @@ final class ResultBuilder {
               a.hook().site(),
               a.id(),
               DenseRows.none(acts.width()),
-              encoder.encode(a, acts).rows(),
+              enc.rows(),
               List.of(),
-              List.of()));
+              List.of(),
+              latentTargets(a, enc, p)));
     }
     return results;
   }
 
-  /** A reported layer's {@code resid_post}: dense rows, lens row {@code k}, scores, latents. */
-  private LayerResult residual(
-      Common common,
-      int layer,
-      Rows resid,
-      LensStats lens,
-      int k,
-      int[] targets,
-      float[][] embedRows) {
+  private boolean reportedWithResidual(ExperimentProcessor.AttachedSae a) {
+    return a.hook().site() == Site.RESID_POST && layers.contains(a.hook().layer());
+  }
+
+  /** A reported layer's {@code resid_post}: dense rows, lens rows of layer {@code k}, latents. */
+  private LayerResult residual(Common common, int layer, Rows resid, TaskLens.Stats lens, int k) {
     PreparedTask p = common.prepared();
     ExperimentProcessor.AttachedSae sae = saeAt.get(new HookPoint(layer, Site.RESID_POST));
+    int[] positions = lens.positions();
+    int[][] targets = new int[positions.length][];
+    for (int q = 0; q < positions.length; q++) {
+      targets[q] = p.lensTargets(positions[q]);
+    }
     LatentRows latents = LatentRows.none();
-    float[] attribution = new float[targets.length];
+    List<LatentTarget> latentTargets = List.of();
+    SaeEncoder.Attribution attribution = null;
     if (sae != null) {
       SaeEncoder.Encoded enc = encoder.encode(sae, resid);
       latents = enc.rows();
-      attribution = encoder.attribution(sae, enc.z(), p.qEnd(), targets, embedRows);
+      attribution = encoder.attribution(sae, enc.z(), positions, targets);
+      latentTargets = latentTargets(sae, enc, p);
     }
     List<TargetScore> scores = new ArrayList<>();
-    for (int t = 0; t < targets.length; t++) {
-      if (targets[t] >= 0) {
-        scores.add(
-            new TargetScore(
-                p.qEnd(),
-                targets[t],
-                PreparedTask.TARGET_ROLES[t],
-                lens.targetLogprobs()[k][t],
-                (int) lens.targetRanks()[k][t],
-                attribution[t]));
+    List<LensSummary> summaries = new ArrayList<>(positions.length);
+    LensStats rows = lens.rows();
+    for (int q = 0; q < positions.length; q++) {
+      int row = q * lensLayers.size() + k;
+      for (int j = 0; j < targets[q].length; j++) {
+        if (targets[q][j] >= 0) {
+          scores.add(
+              new TargetScore(
+                  positions[q],
+                  targets[q][j],
+                  p.roleAt(positions[q], j),
+                  rows.targetLogprobs()[row][j],
+                  (int) rows.targetRanks()[row][j],
+                  attribution == null ? 0f : attribution.values()[q][j],
+                  attribution == null ? -1 : attribution.ranks()[q][j]));
+        }
       }
+      summaries.add(
+          new LensSummary(positions[q], (int) rows.top1()[row], Math.max(0f, rows.klBits()[row])));
     }
-    LensSummary summary =
-        new LensSummary(p.qEnd(), (int) lens.top1()[k], Math.max(0f, lens.klBits()[k]));
     return result(
         common,
         layer,
@@ -159,7 +184,17 @@ final class ResultBuilder {
         denseRows(resid, p.densePositions()),
         latents,
         scores,
-        List.of(summary));
+        summaries,
+        latentTargets);
+  }
+
+  /** E3b at the gold points, for SAEs that write to the residual stream (width dModel). */
+  private List<LatentTarget> latentTargets(
+      ExperimentProcessor.AttachedSae a, SaeEncoder.Encoded enc, PreparedTask p) {
+    if (p.gold0() < 0 || a.sae().dIn() != model.config().dModel()) {
+      return List.of();
+    }
+    return encoder.latentTargets(a, enc.z(), p.goldPoints(), p.gold0());
   }
 
   private LayerResult result(
@@ -170,7 +205,8 @@ final class ResultBuilder {
       DenseRows dense,
       LatentRows latents,
       List<TargetScore> scores,
-      List<LensSummary> lens) {
+      List<LensSummary> lens,
+      List<LatentTarget> latentTargets) {
     Task task = common.task();
     return new LayerResult(
         task.runId(),
@@ -190,7 +226,10 @@ final class ResultBuilder {
         scores,
         lens,
         common.computeMs(),
-        System.currentTimeMillis());
+        System.currentTimeMillis(),
+        latentTargets,
+        resultsPerTask,
+        DTYPE);
   }
 
   /** The rows of {@code rows} at {@code positions} // [positions, width] */

@@ -1,9 +1,14 @@
 package dev.saescope.worker.compute;
 
+import ai.djl.ndarray.NDArray;
+import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.Rows;
+import dev.saescope.runtime.sae.DirectionRanks;
+import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.sae.SparseLatents;
 import dev.saescope.schemas.LatentRow;
 import dev.saescope.schemas.LatentRows;
+import dev.saescope.schemas.LatentTarget;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,26 +16,34 @@ import java.util.Map;
 
 /**
  * Runs the attached SAEs on captured activations: sparse latents with the per-position
- * reconstruction error (E3c), and the latents' direct logit attribution at {@code q_end} (E2b).
+ * reconstruction error (E3c), the latents' direct logit attribution to scored tokens with its rank
+ * over the whole vocabulary (E2b, E2c), and the most active and most attributing latent at the gold
+ * token with the gold token's rank in their logit effects (E3b).
  */
 final class SaeEncoder {
-  /** Per SAE id: {@code decode(no latents) = b_dec} // [dModel] */
+  /** Per SAE id: {@code decode(no latents) = b_dec} // [dIn] */
   private final Map<String, float[]> decoderBias = new HashMap<>();
 
-  SaeEncoder(List<ExperimentProcessor.AttachedSae> saes) {
+  private final GemmaModel model;
+
+  /** The tied embedding {@code [vocab, dModel]}: {@code W_U^T}, owned by the model. */
+  private final NDArray embedding;
+
+  SaeEncoder(List<ExperimentProcessor.AttachedSae> saes, GemmaModel model) {
+    this.model = model;
+    this.embedding = model.embedding();
     for (ExperimentProcessor.AttachedSae a : saes) {
       // decode(no latents) = b_dec: subtracting it leaves sum_i z_i W_dec[i], the latents' own
       // contribution, which is what direct logit attribution dots with W_U.
-      decoderBias.put(
-          a.id(),
-          a.sae()
-              .decode(
-                  new SparseLatents(a.sae().dSae(), new int[] {0, 0}, new int[0], new float[0])));
+      decoderBias.put(a.id(), decode(a.sae(), new int[0], new float[0]));
     }
   }
 
   /** The latents of one sequence, as the runtime has them and as results carry them. */
   record Encoded(SparseLatents z, LatentRows rows) {}
+
+  /** Attributions at some positions: {@code [positions][targets]}, 0 and -1 for absent targets. */
+  record Attribution(float[][] values, int[][] ranks) {}
 
   /** Encodes every row of {@code acts} // [tokens, width] */
   Encoded encode(ExperimentProcessor.AttachedSae a, Rows acts) {
@@ -44,28 +57,114 @@ final class SaeEncoder {
   }
 
   /**
-   * {@code sum_i z_i(q_end) (W_dec[i] · W_U[:, target])} per target; 0 for an absent target (-1).
+   * {@code sum_i z_i(p) (W_dec[i] · W_U[:, target])} per position and target, and the target's rank
+   * when that sum is taken over the whole vocabulary; 0 and -1 for an absent target (-1).
    *
-   * @param embedRows the targets' unembedding columns // [targets, dModel]
+   * @param targets {@code [positions.length][k]} token ids or -1
    */
-  float[] attribution(
-      ExperimentProcessor.AttachedSae a,
-      SparseLatents z,
-      int qEnd,
-      int[] targets,
-      float[][] embedRows) {
-    int[] oneOffsets = {0, z.l0(qEnd)};
-    float[] dir =
-        a.sae()
-            .decode(new SparseLatents(z.dSae(), oneOffsets, z.indicesAt(qEnd), z.valuesAt(qEnd)));
+  Attribution attribution(
+      ExperimentProcessor.AttachedSae a, SparseLatents z, int[] positions, int[][] targets) {
+    int d = a.sae().dIn();
     float[] bias = decoderBias.get(a.id());
-    float[] out = new float[targets.length];
-    for (int t = 0; t < targets.length; t++) {
-      double s = 0;
-      for (int c = 0; c < dir.length; c++) {
-        s += (double) (dir[c] - bias[c]) * embedRows[t][c];
+    float[] dirs = new float[positions.length * d]; // [positions, dIn]
+    int[][] valid = new int[positions.length][];
+    for (int q = 0; q < positions.length; q++) {
+      float[] dir = decode(a.sae(), z.indicesAt(positions[q]), z.valuesAt(positions[q]));
+      for (int c = 0; c < d; c++) {
+        dirs[q * d + c] = dir[c] - bias[c];
       }
-      out[t] = targets[t] < 0 ? 0f : (float) s;
+      valid[q] = PreparedTask.validTargets(targets[q]);
+    }
+    int[][] ranks = DirectionRanks.of(embedding, dirs, valid);
+    float[][] values = dots(dirs, d, valid);
+    for (int q = 0; q < positions.length; q++) {
+      for (int j = 0; j < targets[q].length; j++) {
+        if (targets[q][j] < 0) {
+          values[q][j] = 0f;
+          ranks[q][j] = -1;
+        }
+      }
+    }
+    return new Attribution(values, ranks);
+  }
+
+  /**
+   * E3b at each of {@code points} for target {@code token}: the most active latent and the one with
+   * the largest {@code z_i (W_dec[i] · W_U[:, token])} (ties to the lower index), with the token's
+   * rank in each one's logit effects {@code W_dec[i] · W_U}.
+   */
+  List<LatentTarget> latentTargets(
+      ExperimentProcessor.AttachedSae a, SparseLatents z, int[] points, int token) {
+    int d = a.sae().dIn();
+    float[] bias = decoderBias.get(a.id());
+    float[] unembed = embeddingRow(token);
+    List<LatentTarget> out = new ArrayList<>(points.length);
+    for (int p : points) {
+      int[] idx = z.indicesAt(p);
+      float[] val = z.valuesAt(p);
+      if (idx.length == 0) {
+        out.add(LatentTarget.none(p, token));
+        continue;
+      }
+      int top = 0;
+      int attr = 0;
+      float[][] rows = new float[idx.length][];
+      double[] attribution = new double[idx.length];
+      for (int j = 0; j < idx.length; j++) {
+        rows[j] = decode(a.sae(), new int[] {idx[j]}, new float[] {1f});
+        double effect = 0;
+        for (int c = 0; c < d; c++) {
+          rows[j][c] -= bias[c];
+          effect += (double) rows[j][c] * unembed[c];
+        }
+        attribution[j] = val[j] * effect;
+        top = better(val[j], val[top], idx[j], idx[top]) ? j : top;
+        attr = better(attribution[j], attribution[attr], idx[j], idx[attr]) ? j : attr;
+      }
+      float[] dirs = new float[2 * d];
+      System.arraycopy(rows[top], 0, dirs, 0, d);
+      System.arraycopy(rows[attr], 0, dirs, d, d);
+      int[][] ranks = DirectionRanks.of(embedding, dirs, new int[][] {{token}, {token}});
+      out.add(
+          new LatentTarget(
+              p, token, idx[top], ranks[0][0], idx[attr], (float) attribution[attr], ranks[1][0]));
+    }
+    return out;
+  }
+
+  /**
+   * Whether {@code v} at latent {@code i} beats {@code best} at latent {@code bi}: ties to the
+   * lower index.
+   */
+  private static boolean better(double v, double best, int i, int bi) {
+    return v > best || (v == best && i < bi);
+  }
+
+  /** {@code sum_j values[j] W_dec[indices[j]] + b_dec} // [dIn] */
+  private static float[] decode(Sae sae, int[] indices, float[] values) {
+    return sae.decode(
+        new SparseLatents(sae.dSae(), new int[] {0, indices.length}, indices, values));
+  }
+
+  /** {@code W_U[:, token]}: the tied embedding row. */
+  private float[] embeddingRow(int token) {
+    return model.unembeddingColumns(new int[] {token})[0];
+  }
+
+  /** {@code dirs[q] · W_U[:, ids[q][j]]} // [rows][k] */
+  private float[][] dots(float[] dirs, int d, int[][] ids) {
+    float[][] out = new float[ids.length][];
+    Map<Integer, float[]> rows = new HashMap<>();
+    for (int q = 0; q < ids.length; q++) {
+      out[q] = new float[ids[q].length];
+      for (int j = 0; j < ids[q].length; j++) {
+        float[] u = rows.computeIfAbsent(ids[q][j], this::embeddingRow);
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+          s += (double) dirs[q * d + c] * u[c];
+        }
+        out[q][j] = (float) s;
+      }
     }
     return out;
   }

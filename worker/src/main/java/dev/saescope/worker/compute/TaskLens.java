@@ -11,14 +11,15 @@ import java.util.List;
 import java.util.SortedSet;
 
 /**
- * The full-vocabulary logit lens at each task's {@code q_end}, at every reported layer and the
- * final one (the reference for KL and top-1 agreement), reduced on the engine to what results
- * carry: the targets' log-probabilities and ranks, the top-1 and the KL in bits.
+ * The full-vocabulary logit lens at each task's {@link PreparedTask#lensPositions()} ({@code
+ * q_end}, plus the first answer positions of direct answers for E2c), at every reported layer and
+ * the final one (the reference for KL and top-1 agreement), reduced on the engine to what results
+ * carry: the scored tokens' log-probabilities and ranks, the top-1 and the KL in bits.
  *
- * <p>It costs about {@code 2 · dModel · vocab} FLOPs per layer and task (0.34 GFLOP on Gemma 3
- * 270M), so it runs at {@code q_end} only, and its time is kept apart ({@link #nanos()}).
+ * <p>It costs about {@code 2 · dModel · vocab} FLOPs per row (0.34 GFLOP on Gemma 3 270M), so it
+ * runs at those few positions only, and its time is kept apart ({@link #nanos()}).
  */
-final class QEndLens {
+final class TaskLens {
   /** Rows per full-vocabulary lens call: [128, 262144] fp32 logits are 134 MB per temporary. */
   private static final int LENS_ROWS = 128;
 
@@ -26,7 +27,13 @@ final class QEndLens {
   private final List<Integer> layers;
   private long nanos;
 
-  QEndLens(GemmaModel model, SortedSet<Integer> reported) {
+  /**
+   * One task's lens: row {@code q * layers().size() + k} is lens position {@code positions[q]} at
+   * layer {@code layers().get(k)}.
+   */
+  record Stats(int[] positions, LensStats rows) {}
+
+  TaskLens(GemmaModel model, SortedSet<Integer> reported) {
     this.model = model;
     List<Integer> all = new ArrayList<>(reported);
     int finalLayer = model.config().nLayers() - 1;
@@ -34,57 +41,89 @@ final class QEndLens {
       all.add(finalLayer);
     }
     this.layers = List.copyOf(all);
+    if (layers.size() * PreparedTask.MAX_LENS_POSITIONS > 4 * 64) {
+      throw new IllegalArgumentException(
+          layers.size()
+              + " lens layers x "
+              + PreparedTask.MAX_LENS_POSITIONS
+              + " positions per task exceed one lens call");
+    }
   }
 
-  /** The lens layers, in the order of each {@link LensStats} row: reported ones, then the final. */
+  /** The lens layers, in the order of each task's rows: reported ones, then the final. */
   List<Integer> layers() {
     return layers;
   }
 
   /**
-   * One {@link LensStats} per task, one row per {@link #layers()} entry. Tasks share unembedding
-   * calls (up to {@value #LENS_ROWS} rows each): the call's cost is mostly reading W_U (671 MB on
-   * Gemma 3 270M), so one call per task would be several times slower.
+   * One {@link Stats} per task. Tasks share unembedding calls of up to {@value #LENS_ROWS} rows
+   * (one task's rows never split): the call's cost is mostly reading W_U (671 MB on Gemma 3 270M),
+   * so one call per task would be several times slower.
    */
-  List<LensStats> at(List<PreparedTask> tasks, ForwardResult forward) {
+  List<Stats> at(List<PreparedTask> tasks, ForwardResult forward) {
     long start = System.nanoTime();
-    int perTask = layers.size();
-    int tasksPerCall = Math.max(1, LENS_ROWS / perTask);
-    int finalIndex = layers.indexOf(model.config().nLayers() - 1);
-    int d = model.config().dModel();
-    List<LensStats> out = new ArrayList<>(tasks.size());
-    for (int from = 0; from < tasks.size(); from += tasksPerCall) {
-      int to = Math.min(tasks.size(), from + tasksPerCall);
-      int rows = (to - from) * perTask;
-      float[] values = new float[rows * d]; // [rows, dModel]
-      int[] positions = new int[rows];
-      int[][] targets = new int[rows][];
-      int[] refs = new int[rows];
-      for (int t = from; t < to; t++) {
-        PreparedTask p = tasks.get(t);
-        int[] taskTargets = PreparedTask.validTargets(p.targetsAtQEnd());
-        for (int k = 0; k < perTask; k++) {
-          int row = (t - from) * perTask + k;
-          Rows r = forward.capture(layers.get(k), Site.RESID_POST, t);
-          System.arraycopy(r.values(), p.qEnd() * d, values, row * d, d);
-          positions[row] = p.qEnd();
-          targets[row] = taskTargets;
-          refs[row] = (t - from) * perTask + finalIndex;
-        }
+    List<Stats> out = new ArrayList<>(tasks.size());
+    int from = 0;
+    while (from < tasks.size()) {
+      int to = from;
+      int rows = 0;
+      while (to < tasks.size() && (to == from || rows + rowsOf(tasks.get(to)) <= LENS_ROWS)) {
+        rows += rowsOf(tasks.get(to));
+        to++;
       }
-      LensStats all = model.lensStats(new Rows(positions, d, values), targets, refs);
-      for (int t = from; t < to; t++) {
-        int first = (t - from) * perTask;
-        out.add(
-            new LensStats(
-                Arrays.copyOfRange(all.targetLogprobs(), first, first + perTask),
-                Arrays.copyOfRange(all.targetRanks(), first, first + perTask),
-                Arrays.copyOfRange(all.top1(), first, first + perTask),
-                Arrays.copyOfRange(all.klBits(), first, first + perTask)));
-      }
+      out.addAll(call(tasks, from, to, rows, forward));
+      from = to;
     }
     synchronized (this) {
       nanos += System.nanoTime() - start;
+    }
+    return out;
+  }
+
+  private int rowsOf(PreparedTask p) {
+    return p.lensPositions().length * layers.size();
+  }
+
+  /** One lens call over tasks {@code [from, to)} holding {@code rows} rows in all. */
+  private List<Stats> call(
+      List<PreparedTask> tasks, int from, int to, int rows, ForwardResult forward) {
+    int perPosition = layers.size();
+    int finalIndex = layers.indexOf(model.config().nLayers() - 1);
+    int d = model.config().dModel();
+    float[] values = new float[rows * d]; // [rows, dModel]
+    int[] positions = new int[rows];
+    int[][] targets = new int[rows][];
+    int[] refs = new int[rows];
+    int row = 0;
+    for (int t = from; t < to; t++) {
+      PreparedTask p = tasks.get(t);
+      for (int pos : p.lensPositions()) {
+        int[] scored = PreparedTask.validTargets(p.lensTargets(pos));
+        int finalRow = row + finalIndex;
+        for (int k = 0; k < perPosition; k++, row++) {
+          Rows r = forward.capture(layers.get(k), Site.RESID_POST, t);
+          System.arraycopy(r.values(), pos * d, values, row * d, d);
+          positions[row] = pos;
+          targets[row] = scored;
+          refs[row] = finalRow;
+        }
+      }
+    }
+    LensStats all = model.lensStats(new Rows(positions, d, values), targets, refs);
+    List<Stats> out = new ArrayList<>(to - from);
+    int first = 0;
+    for (int t = from; t < to; t++) {
+      int[] at = tasks.get(t).lensPositions();
+      int last = first + at.length * perPosition;
+      out.add(
+          new Stats(
+              at,
+              new LensStats(
+                  Arrays.copyOfRange(all.targetLogprobs(), first, last),
+                  Arrays.copyOfRange(all.targetRanks(), first, last),
+                  Arrays.copyOfRange(all.top1(), first, last),
+                  Arrays.copyOfRange(all.klBits(), first, last))));
+      first = last;
     }
     return out;
   }

@@ -17,13 +17,18 @@ import dev.saescope.runtime.hub.SaescopeHome;
 import dev.saescope.runtime.load.ModelSpec;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.HookPoint;
+import dev.saescope.runtime.model.Rows;
 import dev.saescope.runtime.model.Site;
+import dev.saescope.runtime.sae.LatentLogits;
+import dev.saescope.runtime.sae.LogitEffects;
 import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.sae.SaeParams;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.runtime.weights.ModelWeights;
 import dev.saescope.schemas.LatentRow;
+import dev.saescope.schemas.LatentTarget;
 import dev.saescope.schemas.LayerResult;
+import dev.saescope.schemas.LensSummary;
 import dev.saescope.schemas.ScoreRole;
 import dev.saescope.schemas.TargetScore;
 import dev.saescope.schemas.Task;
@@ -214,5 +219,146 @@ class Gemma270mWorkerTest {
         got.stream().anyMatch(r -> r.labels().variant() == Variant.CLOZE),
         "the tasks include cloze variants");
     assertTrue(tasks.stream().anyMatch(x -> x.variant() == Variant.DIRECT));
+  }
+
+  /**
+   * E2c and E3b on the real model, each figure recomputed here by another path: the future-token
+   * scores against the chosen-id lens, the attribution and its full-vocabulary rank in plain Java
+   * from the result's latents and W_dec, and the E3b ranks against the latents' top logit effects.
+   */
+  @Test
+  void directAnswersCarryFutureScoresAndLatentTargetsThatOtherPathsConfirm() {
+    String q = "What is the capital of France?";
+    String answer = "The capital of France is Paris.";
+    String text = "Question: " + q + "\nAnswer: " + answer;
+    Task task =
+        new Task(
+            "e2c",
+            "e2c-0",
+            "P36:France",
+            "P36",
+            "France",
+            List.of("Paris"),
+            Variant.DIRECT,
+            null,
+            "test",
+            q,
+            answer,
+            text,
+            text.length() - answer.length(),
+            false,
+            List.of(),
+            System.currentTimeMillis());
+    ExperimentProcessor local = processor();
+    var accepted = (TaskProcessor.Accepted<PreparedTask>) local.check(task);
+    PreparedTask p = accepted.prepared();
+    List<LayerResult> results = local.process(List.of(accepted));
+    assertEquals(3, results.size());
+    int[] ids = p.tokens().ids();
+    float[] embed = model.embedding().toFloatArray(); // [vocab, dModel]
+    int d = model.config().dModel();
+    int vocab = model.config().vocabSize();
+    for (LayerResult r : results) {
+      assertEquals(3, r.resultsPerTask(), "three reported layers, the SAE's among them");
+      assertEquals("fp32", r.dtype());
+      List<TargetScore> futures =
+          r.scores().stream().filter(s -> s.role() != ScoreRole.GOLD0).toList();
+      // q_end and 3 answer positions; at t: t+1 .. t+4 while inside the answer
+      int scored = 0;
+      for (int t = p.qEnd(); t < p.qEnd() + PreparedTask.MAX_LENS_POSITIONS; t++) {
+        scored += Math.min(4, p.ansEnd() - 1 - t);
+      }
+      assertEquals(scored, futures.size(), r.layer() + ": " + futures);
+      for (TargetScore s : futures) {
+        int ahead =
+            switch (s.role()) {
+              case FUTURE1 -> 1;
+              case FUTURE2 -> 2;
+              case FUTURE3 -> 3;
+              default -> 0;
+            };
+        assertEquals(ids[s.position() + 1 + ahead], s.tokenId(), s.toString());
+        // the lens log-probability by the chosen-id path: logit - log Z, log Z from the top-1
+        int row =
+            java.util.Arrays.stream(r.dense().positions()).boxed().toList().indexOf(s.position());
+        float[] h = java.util.Arrays.copyOfRange(r.dense().values(), row * d, (row + 1) * d);
+        Rows one = new Rows(new int[] {s.position()}, d, h);
+        float logit = model.lensLogits(one, new int[] {s.tokenId()})[0][0];
+        var top = model.lensTopK(one, 1).get(0).get(0);
+        double logZ = top.logit() - top.logprob();
+        assertEquals(logit - logZ, s.lensLogprob(), 1e-3, s.toString());
+      }
+      assertEquals(
+          List.of(p.qEnd(), p.qEnd() + 1, p.qEnd() + 2, p.qEnd() + 3),
+          r.lens().stream().map(LensSummary::position).toList());
+      if (r.saeId() == null) {
+        assertTrue(r.latentTargets().isEmpty());
+        assertTrue(
+            futures.stream().allMatch(s -> s.attributionRank() == -1 && s.attribution() == 0f));
+        continue;
+      }
+      float[] wDec = sae.params().wDec(); // [dSae, dModel]
+      for (TargetScore s : futures.subList(0, 3)) {
+        float[] dir = new float[d];
+        LatentRow z = r.latents().rows().get(s.position());
+        for (int j = 0; j < z.l0(); j++) {
+          for (int c = 0; c < d; c++) {
+            dir[c] += z.values()[j] * wDec[z.indices()[j] * d + c];
+          }
+        }
+        double[] logits = new double[vocab];
+        for (int v = 0; v < vocab; v++) {
+          for (int c = 0; c < d; c++) {
+            logits[v] += (double) dir[c] * embed[v * d + c];
+          }
+        }
+        int above = 0;
+        for (int v = 0; v < vocab; v++) {
+          above += logits[v] > logits[s.tokenId()] ? 1 : 0;
+        }
+        assertEquals(
+            logits[s.tokenId()],
+            s.attribution(),
+            1e-3 * (1 + Math.abs(logits[s.tokenId()])),
+            s.toString());
+        assertEquals(above, s.attributionRank(), 2 + 1e-4 * above, s.toString());
+      }
+      // E3b: at q_end and at " Paris" in the answer
+      int gold = p.gold0();
+      assertTrue(gold >= 0);
+      List<LatentTarget> targets = r.latentTargets();
+      assertEquals(2, targets.size(), targets.toString());
+      assertEquals(p.qEnd(), targets.get(0).position());
+      assertEquals(gold, ids[targets.get(1).position()], "the second point is the gold token");
+      List<LatentLogits> effects =
+          LogitEffects.fromEmbedding(sae, model.embedding(), 10, LogitEffects.DEFAULT_LATENT_BATCH);
+      for (LatentTarget lt : targets) {
+        LatentRow z = r.latents().rows().get(lt.position());
+        int best = 0;
+        for (int j = 1; j < z.l0(); j++) {
+          best = z.values()[j] > z.values()[best] ? j : best;
+        }
+        assertEquals(z.indices()[best], lt.topLatent(), "the most active latent");
+        for (int[] latentRank :
+            new int[][] {{lt.topLatent(), lt.topRank()}, {lt.attrLatent(), lt.attrRank()}}) {
+          int[] top = effects.get(latentRank[0]).topTokens();
+          int listed = java.util.Arrays.stream(top).boxed().toList().indexOf(gold);
+          if (listed >= 0) {
+            assertEquals(listed, latentRank[1], "rank inside the latent's top 10: " + lt);
+          } else {
+            assertTrue(latentRank[1] >= 10, "not in the top 10, so ranked 10 or lower: " + lt);
+          }
+        }
+        double attribution = 0;
+        for (int c = 0; c < d; c++) {
+          attribution += (double) wDec[lt.attrLatent() * d + c] * embed[gold * d + c];
+        }
+        int at = java.util.Arrays.stream(z.indices()).boxed().toList().indexOf(lt.attrLatent());
+        assertEquals(
+            z.values()[at] * attribution,
+            lt.attribution(),
+            1e-3 * (1 + Math.abs(lt.attribution())));
+      }
+    }
   }
 }
