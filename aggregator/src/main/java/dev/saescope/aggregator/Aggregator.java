@@ -2,6 +2,8 @@ package dev.saescope.aggregator;
 
 import dev.saescope.aggregator.http.AggregatorApi;
 import dev.saescope.aggregator.http.ApiServer;
+import dev.saescope.aggregator.http.PromptIntake;
+import dev.saescope.aggregator.http.RunViews;
 import dev.saescope.aggregator.service.AggregatorConfig;
 import dev.saescope.aggregator.service.AggregatorService;
 import dev.saescope.aggregator.service.Observations;
@@ -31,6 +33,9 @@ public final class Aggregator implements AutoCloseable {
   /** Partitions of topics the aggregator creates when they are missing (as the producer does). */
   static final int DEFAULT_PARTITIONS = 12;
 
+  /** Prompts one client may submit per minute: each is several tasks for the workers. */
+  static final int PROMPTS_PER_MINUTE = 20;
+
   private final AggregatorService service;
   private final ApiServer server;
   private final ReportWriter writer;
@@ -51,7 +56,8 @@ public final class Aggregator implements AutoCloseable {
     try {
       TopicAdmin.ensureTopics(
           config.kafka(),
-          TopicSpec.standard(config.kafka().topics(), DEFAULT_PARTITIONS, TopicSpec.BROKER_DEFAULT));
+          TopicSpec.standard(
+              config.kafka().topics(), DEFAULT_PARTITIONS, TopicSpec.BROKER_DEFAULT));
     } catch (BrokerUnavailableException | TopicAdminException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
@@ -72,13 +78,20 @@ public final class Aggregator implements AutoCloseable {
       AggregatorApi api =
           new AggregatorApi(
               queries, Codecs::runAnnouncementOf, reports, self, metrics, service::healthy);
-      ApiServer server = ApiServer.start(api, registry, httpHost, httpPort);
+      RunViews views = new RunViews(queries, reports, Codecs::runAnnouncementOf);
+      PromptIntake prompts = new PromptIntake(config.kafka(), queries, PROMPTS_PER_MINUTE);
+      ApiServer server = ApiServer.start(api, views, prompts, registry, httpHost, httpPort);
       ReportWriter writer = out == null ? null : ReportWriter.start(queries, reports, out);
       return new Aggregator(service, server, writer);
     } catch (RuntimeException e) {
       service.close();
       throw e;
     }
+  }
+
+  /** Every endpoint the HTTP server registered (the OpenAPI test reads it). */
+  public java.util.SortedSet<String> httpRoutes() {
+    return server.routes();
   }
 
   public int httpPort() {

@@ -127,7 +127,7 @@ public final class AggregatorApi {
     return queries.announcement(run).map(announcementCodec);
   }
 
-  private void requireHere(String run, String path) {
+  void requireHere(String run, String path) {
     queries
         .owner(run)
         .filter(h -> !h.equals(self))

@@ -4,11 +4,27 @@ package dev.saescope.aggregator.http;
 public final class ApiException extends RuntimeException {
   private final int status;
   private final String location;
+  private final long retryAfterSeconds;
 
   private ApiException(int status, String message, String location) {
+    this(status, message, location, -1);
+  }
+
+  private ApiException(int status, String message, String location, long retryAfterSeconds) {
     super(message);
     this.status = status;
     this.location = location;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** The client is over its rate limit: 429 with {@code Retry-After}. */
+  public static ApiException tooMany(String message, long retryAfterSeconds) {
+    return new ApiException(429, message, null, retryAfterSeconds);
+  }
+
+  /** Seconds for {@code Retry-After}, or -1 for none. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public static ApiException badRequest(String message) {

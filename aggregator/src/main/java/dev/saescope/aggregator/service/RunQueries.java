@@ -61,6 +61,19 @@ public final class RunQueries {
     return out;
   }
 
+  /** The observation bytes of one item of {@code run}, by task id (a prefix scan, not the run). */
+  public List<byte[]> itemObservations(String run, String itemId) {
+    List<byte[]> out = new ArrayList<>();
+    String prefix =
+        StoreKeys.observation(run, dev.saescope.aggregator.stats.ItemKey.of(itemId), "");
+    try (KeyValueIterator<String, byte[]> it =
+        store(AggregatorTopology.OBSERVATIONS, byte[].class)
+            .prefixScan(prefix, new StringSerializer())) {
+      it.forEachRemaining(kv -> out.add(kv.value));
+    }
+    return out;
+  }
+
   /** One latent's card, or empty when it never fired in the run. */
   public Optional<LatentCard> card(String run, String saeId, int latent) {
     byte[] b =
