@@ -29,8 +29,8 @@ import java.util.TreeMap;
 public final class E2cAnalysis {
   public static final int HORIZONS = 4;
   static final String ATTRIBUTION_ABSENT =
-      "results carry the latents' attribution to the target token only, not its rank among all"
-          + " tokens, so top-k accuracy is undefined";
+      "no scores on the evaluation split's direct answers carry the latents' attribution rank"
+          + " among all tokens (no SAE at a reported layer, or workers before results v3)";
 
   private E2cAnalysis() {}
 
@@ -75,6 +75,7 @@ public final class E2cAnalysis {
   private static List<E2cRow> horizon(
       int n, List<TaskObservation> observations, AnalysisOptions options, Resampling stats) {
     TreeMap<Integer, ItemMeans[]> lens = new TreeMap<>();
+    TreeMap<Integer, ItemMeans[]> attribution = new TreeMap<>();
     Map<TaskObservation, TreeMap<Integer, Integer>> targets =
         new IdentityHashMap<>(); // task -> position -> token
     Bigram bigram = new Bigram(n);
@@ -96,6 +97,13 @@ public final class E2cAnalysis {
                     l.layer(), k -> new ItemMeans[] {new ItemMeans(), new ItemMeans()});
             m[0].add(t.itemKey(), s.lensRank() == 0 ? 1 : 0);
             m[1].add(t.itemKey(), s.lensRank() < 5 ? 1 : 0);
+            if (s.attributionRank() >= 0) {
+              ItemMeans[] a =
+                  attribution.computeIfAbsent(
+                      l.layer(), k -> new ItemMeans[] {new ItemMeans(), new ItemMeans()});
+              a[0].add(t.itemKey(), s.attributionRank() == 0 ? 1 : 0);
+              a[1].add(t.itemKey(), s.attributionRank() < 5 ? 1 : 0);
+            }
             targets.computeIfAbsent(t, k -> new TreeMap<>()).putIfAbsent(s.position(), s.tokenId());
           }
         }
@@ -107,8 +115,8 @@ public final class E2cAnalysis {
           "the results carry no "
               + role(n).wireName()
               + (n == 0 ? " or ans0" : "")
-              + " scores on the evaluation split's direct answers (the worker does not send them"
-              + " yet)";
+              + " scores on the evaluation split's direct answers (workers before results v3 send"
+              + " none)";
       rows.add(new E2cRow(n, "lens", -1, Cell.absent(reason), Cell.absent(reason)));
       rows.add(new E2cRow(n, "bigram", -1, Cell.absent(reason), Cell.absent(reason)));
     } else {
@@ -123,13 +131,24 @@ public final class E2cAnalysis {
                       Cell.of(stats.mean(m[1].sample())))));
       rows.add(bigramRow(n, bigram, evaluated, targets, stats));
     }
-    rows.add(
-        new E2cRow(
-            n,
-            "attribution",
-            -1,
-            Cell.absent(ATTRIBUTION_ABSENT),
-            Cell.absent(ATTRIBUTION_ABSENT)));
+    if (attribution.isEmpty()) {
+      rows.add(
+          new E2cRow(
+              n,
+              "attribution",
+              -1,
+              Cell.absent(ATTRIBUTION_ABSENT),
+              Cell.absent(ATTRIBUTION_ABSENT)));
+    }
+    attribution.forEach(
+        (layer, m) ->
+            rows.add(
+                new E2cRow(
+                    n,
+                    "attribution",
+                    layer,
+                    Cell.of(stats.mean(m[0].sample())),
+                    Cell.of(stats.mean(m[1].sample())))));
     return rows;
   }
 

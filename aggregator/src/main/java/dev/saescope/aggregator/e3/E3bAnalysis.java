@@ -17,7 +17,8 @@ import java.util.TreeMap;
 /** E3b (EXPERIMENTS.md §5) over a run's observations. */
 public final class E3bAnalysis {
   static final String NO_ATTRIBUTION =
-      "results carry no per-latent attribution yet (the worker sends only the sum over latents)";
+      "results carry no per-latent attribution (workers before results v3 send only the sum over"
+          + " latents)";
 
   private E3bAnalysis() {}
 
@@ -84,7 +85,7 @@ public final class E3bAnalysis {
                 byLayer.computeIfAbsent(
                     new LayerSite(l.layer(), l.site()), k -> new Acc(l.saeId()));
             acc.tasks++;
-            add(acc.match, acc.rank, effects, l.saeId(), peak.latent(), t);
+            add(acc.match, acc.rank, effects, l.saeId(), peak.latent(), peak.latentRank(), t);
             if (peak.attributionLatent() >= 0) {
               acc.attributed = true;
               add(
@@ -93,6 +94,7 @@ public final class E3bAnalysis {
                   effects,
                   l.saeId(),
                   peak.attributionLatent(),
+                  peak.attributionRank(),
                   t);
             }
           }
@@ -109,7 +111,13 @@ public final class E3bAnalysis {
       LatentEffects effects,
       String saeId,
       int latent,
+      int workerRank,
       TaskObservation t) {
+    if (workerRank >= 0) { // the worker ranked the target over the whole vocabulary
+      match.add(t.itemKey(), workerRank == 0 ? 1 : 0);
+      rank.add(t.itemKey(), workerRank);
+      return;
+    }
     int[] top = effects.topTokenIds(saeId, latent);
     if (top.length > 0) {
       match.add(t.itemKey(), top[0] == t.gold0() ? 1 : 0);

@@ -1,6 +1,7 @@
 package dev.saescope.aggregator.observe;
 
 import dev.saescope.schemas.LatentRow;
+import dev.saescope.schemas.LatentTarget;
 import dev.saescope.schemas.LayerResult;
 import dev.saescope.schemas.LensSummary;
 import dev.saescope.schemas.PromptTokens;
@@ -52,8 +53,8 @@ final class LayerReduction {
         lens == null ? -1 : lens.top1(),
         lens == null ? Double.NaN : lens.klBits(),
         r.scores(),
-        z == null ? Peak.NONE : z.peak(tokens.qEnd()),
-        z == null || goldPosition < 0 ? Peak.NONE : z.peak(goldPosition),
+        z == null ? Peak.NONE : z.peak(tokens.qEnd(), r.latentTargets()),
+        z == null || goldPosition < 0 ? Peak.NONE : z.peak(goldPosition, r.latentTargets()),
         z == null ? new float[0] : z.reconErrors(),
         z == null || mapLatents == 0 ? List.of() : z.map(mapLatents),
         keepVectors ? vectors(h, z) : KeptVectors.NONE);
@@ -126,8 +127,11 @@ final class LayerReduction {
       return sum;
     }
 
-    /** E3b: the most active latent at {@code position}, ties to the lower id. */
-    Peak peak(int position) {
+    /**
+     * E3b: the most active latent at {@code position}, ties to the lower id; with the worker's
+     * latent target there (results v3), the latent with the largest attribution and both ranks.
+     */
+    Peak peak(int position, List<LatentTarget> targets) {
       LatentRow row = byPosition.get(position);
       int best = -1;
       double value = Double.NaN;
@@ -137,7 +141,13 @@ final class LayerReduction {
           value = row.values()[i];
         }
       }
-      return new Peak(position, best, value, -1, Double.NaN);
+      for (LatentTarget t : targets) {
+        if (t.position() == position && t.topLatent() == best && best >= 0) {
+          return new Peak(
+              position, best, value, t.attrLatent(), t.attribution(), t.topRank(), t.attrRank());
+        }
+      }
+      return new Peak(position, best, value, -1, Double.NaN, -1, -1);
     }
 
     float[] reconErrors() {

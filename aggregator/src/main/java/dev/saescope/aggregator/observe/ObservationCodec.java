@@ -24,8 +24,11 @@ import java.util.List;
  * reader refuses versions it does not know rather than guess.
  */
 final class ObservationCodec {
-  /** Version 1: the first layout. Bump it, and keep a reader for the old one, on any change. */
-  static final byte VERSION = 1;
+  /**
+   * Version 2 adds the attribution's rank to scores and the two E3b ranks to peaks; version 1 is
+   * still read (those as -1). Bump it, and keep a reader for the old one, on any change.
+   */
+  static final byte VERSION = 2;
 
   private ObservationCodec() {}
 
@@ -58,11 +61,14 @@ final class ObservationCodec {
   static TaskObservation decode(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int version = in.readByte();
-      if (version != VERSION) {
+      if (version != 1 && version != VERSION) {
         throw new IllegalArgumentException(
-            "observation bytes: version " + version + " is unknown; this reader reads " + VERSION);
+            "observation bytes: version "
+                + version
+                + " is unknown; this reader reads 1 and "
+                + VERSION);
       }
-      Reader r = new Reader(in, bytes.length);
+      Reader r = new Reader(in, bytes.length, version);
       String runId = r.str();
       String taskId = r.str();
       String itemId = r.str();
@@ -173,6 +179,7 @@ final class ObservationCodec {
         out.writeFloat(s.lensLogprob());
         out.writeInt(s.lensRank());
         out.writeFloat(s.attribution());
+        out.writeInt(s.attributionRank());
       }
       peak(l.qEndPeak());
       peak(l.goldPeak());
@@ -201,6 +208,8 @@ final class ObservationCodec {
       out.writeDouble(p.activation());
       out.writeInt(p.attributionLatent());
       out.writeDouble(p.attribution());
+      out.writeInt(p.latentRank());
+      out.writeInt(p.attributionRank());
     }
 
     void half(HalfRow h) throws IOException {
@@ -217,7 +226,7 @@ final class ObservationCodec {
     }
   }
 
-  private record Reader(DataInputStream in, int size) {
+  private record Reader(DataInputStream in, int size, int version) {
     /** A length, refused when negative or longer than the bytes could hold. */
     int length() throws IOException {
       int n = in.readInt();
@@ -294,8 +303,12 @@ final class ObservationCodec {
         int position = in.readInt();
         int tokenId = in.readInt();
         ScoreRole role = ScoreRole.fromWireName(str());
+        float logprob = in.readFloat();
+        int rank = in.readInt();
+        float attribution = in.readFloat();
+        int attributionRank = version >= 2 ? in.readInt() : -1;
         scores.add(
-            new TargetScore(position, tokenId, role, in.readFloat(), in.readInt(), in.readFloat()));
+            new TargetScore(position, tokenId, role, logprob, rank, attribution, attributionRank));
       }
       Peak qEnd = peak();
       Peak gold = peak();
@@ -315,7 +328,21 @@ final class ObservationCodec {
     }
 
     Peak peak() throws IOException {
-      return new Peak(in.readInt(), in.readInt(), in.readDouble(), in.readInt(), in.readDouble());
+      int position = in.readInt();
+      int latent = in.readInt();
+      double activation = in.readDouble();
+      int attributionLatent = in.readInt();
+      double attribution = in.readDouble();
+      int latentRank = version >= 2 ? in.readInt() : -1;
+      int attributionRank = version >= 2 ? in.readInt() : -1;
+      return new Peak(
+          position,
+          latent,
+          activation,
+          attributionLatent,
+          attribution,
+          latentRank,
+          attributionRank);
     }
 
     HalfRow half() throws IOException {

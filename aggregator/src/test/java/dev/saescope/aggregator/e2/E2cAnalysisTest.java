@@ -113,6 +113,33 @@ class E2cAnalysisTest {
     assertEquals(E2cAnalysis.ATTRIBUTION_ABSENT, attribution.top5().absentReason());
   }
 
+  /**
+   * Along one direct answer [2, 10, 11 | 100, 5, 6]: horizon 1 from q_end (token 5) and from 100
+   * (token 6) with attribution ranks 0 and 9; horizon 0 at 100 (NEXT, token 5) with rank 3.
+   */
+  @Test
+  void attributionAccuracyAlongTheAnswerFromTheWorkersRanks() {
+    List<TaskObservation> obs =
+        E2aAnalysisTest.sorted(
+            List.of(
+                task(items(false, 1).get(0), "e", Variant.DIRECT)
+                    .tokens(new int[] {2, 10, 11, 100, 5, 6}, 2, 3)
+                    .with(
+                        layer(4)
+                            .score(2, 100, ScoreRole.ANS0, 0, 1)
+                            .score(3, 5, ScoreRole.NEXT, 0, 3)
+                            .score(2, 5, ScoreRole.FUTURE1, 0, 0)
+                            .score(3, 6, ScoreRole.FUTURE1, 2, 9))));
+    E2cTables t = E2cAnalysis.compute(obs, OPTIONS);
+    E2cRow n0 = find(t, 0, "attribution", 4);
+    assertEquals(0.0, n0.top1().estimate().value(), EPS, "ranks 1 and 3");
+    assertEquals(1.0, n0.top5().estimate().value(), EPS);
+    E2cRow n1 = find(t, 1, "attribution", 4);
+    assertEquals(0.5, n1.top1().estimate().value(), EPS, "rank 0 from q_end, 9 from 100");
+    assertEquals(0.5, n1.top5().estimate().value(), EPS);
+    assertEquals(0.5, find(t, 1, "lens", 4).top1().estimate().value(), EPS, "lens ranks 0 and 2");
+  }
+
   private static E2cRow find(E2cTables t, int n, String predictor, int layer) {
     return t.rows().stream()
         .filter(r -> r.horizon() == n && r.predictor().equals(predictor) && r.layer() == layer)

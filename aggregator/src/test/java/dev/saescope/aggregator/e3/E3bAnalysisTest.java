@@ -45,7 +45,7 @@ class E3bAnalysisTest {
       };
 
   private static Peak peak(int position, int latent) {
-    return new Peak(position, latent, 1.0, -1, Double.NaN);
+    return new Peak(position, latent, 1.0, -1, Double.NaN, -1, -1);
   }
 
   /**
@@ -99,11 +99,33 @@ class E3bAnalysisTest {
         List.of(
             task("A", "a", Variant.DIRECT)
                 .gold(100, 3)
-                .with(layer(0).sae("s0").peaks(Peak.NONE, new Peak(3, 4, 1.0, 3, 0.7)))
+                .with(layer(0).sae("s0").peaks(Peak.NONE, new Peak(3, 4, 1.0, 3, 0.7, -1, -1)))
                 .build());
     CorrespondenceRow row = E3bAnalysis.compute(obs, EFFECTS, OPTIONS).correspondence().get(0);
     assertEquals(0.0, row.topLatentMatch().estimate().value(), EPS);
     assertEquals(1.0, row.attributionMatch().estimate().value(), EPS);
     assertEquals(0.0, row.attributionRank().estimate().value(), EPS);
+  }
+
+  @Test
+  void theWorkersFullVocabularyRanksWinOverTheKnownTopTokens() {
+    // latent 4's known top tokens put 100 at rank 1; the worker ranked it 250 over the vocabulary,
+    // and the attribution latent 3 (known top-1: 100) at 0
+    List<TaskObservation> obs =
+        List.of(
+            task("A", "a", Variant.DIRECT)
+                .gold(100, 3)
+                .with(layer(0).sae("s0").peaks(Peak.NONE, new Peak(3, 4, 1.0, 3, 0.7, 250, 0)))
+                .build(),
+            task("B", "b", Variant.DIRECT)
+                .gold(100, 3)
+                .with(layer(0).sae("s0").peaks(Peak.NONE, new Peak(3, 9, 1.0, 9, 0.2, 40, 40)))
+                .build());
+    CorrespondenceRow row = E3bAnalysis.compute(obs, EFFECTS, OPTIONS).correspondence().get(0);
+    assertEquals(2, row.topLatentRank().estimate().n(), "latent 9 is unknown to the effects");
+    assertEquals(145.0, row.topLatentRank().estimate().value(), EPS, "median of 250 and 40");
+    assertEquals(0.0, row.topLatentMatch().estimate().value(), EPS);
+    assertEquals(0.5, row.attributionMatch().estimate().value(), EPS);
+    assertEquals(20.0, row.attributionRank().estimate().value(), EPS, "median of 0 and 40");
   }
 }

@@ -163,6 +163,12 @@ public final class TestObservations {
       return this;
     }
 
+    /** A score with the attribution's rank over the whole vocabulary (results v3). */
+    public Layer score(int position, int token, ScoreRole role, int rank, int attributionRank) {
+      scores.add(new TargetScore(position, token, role, -1f, rank, 0.5f, attributionRank));
+      return this;
+    }
+
     public Layer peaks(Peak qEnd, Peak gold) {
       qEndPeak = qEnd;
       goldPeak = gold;
