@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Results/s and MB/s of one aggregator instance (one stream thread, exactly-once) on results",
       "pre-loaded into an embedded broker, against the in-process reduction of the same results;",
-      "the base size, then items, layers and latents (d_sae and k) each times every --scales value."
+      "a warm-up at the base size (not to be compared), the base size, then items, layers and",
+      "latents (d_sae and k) each times every --scales value."
     })
 public final class BenchAggregateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -115,6 +116,8 @@ public final class BenchAggregateCommand implements Callable<Integer> {
           out.flush();
         }
       }
+    } finally {
+      deleteTree(dir); // the broker's log and each size's stores: hundreds of MB at the defaults
     }
     if (!json) {
       table(out, new ArrayList<>(sizes.keySet()), figures);
@@ -135,6 +138,9 @@ public final class BenchAggregateCommand implements Callable<Integer> {
           spec.commandLine(), "--timeout-s must be at least 1, got " + timeoutSeconds);
     }
     Map<String, BenchShape> out = new LinkedHashMap<>();
+    // The first size in a JVM pays for JIT compilation and the broker's first topics: measured at
+    // the base size and reported as "warmup", not to be compared.
+    out.put("warmup", base);
     out.put("base", base);
     for (int s : scales) {
       if (s < 2) {
@@ -146,6 +152,14 @@ public final class BenchAggregateCommand implements Callable<Integer> {
       out.put("latents-x" + s, new BenchShape(items, layers, dModel, dSae * s, k * s, positions));
     }
     return out;
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static void table(PrintWriter out, List<String> labels, List<BenchFigures> figures) {
