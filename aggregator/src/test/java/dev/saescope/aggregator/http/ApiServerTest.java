@@ -296,6 +296,28 @@ class ApiServerTest {
 
   @Test
   @Order(1)
+  void pagesComeWithAPolicyForbiddingInlineScriptsAndHaveNone() throws Exception {
+    for (String page :
+        List.of(
+            "/",
+            "/runs/" + WebRun.RUN,
+            "/runs/" + WebRun.RUN + "/latents/1/5",
+            "/runs/" + WebRun.RUN + "/items/x")) {
+      HttpResponse<String> r = get(page);
+      assertEquals(200, r.statusCode(), page);
+      String csp = r.headers().firstValue("Content-Security-Policy").orElse("");
+      assertTrue(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), csp);
+      assertTrue(r.body().contains("<script type=\"module\" src=\"/static/app.js\"></script>"));
+      assertEquals(1, r.body().split("<script").length - 1, "one script, from a file: " + page);
+    }
+    assertEquals(200, get("/static/app.js").statusCode());
+    assertEquals(200, get("/webjars/uplot/uPlot.esm.js").statusCode());
+    String app = get("/static/app.js").body();
+    assertFalse(app.contains("innerHTML") || app.contains("insertAdjacentHTML"), "text only");
+  }
+
+  @Test
+  @Order(1)
   void pathTraversalNeverReadsAFileOutsideTheDashboard() throws Exception {
     for (String path :
         List.of(
