@@ -17,7 +17,8 @@ import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * What the endpoints answer, as JSON, from this instance's stores; requests for a run another
- * instance holds are redirected there. Field names are the API's contract (docs/openapi.yaml).
+ * instance holds are redirected there. Field names are the API's contract (openapi.yaml, a resource
+ * of this module).
  */
 public final class AggregatorApi {
   private static final long RATE_WINDOW_MS = 60_000;
