@@ -7,6 +7,7 @@ import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.TaskPublisher;
 import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicSpec;
+import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.sae.Sae;
@@ -91,7 +92,12 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Path dir = Files.createTempDirectory("saescope-bench-pipeline-");
     String model = modelOptions.spec();
-    LoadedModel loaded = LoadedModel.open(model, modelOptions.tokenizer(), modelOptions.offline());
+    LoadedModel loaded =
+        LoadedModel.open(
+            model,
+            modelOptions.tokenizer(),
+            modelOptions.offline(),
+            ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device()));
     List<Sae> opened = new ArrayList<>();
     try (EmbeddedBroker broker =
         EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.common.cli.ModelOptions;
 import dev.saescope.runtime.config.ModelConfig;
+import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.model.CaptureSpec;
 import dev.saescope.runtime.model.ForwardResult;
@@ -114,7 +115,11 @@ public final class InspectModelCommand implements Callable<Integer> {
 
   private Inspection inspect() throws WeightsException {
     try (LoadedModel loaded =
-        LoadedModel.open(modelOptions.spec(), modelOptions.tokenizer(), modelOptions.offline())) {
+        LoadedModel.open(
+            modelOptions.spec(),
+            modelOptions.tokenizer(),
+            modelOptions.offline(),
+            ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device()))) {
       GemmaModel model = loaded.model();
       GemmaTokenizer tokenizer = loaded.tokenizer();
       ModelConfig c = model.config();

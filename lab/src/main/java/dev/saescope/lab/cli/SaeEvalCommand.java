@@ -7,6 +7,7 @@ import dev.saescope.lab.eval.ModelPatchedForward;
 import dev.saescope.lab.eval.SaeMetrics;
 import dev.saescope.lab.train.SequenceStream;
 import dev.saescope.lab.train.TextCorpus;
+import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.HookPoint;
@@ -122,7 +123,10 @@ public final class SaeEvalCommand implements Callable<Integer> {
       TextCorpus corpus = TextCorpus.of(text);
       try (LoadedModel loaded =
               LoadedModel.open(
-                  modelOptions.spec(), modelOptions.tokenizer(), modelOptions.offline());
+                  modelOptions.spec(),
+                  modelOptions.tokenizer(),
+                  modelOptions.offline(),
+                  ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device()));
           Sae s = Sae.create(SaeLoader.load(SaeSpec.resolve(sae, modelOptions.offline()), hints))) {
         GemmaModel model = loaded.model();
         HookPoint hook =

@@ -1,5 +1,8 @@
 package dev.saescope.runtime.load;
 
+import ai.djl.Device;
+import dev.saescope.runtime.device.ComputeDtype;
+import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.runtime.weights.ModelWeights;
@@ -33,12 +36,41 @@ public record LoadedModel(GemmaModel model, GemmaTokenizer tokenizer) implements
     return open(spec, new ModelSpec.OpenOptions(tokenizer, offline, System.err));
   }
 
+  /**
+   * As {@link #open(String, Path, boolean)}, on {@code target}'s device and dtype.
+   *
+   * @throws IllegalArgumentException when {@code target} asks for a dtype the forward pass does not
+   *     run yet (only fp32 so far; issue 11)
+   */
+  public static LoadedModel open(String spec, Path tokenizer, boolean offline, ComputeTarget target)
+      throws WeightsException {
+    requireRunnable(target);
+    try (ModelWeights weights =
+        ModelSpec.open(spec, new ModelSpec.OpenOptions(tokenizer, offline, System.err))) {
+      return load(weights, target.device());
+    }
+  }
+
   /** Loads model and tokenizer from weights the caller keeps open (and closes). */
   public static LoadedModel load(ModelWeights weights) throws WeightsException {
+    return load(weights, Device.cpu());
+  }
+
+  private static void requireRunnable(ComputeTarget target) {
+    if (target.dtype() != ComputeDtype.FP32) {
+      throw new IllegalArgumentException(
+          "--dtype "
+              + target.dtype().label()
+              + ": the forward pass runs in fp32 only so far (bf16/fp16 are issue 11's next"
+              + " step); use --dtype fp32, or auto on a machine without fast bf16");
+    }
+  }
+
+  private static LoadedModel load(ModelWeights weights, Device device) throws WeightsException {
     GemmaTokenizer tokenizer =
         GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
     try {
-      return new LoadedModel(GemmaModel.load(weights), tokenizer);
+      return new LoadedModel(GemmaModel.load(weights, device), tokenizer);
     } catch (WeightsException | RuntimeException e) {
       tokenizer.close();
       throw e;

@@ -51,9 +51,18 @@ public final class GemmaModel implements AutoCloseable {
    * @throws WeightsException naming the file and tensor when one is missing or misshapen
    */
   public static GemmaModel load(ModelWeights source) throws WeightsException {
+    return load(source, ai.djl.Device.cpu());
+  }
+
+  /**
+   * As {@link #load(ModelWeights)}, on {@code device}: the weights and every array of a batch
+   * (each batch's manager descends from the weights' manager, so it inherits the device); only the
+   * results cross to Java arrays.
+   */
+  public static GemmaModel load(ModelWeights source, ai.djl.Device device) throws WeightsException {
     EngineSettings.apply();
     long start = System.nanoTime();
-    NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+    NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
     try {
       DeviceWeights weights = DeviceWeights.load(source, manager);
       LOG.info(

@@ -1,6 +1,7 @@
 package dev.saescope.worker.cli;
 
 import dev.saescope.common.cli.ModelOptions;
+import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.sae.Sae;
 import dev.saescope.worker.compute.ExperimentProcessor;
@@ -43,7 +44,12 @@ record LoadedWorker(LoadedModel model, List<Sae> saes, ExperimentProcessor proce
             .tag("worker", id)
             .register(registry);
     long t0 = System.nanoTime();
-    LoadedModel loaded = LoadedModel.open(model, modelOptions.tokenizer(), off);
+    LoadedModel loaded =
+        LoadedModel.open(
+            model,
+            modelOptions.tokenizer(),
+            off,
+            ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device()));
     modelLoad.record(Duration.ofNanos(System.nanoTime() - t0));
     List<Sae> opened = new ArrayList<>();
     List<ExperimentProcessor.AttachedSae> attached = new ArrayList<>();
