@@ -12,13 +12,19 @@ import dev.saescope.runtime.model.ForwardResult;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.HookPoint;
 import dev.saescope.runtime.model.Positions;
+import dev.saescope.runtime.model.Rows;
 import dev.saescope.runtime.model.Site;
 import dev.saescope.runtime.model.TokenScore;
+import dev.saescope.runtime.sae.npy.Npy;
 import dev.saescope.runtime.tokenizer.GemmaTokenizer;
 import dev.saescope.runtime.tokenizer.TokenText;
 import dev.saescope.runtime.tokenizer.Tokens;
 import dev.saescope.runtime.weights.WeightsException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,13 +77,24 @@ public final class InspectModelCommand implements Callable<Integer> {
   @Option(
       names = "--json",
       description =
-          "Print one JSON object: {\"tokens\": [...], \"top\": [{\"token\", \"id\", \"logprob\"}...],"
+          "Print one JSON object: {\"tokens\": [...], \"token_ids\": [...], \"dtype\","
+              + " \"top\": [{\"token\", \"id\", \"logprob\"}...],"
               + " \"lens\": [{\"layer\", \"top\"}...]} (lens empty without --lens).")
   boolean json;
+
+  @Option(
+      names = "--dump-npy",
+      paramLabel = "DIR",
+      description =
+          "Also write the activations of every position at every layer and site as"
+              + " DIR/L<layer>_<site>.npy, float32 [positions, width] (numpy's format, as"
+              + " sae-encode reads), to compare with another stack.")
+  Path dumpNpy;
 
   /** What the command computed, before it is printed. */
   record Inspection(
       ModelConfig config,
+      String dtype,
       Tokens tokens,
       List<String> tokenTexts,
       List<Scored> top,
@@ -97,7 +114,7 @@ public final class InspectModelCommand implements Callable<Integer> {
     Inspection result;
     try {
       result = inspect();
-    } catch (WeightsException e) {
+    } catch (WeightsException | UncheckedIOException e) {
       err.println("error: " + e.getMessage());
       return 1;
     } catch (IllegalArgumentException e) {
@@ -114,12 +131,10 @@ public final class InspectModelCommand implements Callable<Integer> {
   }
 
   private Inspection inspect() throws WeightsException {
+    ComputeTarget target = ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device());
     try (LoadedModel loaded =
         LoadedModel.open(
-            modelOptions.spec(),
-            modelOptions.tokenizer(),
-            modelOptions.offline(),
-            ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device()))) {
+            modelOptions.spec(), modelOptions.tokenizer(), modelOptions.offline(), target)) {
       GemmaModel model = loaded.model();
       GemmaTokenizer tokenizer = loaded.tokenizer();
       ModelConfig c = model.config();
@@ -144,7 +159,33 @@ public final class InspectModelCommand implements Callable<Integer> {
       for (int id : tokens.ids()) {
         texts.add(text(tokenizer, id));
       }
-      return new Inspection(c, tokens, texts, next, lensRows);
+      if (dumpNpy != null) {
+        dumpActivations(model, seqs);
+      }
+      return new Inspection(c, target.dtype().label(), tokens, texts, next, lensRows);
+    }
+  }
+
+  /** One pass capturing every site of every layer at every position, one .npy per hook. */
+  private void dumpActivations(GemmaModel model, List<int[]> seqs) {
+    ModelConfig c = model.config();
+    Set<HookPoint> hooks = new TreeSet<>();
+    for (int l = 0; l < c.nLayers(); l++) {
+      for (Site site : Site.values()) {
+        hooks.add(new HookPoint(l, site));
+      }
+    }
+    ForwardResult r =
+        model.forward(seqs, new CaptureSpec(hooks, Positions.all(), Positions.none()));
+    try {
+      Files.createDirectories(dumpNpy);
+      for (HookPoint h : hooks) {
+        Rows rows = r.capture(h, 0); // [positions, width]
+        Path file = dumpNpy.resolve("L" + h.layer() + "_" + h.site().key() + ".npy");
+        Npy.write(file, new long[] {rows.count(), rows.width()}, rows.values());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("--dump-npy " + dumpNpy + ": " + e.getMessage(), e);
     }
   }
 
@@ -165,6 +206,11 @@ public final class InspectModelCommand implements Callable<Integer> {
     ObjectNode root = JSON.createObjectNode();
     ArrayNode tokens = root.putArray("tokens");
     r.tokenTexts().forEach(tokens::add);
+    ArrayNode ids = root.putArray("token_ids");
+    for (int id : r.tokens().ids()) {
+      ids.add(id);
+    }
+    root.put("dtype", r.dtype());
     root.set("top", scoresJson(r.top()));
     ArrayNode lens = root.putArray("lens");
     for (int l = 0; l < r.lens().size(); l++) {

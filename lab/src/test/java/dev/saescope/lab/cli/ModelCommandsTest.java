@@ -66,9 +66,12 @@ class ModelCommandsTest {
             "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = JSON.readTree(r.out());
-    assertEquals(Set.of("tokens", "top", "lens"), fieldNames(j));
+    assertEquals(Set.of("tokens", "token_ids", "dtype", "top", "lens"), fieldNames(j));
     assertEquals(
         List.of("<bos>", "The", "capital"), JSON.convertValue(j.get("tokens"), List.class));
+    assertEquals(3, j.get("token_ids").size());
+    assertEquals(2, j.get("token_ids").get(0).asInt(), "<bos> is id 2");
+    assertEquals("fp32", j.get("dtype").asText());
     assertEquals(4, j.get("top").size());
     double prev = 0;
     for (JsonNode t : j.get("top")) {
@@ -84,6 +87,41 @@ class ModelCommandsTest {
         j.get("top").get(0).get("logprob").asDouble(),
         j.get("lens").get(2).get("top").get(0).get("logprob").asDouble(),
         1e-4);
+  }
+
+  @Test
+  void inspectModelDumpsEveryLayerAndSiteAsNpy() throws Exception {
+    Path dir = tmp.resolve("dump");
+    Run r =
+        run(
+            new InspectModelCommand(),
+            "--model",
+            model.toString(),
+            "--prompt",
+            "The capital",
+            "--dump-npy",
+            dir.toString());
+    assertEquals(0, r.code(), r.err());
+    ModelConfig c = TinyModels.withVocab(TinyModels.gemma3(), 11);
+    for (int l = 0; l < c.nLayers(); l++) {
+      for (dev.saescope.runtime.model.Site site : dev.saescope.runtime.model.Site.values()) {
+        var a =
+            dev.saescope.runtime.sae.npy.Npy.read(dir.resolve("L" + l + "_" + site.key() + ".npy"));
+        assertEquals(
+            List.of(3L, (long) site.width(c)), java.util.Arrays.stream(a.shape()).boxed().toList());
+      }
+    }
+    Run bad =
+        run(
+            new InspectModelCommand(),
+            "--model",
+            model.toString(),
+            "--prompt",
+            "x",
+            "--dtype",
+            "int8");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--dtype int8"), bad.err());
   }
 
   @Test
