@@ -1,5 +1,6 @@
 package dev.saescope.aggregator;
 
+import dev.saescope.aggregator.bench.AggregatorBench;
 import dev.saescope.aggregator.http.AggregatorApi;
 import dev.saescope.aggregator.http.ApiServer;
 import dev.saescope.aggregator.http.PromptIntake;
@@ -72,6 +73,7 @@ public final class Aggregator implements AutoCloseable {
             config.kafka().topics().runs(),
             Duration.ofSeconds(60));
     try {
+      metrics.bindStores(service.streams(), AggregatorBench.STORES);
       RunQueries queries = new RunQueries(service.streams());
       RunReports reports = new RunReports(queries);
       HostInfo self = HostInfo.buildFromEndpoint(config.advertised());

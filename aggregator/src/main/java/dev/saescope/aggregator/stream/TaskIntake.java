@@ -6,7 +6,9 @@ import dev.saescope.schemas.serde.DecodeException;
 import dev.saescope.schemas.serde.MessageCodec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -26,11 +28,13 @@ import org.slf4j.LoggerFactory;
  * inconsistent shapes, parts whose siblings never come) is counted, logged with topic, partition
  * and offset, and skipped; the stream goes on.
  *
- * <p>A task is complete when no new part has arrived for it for {@code idle} (wall clock, counted
- * from this processor's start at the earliest, so a task half read before a crash gets its
- * remaining parts read again first): a worker publishes all layers of a task in one transaction,
- * and this stage reads committed data only, so a task's results arrive together. A finished task
- * is remembered, so a replayed or redone task is counted once.
+ * <p>A task is complete as soon as every part of every result it has is stored, when its results
+ * say how many results the task has ({@code resultsPerTask}, results v3). Results of older workers
+ * do not say; such a task is complete when no new part has arrived for it for {@code idle} (wall
+ * clock, counted from this processor's start at the earliest, so a task half read before a crash
+ * gets its remaining parts read again first): a worker publishes all layers of a task in one
+ * transaction, and this stage reads committed data only, so a task's results arrive together. A
+ * finished task is remembered, so a replayed or redone task is counted once.
  */
 final class TaskIntake implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(TaskIntake.class);
@@ -40,7 +44,7 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
   private final AggregatorMetrics metrics;
   private final Duration idle;
   private ProcessorContext<String, byte[]> context;
-  private KeyValueStore<String, byte[]> parts; // run|task|layer|site|part -> message bytes
+  private KeyValueStore<String, byte[]> parts; // run|task|layer|site|part|parts -> message bytes
   private KeyValueStore<String, Long> active; // run|task -> wall-clock ms of its newest part
   private KeyValueStore<String, Long> done; // run|task -> wall-clock ms it was finished
   private long startedMs; // when this processor (re)started
@@ -89,13 +93,36 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
       metrics.duplicate();
       return;
     }
-    String key = StoreKeys.result(r.key()) + StoreKeys.SEP + r.part();
+    String key = StoreKeys.result(r.key()) + StoreKeys.SEP + r.part() + StoreKeys.SEP + r.parts();
     if (parts.get(key) != null) {
       metrics.duplicate();
       return;
     }
     parts.put(key, record.value());
-    active.put(task, System.currentTimeMillis());
+    long now = System.currentTimeMillis();
+    active.put(task, now);
+    if (r.resultsPerTask() > 0 && allStored(task, r.resultsPerTask())) {
+      finish(task, now);
+    }
+  }
+
+  /** Whether {@code results} whole results of {@code task} have all their parts stored. */
+  private boolean allStored(String task, int results) {
+    Map<String, int[]> seen = new HashMap<>(); // layer|site -> {parts stored, parts expected}
+    try (KeyValueIterator<String, byte[]> it =
+        parts.prefixScan(task + StoreKeys.SEP, new StringSerializer())) {
+      while (it.hasNext()) {
+        String k = it.next().key;
+        int totalAt = k.lastIndexOf(StoreKeys.SEP);
+        int partAt = k.lastIndexOf(StoreKeys.SEP, totalAt - 1);
+        int[] count =
+            seen.computeIfAbsent(
+                k.substring(0, partAt),
+                x -> new int[] {0, Integer.parseInt(k.substring(totalAt + 1))});
+        count[0]++;
+      }
+    }
+    return seen.size() == results && seen.values().stream().allMatch(c -> c[0] == c[1]);
   }
 
   private void finishIdle(long now) {
@@ -134,7 +161,9 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
       }
     }
     List<LayerResult> whole =
-        TaskParts.join(received, (reason, detail) -> skip(reason, "task " + task.replace(StoreKeys.SEP, '/'), detail));
+        TaskParts.join(
+            received,
+            (reason, detail) -> skip(reason, "task " + task.replace(StoreKeys.SEP, '/'), detail));
     keys.forEach(parts::delete);
     active.delete(task);
     done.put(task, now);

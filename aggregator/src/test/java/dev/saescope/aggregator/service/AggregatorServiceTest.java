@@ -41,7 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The streaming aggregator on a real broker computes exactly what {@code analyze} computes offline
  * from the same messages: in another order, with parts split, duplicates and garbage mixed in,
  * after a restart, after its local state is lost (restored from the changelogs), and with two
- * instances sharing the partitions.
+ * instances sharing the partitions. Results say their task's size (v3) except in the two-instance
+ * test, which covers the idle-time fallback for older workers: under heavy load (a pause longer
+ * than the 300 ms idle time in the middle of a task's messages) that fallback can finish a task
+ * early, which is why v3 results carry the size.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class AggregatorServiceTest {
@@ -55,7 +58,7 @@ class AggregatorServiceTest {
   @Test
   void streamedReportEqualsOfflineAnalysisAcrossRestartsAndLostState(KafkaSettings kafka)
       throws Exception {
-    List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 7, 1500);
+    List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 7, 1500, 3);
     JsonObject expected = offline(messages);
     publishShuffledWithNoise(kafka, messages, 11);
 
@@ -66,7 +69,8 @@ class AggregatorServiceTest {
       JsonObject summary = get(a.httpPort(), "/api/runs/" + RUN + "/summary");
       assertEquals(SyntheticRun.tasks(ITEMS), summary.getLong("tasks_done"));
       assertEquals(SyntheticRun.tasks(ITEMS), summary.getLong("tasks_expected"));
-      assertTrue(summary.getJsonObject("skipped_input").getLong("undecodable") >= 2, summary.encode());
+      assertTrue(
+          summary.getJsonObject("skipped_input").getLong("undecodable") >= 2, summary.encode());
       awaitFile(dir.resolve("out").resolve(RUN).resolve("report.json"));
     }
     sameReport(expected, first, "stream = analyze");
@@ -78,6 +82,7 @@ class AggregatorServiceTest {
     }
   }
 
+  /** Results of workers before v3 (no task size): tasks finish after the idle time instead. */
   @Test
   void twoInstancesShareThePartitionsAndGiveTheSameReport(KafkaSettings kafka) throws Exception {
     List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 3, 100_000);
@@ -91,9 +96,28 @@ class AggregatorServiceTest {
     }
   }
 
+  /**
+   * Results that say how many results their task has finish the task as its last part arrives: with
+   * an idle time of an hour the run still completes, split parts and duplicates included.
+   */
+  @Test
+  void tasksWhoseResultsSayTheirSizeFinishWithoutWaitingForIdle(KafkaSettings kafka)
+      throws Exception {
+    List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 9, 1500, 3);
+    JsonObject expected = offline(messages);
+    publishShuffledWithNoise(kafka, messages, 17);
+    int port = freePort();
+    AggregatorConfig config =
+        new AggregatorConfig(
+            kafka, dir.resolve("exact"), "127.0.0.1:" + port, Duration.ofHours(1), 1);
+    try (Aggregator a = Aggregator.start(config, "127.0.0.1", port, null)) {
+      sameReport(expected, awaitReport(port), "complete by count, not by idle time");
+    }
+  }
+
   @Test
   void killedWithSigkillMidRunItRestartsToTheSameNumbers(KafkaSettings kafka) throws Exception {
-    List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 5, 3000);
+    List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 5, 3000, 3);
     JsonObject expected = offline(messages);
     publishShuffledWithNoise(kafka, messages, 13);
     int port = freePort();
@@ -124,7 +148,8 @@ class AggregatorServiceTest {
                 state.toString(),
                 Integer.toString(port))
             .redirectErrorStream(true)
-            .redirectOutput(state.resolveSibling("child-" + port + "-" + System.nanoTime() + ".log").toFile())
+            .redirectOutput(
+                state.resolveSibling("child-" + port + "-" + System.nanoTime() + ".log").toFile())
             .start();
     return p;
   }
@@ -181,7 +206,8 @@ class AggregatorServiceTest {
       return firstDifference(path, ja.getMap(), b instanceof JsonObject jb ? jb.getMap() : b);
     }
     if (a instanceof io.vertx.core.json.JsonArray ja) {
-      return firstDifference(path, ja.getList(), b instanceof io.vertx.core.json.JsonArray jb ? jb.getList() : b);
+      return firstDifference(
+          path, ja.getList(), b instanceof io.vertx.core.json.JsonArray jb ? jb.getList() : b);
     }
     return java.util.Objects.equals(a, b) ? null : path + ": " + a + " vs " + b;
   }
@@ -252,7 +278,11 @@ class AggregatorServiceTest {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("run not complete on port " + port + ": " + send(port, "/api/runs/" + RUN + "/summary").body());
+    throw new AssertionError(
+        "run not complete on port "
+            + port
+            + ": "
+            + send(port, "/api/runs/" + RUN + "/summary").body());
   }
 
   private static void awaitFile(Path file) throws InterruptedException {

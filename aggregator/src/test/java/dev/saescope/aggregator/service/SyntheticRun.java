@@ -21,10 +21,10 @@ import java.util.SplittableRandom;
 
 /**
  * A run of results shaped like the worker's: per item a direct, an evasive and a counterfactual
- * task, each at layers 0-2 (resid_post, dense rows at q_end and the answer), an SAE at layer 1
- * with latents at every position, lens scores and summaries at q_end. Direct answers sit closer to
- * their question than evasive ones at layer 1, so E2a has an effect to find. Deterministic in the
- * seed; messages split into parts where {@code maxBytes} asks for it.
+ * task, each at layers 0-2 (resid_post, dense rows at q_end and the answer), an SAE at layer 1 with
+ * latents at every position, lens scores and summaries at q_end. Direct answers sit closer to their
+ * question than evasive ones at layer 1, so E2a has an effect to find. Deterministic in the seed;
+ * messages split into parts where {@code maxBytes} asks for it.
  */
 final class SyntheticRun {
   static final int D_MODEL = 16;
@@ -34,19 +34,29 @@ final class SyntheticRun {
 
   private SyntheticRun() {}
 
-  /** The announcement, then every result message of {@code items} items. */
+  /** The announcement, then every result message of {@code items} items, as workers before v3. */
   static List<ArchivedMessage> messages(String run, int items, long seed, int maxBytes) {
+    return messages(run, items, seed, maxBytes, 0);
+  }
+
+  /**
+   * The same, each result saying its task has {@code resultsPerTask} results (results v3: 3, the
+   * layers; 0 = unknown, as before v3).
+   */
+  static List<ArchivedMessage> messages(
+      String run, int items, long seed, int maxBytes, int resultsPerTask) {
     List<ArchivedMessage> out = new ArrayList<>();
     out.add(
         new ArchivedMessage(
             TopicKind.RUNS,
             run,
             Codecs.runAnnouncement()
-                .encode(new RunAnnouncement(run, "synthetic", seed, items, items * 3L, false, 1L))));
+                .encode(
+                    new RunAnnouncement(run, "synthetic", seed, items, items * 3L, false, 1L))));
     for (int i = 0; i < items; i++) {
       for (Variant v : VARIANTS) {
         for (int layer = 0; layer < 3; layer++) {
-          LayerResult r = result(run, i, v, layer, seed);
+          LayerResult r = withTaskSize(result(run, i, v, layer, seed), resultsPerTask);
           for (byte[] part : ResultMessages.encode(r, maxBytes)) {
             out.add(new ArchivedMessage(TopicKind.RESULTS, r.itemId(), part));
           }
@@ -56,13 +66,39 @@ final class SyntheticRun {
     return out;
   }
 
+  private static LayerResult withTaskSize(LayerResult r, int resultsPerTask) {
+    return new LayerResult(
+        r.runId(),
+        r.taskId(),
+        r.itemId(),
+        r.labels(),
+        r.layer(),
+        r.site(),
+        r.part(),
+        r.parts(),
+        r.modelId(),
+        r.saeId(),
+        r.workerId(),
+        r.tokens(),
+        r.dense(),
+        r.latents(),
+        r.scores(),
+        r.lens(),
+        r.computeMs(),
+        r.producedAtMs(),
+        r.latentTargets(),
+        resultsPerTask,
+        r.dtype());
+  }
+
   /** Tasks in the run. */
   static int tasks(int items) {
     return items * VARIANTS.length;
   }
 
   static LayerResult result(String run, int item, Variant v, int layer, long seed) {
-    SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + item * 31L + v.ordinal() * 7L + layer);
+    SplittableRandom rnd =
+        new SplittableRandom(seed * 1_000_003L + item * 31L + v.ordinal() * 7L + layer);
     String itemId = "P36:country" + item;
     int n = 10; // <bos> Question : X ? \n Answer : a0 a1
     int qEnd = 7;
@@ -86,9 +122,14 @@ final class SyntheticRun {
     List<LatentRow> latents = new ArrayList<>();
     if (layer == 1) {
       for (int p = 0; p < n; p++) {
-        int base = p == qEnd || p >= 8 ? (v == Variant.DIRECT ? 5 : 5 + 20 * (p % 2)) : rnd.nextInt(40);
+        int base =
+            p == qEnd || p >= 8 ? (v == Variant.DIRECT ? 5 : 5 + 20 * (p % 2)) : rnd.nextInt(40);
         int[] idx = {base, base + 3 + (p % 4), 50 + (p % 7)};
-        float[] val = {(float) (1 + rnd.nextDouble()), (float) (0.5 + rnd.nextDouble()), (float) rnd.nextDouble() * 3};
+        float[] val = {
+          (float) (1 + rnd.nextDouble()),
+          (float) (0.5 + rnd.nextDouble()),
+          (float) rnd.nextDouble() * 3
+        };
         latents.add(new LatentRow(p, idx, val, (float) rnd.nextDouble()));
       }
     }
@@ -117,9 +158,22 @@ final class SyntheticRun {
         new DenseRows(densePos, D_MODEL, values),
         new LatentRows(layer == 1 ? D_SAE : 0, latents),
         List.of(
-            new TargetScore(qEnd, ids[8], ScoreRole.ANS0, (float) -rnd.nextDouble() * 5, rnd.nextInt(50), (float) rnd.nextDouble()),
-            new TargetScore(qEnd, 1000 + item, ScoreRole.GOLD0, (float) -rnd.nextDouble() * 5, rnd.nextInt(50), (float) rnd.nextDouble())),
-        List.of(new LensSummary(qEnd, layer == 2 ? 7 : rnd.nextInt(20), (float) (2 - layer) * 0.5f)),
+            new TargetScore(
+                qEnd,
+                ids[8],
+                ScoreRole.ANS0,
+                (float) -rnd.nextDouble() * 5,
+                rnd.nextInt(50),
+                (float) rnd.nextDouble()),
+            new TargetScore(
+                qEnd,
+                1000 + item,
+                ScoreRole.GOLD0,
+                (float) -rnd.nextDouble() * 5,
+                rnd.nextInt(50),
+                (float) rnd.nextDouble())),
+        List.of(
+            new LensSummary(qEnd, layer == 2 ? 7 : rnd.nextInt(20), (float) (2 - layer) * 0.5f)),
         1f,
         1_700_000_000_000L);
   }
