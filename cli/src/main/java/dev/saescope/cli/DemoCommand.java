@@ -99,6 +99,20 @@ public final class DemoCommand implements Callable<Integer> {
           "SAEs to attach (repeatable; see worker --help). Default: saescope's own, from fetch-sae.")
   List<String> saes = new ArrayList<>();
 
+  @Option(
+      names = "--dtype",
+      paramLabel = "fp32|bf16|fp16|auto",
+      defaultValue = "${env:SAESCOPE_DTYPE:-fp32}",
+      description = "Precision of the workers' model and SAEs (as the worker's --dtype).")
+  String dtype;
+
+  @Option(
+      names = "--device",
+      paramLabel = "cpu|cuda[:N]|auto",
+      defaultValue = "${env:SAESCOPE_DEVICE:-cpu}",
+      description = "Device of the workers' model and SAEs (as the worker's --device).")
+  String device;
+
   @Option(names = "--no-sae", description = "Run without SAEs (no latents; skips fetch-sae).")
   boolean noSae;
 
@@ -249,6 +263,10 @@ public final class DemoCommand implements Callable<Integer> {
               List.of(
                   "--model",
                   "gemma-3-270m",
+                  "--dtype",
+                  dtype,
+                  "--device",
+                  device,
                   "--layers",
                   layers,
                   "--bootstrap-servers",

@@ -10,7 +10,9 @@ import dev.saescope.lab.bench.ProcessCpu;
 import dev.saescope.lab.bench.ProcessMemory;
 import dev.saescope.runtime.config.GemmaPresets;
 import dev.saescope.runtime.config.ModelConfig;
+import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.hub.SaescopeHome;
+import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.load.ModelSpec;
 import dev.saescope.runtime.model.CaptureSpec;
 import dev.saescope.runtime.model.ForwardResult;
@@ -171,7 +173,9 @@ public final class BenchModelCommand implements Callable<Integer> {
     GemmaModel model;
     try (weights) {
       progress(err, "loading " + label);
-      model = GemmaModel.load(weights);
+      ComputeTarget target = ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device());
+      LoadedModel.requireRunnable(target);
+      model = GemmaModel.load(weights, target.device());
     }
     double loadSeconds = (System.nanoTime() - t0) / 1e9;
     try (model) {

@@ -56,7 +56,12 @@ public record LoadedModel(GemmaModel model, GemmaTokenizer tokenizer) implements
     return load(weights, Device.cpu());
   }
 
-  private static void requireRunnable(ComputeTarget target) {
+  /**
+   * Refuses a target the forward pass cannot run yet, naming {@code --dtype}.
+   *
+   * @throws IllegalArgumentException for bf16 and fp16 (fp32 only so far; issue 11)
+   */
+  public static void requireRunnable(ComputeTarget target) {
     if (target.dtype() != ComputeDtype.FP32) {
       throw new IllegalArgumentException(
           "--dtype "
