@@ -130,7 +130,8 @@ public final class CardCodec {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte v = in.readByte();
       if (v != VERSION) {
-        throw new IllegalArgumentException("latent card bytes of version " + v + ", expected " + VERSION);
+        throw new IllegalArgumentException(
+            "latent card bytes of version " + v + ", expected " + VERSION);
       }
       return r.read(in);
     } catch (IOException e) {

@@ -1,9 +1,9 @@
 package dev.saescope.aggregator.cards;
 
 /**
- * Fixed, log-spaced activation bins shared by every latent, so histograms of different results
- * add up: bin 0 holds activations below {@link #LOW}, the last one those at or above {@link #HIGH},
- * and {@link #BINS} - 2 geometric bins lie between (SAE activations span several decades).
+ * Fixed, log-spaced activation bins shared by every latent, so histograms of different results add
+ * up: bin 0 holds activations below {@link #LOW}, the last one those at or above {@link #HIGH}, and
+ * {@link #BINS} - 2 geometric bins lie between (SAE activations span several decades).
  */
 public final class Histogram {
   public static final int BINS = 42;

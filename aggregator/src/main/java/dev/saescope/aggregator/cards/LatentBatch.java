@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The latent cards one whole result contributes: one partial card per latent active anywhere in
- * the task's text (its contexts limited to the {@link LatentCard#TOP} strongest), and the number of
+ * The latent cards one whole result contributes: one partial card per latent active anywhere in the
+ * task's text (its contexts limited to the {@link LatentCard#TOP} strongest), and the number of
  * positions the SAE read, for firing frequencies.
  *
  * @param runId the result's run
@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * @param positions positions encoded by the SAE in this result
  * @param cards partial cards, by latent index
  */
-public record LatentBatch(String runId, String saeId, int layer, long positions, List<LatentCard> cards) {
+public record LatentBatch(
+    String runId, String saeId, int layer, long positions, List<LatentCard> cards) {
   public LatentBatch {
     cards = List.copyOf(cards);
   }
@@ -42,7 +43,8 @@ public record LatentBatch(String runId, String saeId, int layer, long positions,
         int latent = row.indices()[j];
         contexts
             .computeIfAbsent(latent, k -> new ArrayList<>())
-            .add(new LatentContext(v, r.taskId(), r.itemId(), p, texts.subList(from, to), p - from));
+            .add(
+                new LatentContext(v, r.taskId(), r.itemId(), p, texts.subList(from, to), p - from));
         histograms.computeIfAbsent(latent, k -> new long[Histogram.BINS])[Histogram.bin(v)]++;
         float[] m = maxima.computeIfAbsent(latent, k -> new float[1]);
         m[0] = Math.max(m[0], v);

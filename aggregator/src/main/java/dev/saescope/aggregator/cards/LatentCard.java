@@ -17,7 +17,8 @@ import java.util.List;
  * @param top the strongest contexts, strongest first, at most {@link #TOP}
  * @param histogram counts per {@link Histogram} bin
  */
-public record LatentCard(int latent, long fires, float max, List<LatentContext> top, long[] histogram) {
+public record LatentCard(
+    int latent, long fires, float max, List<LatentContext> top, long[] histogram) {
   /** Contexts kept per latent. */
   public static final int TOP = 20;
 
@@ -25,7 +26,13 @@ public record LatentCard(int latent, long fires, float max, List<LatentContext> 
     top = List.copyOf(top);
     if (top.size() > TOP || histogram.length != Histogram.BINS || fires < 0) {
       throw new IllegalArgumentException(
-          "card of latent " + latent + ": " + top.size() + " contexts, " + histogram.length + " bins");
+          "card of latent "
+              + latent
+              + ": "
+              + top.size()
+              + " contexts, "
+              + histogram.length
+              + " bins");
     }
   }
 

@@ -16,7 +16,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code saescope aggregate}: one aggregator instance (Kafka Streams), its API and report files. */
+/**
+ * {@code saescope aggregate}: one aggregator instance (Kafka Streams), its API and report files.
+ */
 @Command(
     name = "aggregate",
     mixinStandardHelpOptions = true,
@@ -43,7 +45,8 @@ public final class AggregateCommand implements Callable<Integer> {
   @Option(
       names = "--out",
       paramLabel = "DIR",
-      description = "Write each run's report.json, CSVs and plots to DIR/<run id>/ when the run completes.")
+      description =
+          "Write each run's report.json, CSVs and plots to DIR/<run id>/ when the run completes.")
   Path out;
 
   @Option(
@@ -61,13 +64,15 @@ public final class AggregateCommand implements Callable<Integer> {
   @Option(
       names = "--advertised",
       paramLabel = "HOST:PORT",
-      description = "Where other instances reach this one's API (default: --http-host:--http-port).")
+      description =
+          "Where other instances reach this one's API (default: --http-host:--http-port).")
   String advertised;
 
   @Option(
       names = "--state-dir",
       paramLabel = "DIR",
-      description = "Local store folder (default: $SAESCOPE_HOME/aggregator/<prefix>; restored from Kafka when lost).")
+      description =
+          "Local store folder (default: $SAESCOPE_HOME/aggregator/<prefix>; restored from Kafka when lost).")
   Path stateDir;
 
   @Option(
@@ -79,7 +84,9 @@ public final class AggregateCommand implements Callable<Integer> {
   @Option(
       names = "--task-idle-ms",
       defaultValue = "2000",
-      description = "A task counts as complete after this long without a new result part (default ${DEFAULT-VALUE}).")
+      description =
+          "Results of workers before schema v3 do not say their task's size: such a task counts as"
+              + " complete after this long without a new result part (default ${DEFAULT-VALUE}).")
   long taskIdleMs;
 
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -116,7 +123,11 @@ public final class AggregateCommand implements Callable<Integer> {
     try (Aggregator a = Aggregator.start(config, httpHost, httpPort, out)) {
       running = a;
       err.println(
-          "aggregator: API on http://" + httpHost + ":" + a.httpPort() + "/api/runs"
+          "aggregator: API on http://"
+              + httpHost
+              + ":"
+              + a.httpPort()
+              + "/api/runs"
               + (out == null ? "" : "; reports in " + out.toAbsolutePath()));
       err.flush();
       a.awaitStopOr(stop);

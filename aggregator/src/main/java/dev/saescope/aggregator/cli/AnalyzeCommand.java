@@ -26,14 +26,25 @@ import picocli.CommandLine.Spec;
           + " Kafka: the same code and the same numbers as the streaming aggregator.",
       "Writes DIR/<run id>/report.json, one CSV per table, plots and report.html."
     },
-    footer = {"", "Exit codes: 0 written; 1 bad options, an unreadable archive or an unwritable DIR."})
+    footer = {
+      "",
+      "Exit codes: 0 written; 1 bad options, an unreadable archive or an unwritable DIR."
+    })
 public final class AnalyzeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--results", required = true, paramLabel = "FILE", description = "A run archive (.avro) from export.")
+  @Option(
+      names = "--results",
+      required = true,
+      paramLabel = "FILE",
+      description = "A run archive (.avro) from export.")
   Path results;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the report folders go.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Where the report folders go.")
   Path out;
 
   @Override
@@ -55,7 +66,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         ReportFiles.write(e.getValue(), dir);
         spec.commandLine()
             .getOut()
-            .printf("run %s: %d items, %d tasks -> %s%n", e.getKey(), e.getValue().items(), e.getValue().tasks(), dir);
+            .printf(
+                "run %s: %d items, %d tasks -> %s%n",
+                e.getKey(), e.getValue().items(), e.getValue().tasks(), dir);
       }
       return 0;
     } catch (IOException e) {

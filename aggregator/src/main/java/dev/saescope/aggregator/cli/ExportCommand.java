@@ -24,7 +24,10 @@ import picocli.CommandLine.Spec;
           + " announcement, read committed up to the topics' current ends. Share the file;"
           + " ./saescope analyze recomputes the report from it."
     },
-    footer = {"", "Exit codes: 0 written; 1 bad options or the file cannot be written; 3 Kafka unreachable."})
+    footer = {
+      "",
+      "Exit codes: 0 written; 1 bad options or the file cannot be written; 3 Kafka unreachable."
+    })
 public final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -33,7 +36,11 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--run-id", required = true, description = "The run to export.")
   String runId;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "The .avro file to write.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "FILE",
+      description = "The .avro file to write.")
   Path out;
 
   @Override
@@ -56,7 +63,8 @@ public final class ExportCommand implements Callable<Integer> {
               "%s: %d result messages, %d latent-info messages, %d announcement(s) of run %s%n",
               out, c.results(), c.latentInfo(), c.announcements(), runId);
       if (c.results() == 0) {
-        err.println("warning: no results of run " + runId + " (" + c.otherRuns() + " of other runs)");
+        err.println(
+            "warning: no results of run " + runId + " (" + c.otherRuns() + " of other runs)");
       }
       return 0;
     } catch (KafkaConfigException e) {

@@ -27,7 +27,9 @@ public record AggregatorConfig(
     }
   }
 
-  /** The Kafka Streams application id: one per topic prefix, so teams sharing a cluster stay apart. */
+  /**
+   * The Kafka Streams application id: one per topic prefix, so teams sharing a cluster stay apart.
+   */
   public String applicationId() {
     return kafka.topics().prefix() + "aggregator";
   }

@@ -83,7 +83,9 @@ public final class AggregatorService implements AutoCloseable {
     streams.start();
     try {
       if (!s.running.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("aggregator not running after {} s (still restoring or rebalancing)", startTimeout.toSeconds());
+        LOG.warn(
+            "aggregator not running after {} s (still restoring or rebalancing)",
+            startTimeout.toSeconds());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -108,7 +110,9 @@ public final class AggregatorService implements AutoCloseable {
     p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_MESSAGE_BYTES);
     // A whole result message is up to ~256 KiB; fetch several per partition per request.
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAX_MESSAGE_BYTES);
+    p.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+        MAX_MESSAGE_BYTES);
     // Read the results topic from its beginning the first time an application id starts.
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return p;
@@ -151,7 +155,9 @@ public final class AggregatorService implements AutoCloseable {
     return config;
   }
 
-  /** Whether processing runs (false while starting, rebalancing only briefly, or after a failure). */
+  /**
+   * Whether processing runs (false while starting, rebalancing only briefly, or after a failure).
+   */
   public boolean healthy() {
     KafkaStreams.State s = streams.state();
     return s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;

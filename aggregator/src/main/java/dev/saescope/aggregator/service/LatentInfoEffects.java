@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logit effects from the latent-info messages workers publish (each latent's most promoted
- * tokens, EXPERIMENTS.md E3a), indexed once per report.
+ * Logit effects from the latent-info messages workers publish (each latent's most promoted tokens,
+ * EXPERIMENTS.md E3a), indexed once per report.
  */
 public final class LatentInfoEffects implements LatentEffects {
   private static final Logger LOG = LoggerFactory.getLogger(LatentInfoEffects.class);
@@ -25,7 +25,8 @@ public final class LatentInfoEffects implements LatentEffects {
     for (byte[] m : messages) {
       try {
         LatentInfo info =
-            Codecs.latentInfo().decode(m, "latent-info", DecodeException.UNKNOWN, DecodeException.UNKNOWN);
+            Codecs.latentInfo()
+                .decode(m, "latent-info", DecodeException.UNKNOWN, DecodeException.UNKNOWN);
         for (var l : info.latents()) {
           e.top.put(info.saeId() + '\u0000' + l.latent(), l.top().ids());
         }

@@ -7,7 +7,9 @@ import dev.saescope.aggregator.stream.TaskFinisher;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The one reduction from a task's whole results to stored observation bytes, stream and offline. */
+/**
+ * The one reduction from a task's whole results to stored observation bytes, stream and offline.
+ */
 public final class Observations {
   private Observations() {}
 

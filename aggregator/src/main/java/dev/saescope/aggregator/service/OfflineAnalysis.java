@@ -33,7 +33,8 @@ public final class OfflineAnalysis {
   private OfflineAnalysis() {}
 
   /** Reports by run id. */
-  public static Map<String, RunReport> analyze(List<ArchivedMessage> messages, AggregatorMetrics metrics) {
+  public static Map<String, RunReport> analyze(
+      List<ArchivedMessage> messages, AggregatorMetrics metrics) {
     Map<String, RunAnnouncement> announced = new TreeMap<>();
     List<byte[]> latentInfo = new ArrayList<>();
     Map<String, Map<String, LayerResult>> parts = new LinkedHashMap<>(); // task -> part key -> part
@@ -67,7 +68,11 @@ public final class OfflineAnalysis {
       long seed = announced.containsKey(e.getKey()) ? announced.get(e.getKey()).seed() : 0L;
       out.put(
           e.getKey(),
-          RunAnalysis.compute(RunReports.info(e.getKey(), e.getValue()), e.getValue(), effects, AnalysisOptions.of(seed)));
+          RunAnalysis.compute(
+              RunReports.info(e.getKey(), e.getValue()),
+              e.getValue(),
+              effects,
+              AnalysisOptions.of(seed)));
     }
     return out;
   }

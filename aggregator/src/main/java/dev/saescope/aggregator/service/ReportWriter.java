@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes {@code <out>/<run id>/} (report.json, CSVs, plots) when a run completes: announced as
- * closed, with every announced task observed on this instance. Checks every few seconds; a run
- * that gains tasks afterwards is written again. {@link #writeNow} writes on demand.
+ * closed, with every announced task observed on this instance. Checks every few seconds; a run that
+ * gains tasks afterwards is written again. {@link #writeNow} writes on demand.
  */
 public final class ReportWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReportWriter.class);
@@ -52,7 +52,10 @@ public final class ReportWriter implements AutoCloseable {
       for (var e : queries.announcements().entrySet()) {
         RunAnnouncement a = Codecs.runAnnouncementOf(e.getValue());
         long done = queries.tasksDone(a.runId());
-        if (a.open() || !a.tasksKnown() || done < a.tasks() || written.getOrDefault(a.runId(), -1L) == done) {
+        if (a.open()
+            || !a.tasksKnown()
+            || done < a.tasks()
+            || written.getOrDefault(a.runId(), -1L) == done) {
           continue;
         }
         writeNow(a.runId(), Optional.of(a));

@@ -53,7 +53,11 @@ public final class AggregatorTopology {
    * @param announcements the topic of run announcements, or null when the producer sends none
    */
   public static Topology build(
-      Topics topics, TaskFinisher finisher, AggregatorMetrics metrics, Duration idle, String announcements) {
+      Topics topics,
+      TaskFinisher finisher,
+      AggregatorMetrics metrics,
+      Duration idle,
+      String announcements) {
     StreamsBuilder b = new StreamsBuilder();
     b.addStateStore(store(PARTS, Serdes.ByteArray()));
     b.addStateStore(store(ACTIVE, Serdes.Long()));
@@ -64,13 +68,20 @@ public final class AggregatorTopology {
     b.addStateStore(store(SAES, Serdes.String()));
 
     KStream<String, byte[]> finished =
-        b.stream(topics.results(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("results"))
+        b.stream(
+                topics.results(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("results"))
             .process(
-                () -> new TaskIntake(finisher, metrics, idle), Named.as("task-intake"), PARTS, ACTIVE, DONE);
+                () -> new TaskIntake(finisher, metrics, idle),
+                Named.as("task-intake"),
+                PARTS,
+                ACTIVE,
+                DONE);
     finished
         .filter((k, v) -> Envelope.kindOf(v) == Envelope.OBSERVATION, Named.as("observations"))
         .repartition(repartitioned("observations-by-run"))
-        .process(() -> new RunCollector(metrics), Named.as("run-collector"), OBSERVATIONS, RUN_TASKS);
+        .process(
+            () -> new RunCollector(metrics), Named.as("run-collector"), OBSERVATIONS, RUN_TASKS);
     finished
         .filter((k, v) -> Envelope.kindOf(v) == Envelope.LATENTS, Named.as("latent-batches"))
         .repartition(repartitioned("latents-by-sae"))
@@ -94,7 +105,8 @@ public final class AggregatorTopology {
   }
 
   private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
+    return Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(name), Serdes.String(), values);
   }
 
   private static Repartitioned<String, byte[]> repartitioned(String name) {

@@ -34,13 +34,15 @@ final class ByteLists {
     ByteBuffer in = ByteBuffer.wrap(list);
     int n = in.getInt();
     if (n < 0 || n > in.remaining() / 4) {
-      throw new IllegalArgumentException("corrupt byte list: " + n + " items in " + list.length + " bytes");
+      throw new IllegalArgumentException(
+          "corrupt byte list: " + n + " items in " + list.length + " bytes");
     }
     List<byte[]> items = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int len = in.getInt();
       if (len < 0 || len > in.remaining()) {
-        throw new IllegalArgumentException("corrupt byte list: item " + i + " of " + len + " bytes");
+        throw new IllegalArgumentException(
+            "corrupt byte list: item " + i + " of " + len + " bytes");
       }
       byte[] b = new byte[len];
       in.get(b);

@@ -10,8 +10,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The latent-card stage, partitioned by run and SAE (one batch per result: partitioning by latent
- * would send one record per active latent, hundreds per result): merges each batch into the
- * cards of its latents and counts the positions the SAE read.
+ * would send one record per active latent, hundreds per result): merges each batch into the cards
+ * of its latents and counts the positions the SAE read.
  */
 final class CardCollector implements Processor<String, byte[], Void, Void> {
   private KeyValueStore<String, byte[]> cards;

@@ -3,8 +3,8 @@ package dev.saescope.aggregator.stream;
 import dev.saescope.schemas.LayerResult;
 
 /**
- * Keys of the aggregator's state stores, as strings whose byte order is the order the analyses
- * read in. Parts are separated by {@code U+0000}, which no run id, task id or site contains.
+ * Keys of the aggregator's state stores, as strings whose byte order is the order the analyses read
+ * in. Parts are separated by {@code U+0000}, which no run id, task id or site contains.
  */
 public final class StoreKeys {
   /** Separates the parts of a key; sorts before every printable character. */

@@ -9,9 +9,8 @@ import java.util.List;
 import org.apache.kafka.streams.KeyValue;
 
 /**
- * Turns one finished task (its whole per-layer results, any order) into what the later stages
- * keep: the task's observation keyed by run id, and one latent batch per SAE result keyed by run
- * and SAE.
+ * Turns one finished task (its whole per-layer results, any order) into what the later stages keep:
+ * the task's observation keyed by run id, and one latent batch per SAE result keyed by run and SAE.
  */
 public final class TaskFinisher {
   /** Reduces a task's whole results to the observation bytes the analyses read. */
@@ -43,8 +42,7 @@ public final class TaskFinisher {
     }
     out.add(
         KeyValue.pair(
-            first.runId(),
-            Envelope.observation(ItemKey.of(first.itemId()), first.taskId(), obs)));
+            first.runId(), Envelope.observation(ItemKey.of(first.itemId()), first.taskId(), obs)));
     for (LayerResult r : whole) {
       if (r.saeId() != null) {
         out.add(

@@ -11,10 +11,9 @@ import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 /**
- * One task's received parts turned into its whole per-layer results, the same way in the stream
- * and offline ({@code analyze}): parts grouped by (layer, site), each group joined when every part
- * is there; a group with parts missing, or parts that do not fit together, is reported and left
- * out.
+ * One task's received parts turned into its whole per-layer results, the same way in the stream and
+ * offline ({@code analyze}): parts grouped by (layer, site), each group joined when every part is
+ * there; a group with parts missing, or parts that do not fit together, is reported and left out.
  */
 public final class TaskParts {
   private TaskParts() {}
@@ -36,7 +35,8 @@ public final class TaskParts {
       LayerResult first = got.get(0);
       if (got.size() < first.parts()) {
         skipped.accept(
-            "incomplete", first.key() + ": " + got.size() + " of " + first.parts() + " parts arrived");
+            "incomplete",
+            first.key() + ": " + got.size() + " of " + first.parts() + " parts arrived");
         continue;
       }
       try {

@@ -62,7 +62,8 @@ class LatentCardTest {
     LatentCard c = b.cards().stream().filter(x -> x.latent() == 7).findFirst().orElseThrow();
     assertEquals(5, c.fires(), "a stored zero is not a firing");
     assertEquals(3f, c.max());
-    assertEquals(List.of(3f, 2f, 1f, 0.5f, 0.25f), c.top().stream().map(LatentContext::value).toList());
+    assertEquals(
+        List.of(3f, 2f, 1f, 0.5f, 0.25f), c.top().stream().map(LatentContext::value).toList());
     LatentContext best = c.top().get(0);
     assertEquals("tok1", best.tokens().get(best.at()), "the window is centred on the token");
   }
@@ -116,7 +117,12 @@ class LatentCardTest {
             new LatentRow(
                 p,
                 new int[] {base, base + 4, base + 8, base + 12},
-                new float[] {1 + rnd.nextFloat(), rnd.nextFloat() + 0.1f, 2 * rnd.nextFloat() + 0.1f, 5 * rnd.nextFloat() + 0.1f},
+                new float[] {
+                  1 + rnd.nextFloat(),
+                  rnd.nextFloat() + 0.1f,
+                  2 * rnd.nextFloat() + 0.1f,
+                  5 * rnd.nextFloat() + 0.1f
+                },
                 0f));
       }
       out.add(LatentBatch.of(result("t" + t, t, rows)));

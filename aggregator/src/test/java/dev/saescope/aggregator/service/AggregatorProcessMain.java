@@ -18,7 +18,8 @@ public final class AggregatorProcessMain {
     KafkaSettings kafka = KafkaSettings.forBootstrap(args[0]).withTopics(new Topics(args[1]));
     int port = Integer.parseInt(args[3]);
     AggregatorConfig config =
-        new AggregatorConfig(kafka, Path.of(args[2]), "127.0.0.1:" + port, Duration.ofMillis(300), 1);
+        new AggregatorConfig(
+            kafka, Path.of(args[2]), "127.0.0.1:" + port, Duration.ofMillis(300), 1);
     try (Aggregator a = Aggregator.start(config, "127.0.0.1", port, null)) {
       System.out.println("ready");
       System.out.flush();

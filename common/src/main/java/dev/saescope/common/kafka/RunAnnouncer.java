@@ -26,10 +26,14 @@ public final class RunAnnouncer {
     p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       producer
-          .send(new ProducerRecord<>(settings.topics().runs(), a.runId(), Codecs.runAnnouncement().encode(a)))
+          .send(
+              new ProducerRecord<>(
+                  settings.topics().runs(), a.runId(), Codecs.runAnnouncement().encode(a)))
           .get(settings.brokerTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new PublishException("announcing run " + a.runId() + " on " + settings.topics().runs() + ": " + e.getMessage(), e);
+      throw new PublishException(
+          "announcing run " + a.runId() + " on " + settings.topics().runs() + ": " + e.getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PublishException("interrupted while announcing run " + a.runId(), e);

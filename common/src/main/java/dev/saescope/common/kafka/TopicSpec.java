@@ -37,8 +37,8 @@ public record TopicSpec(
   }
 
   /**
-   * saescope's topics: tasks and results with {@code partitions} partitions (the task topic
-   * bounds how many workers can share a group), latent-info and runs compacted with one partition,
+   * saescope's topics: tasks and results with {@code partitions} partitions (the task topic bounds
+   * how many workers can share a group), latent-info and runs compacted with one partition,
    * dead-letter with one partition (rare, read by humans).
    */
   public static List<TopicSpec> standard(Topics topics, int partitions, short replicationFactor) {

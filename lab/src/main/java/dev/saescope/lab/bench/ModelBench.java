@@ -79,9 +79,7 @@ public final class ModelBench {
     List<MatmulRoofline.Shape3> shapes = MatmulRoofline.shapesFor(c, s.tokens());
     List<int[]> sequences = inputs(c, s.batch(), s.seq());
     List<Integer> captured =
-        s.allLayers()
-            ? IntStream.range(0, c.nLayers()).boxed().toList()
-            : List.of(c.nLayers() - 1);
+        s.allLayers() ? IntStream.range(0, c.nLayers()).boxed().toList() : List.of(c.nLayers() - 1);
     CaptureSpec capture = CaptureSpec.of(captured, Site.RESID_POST);
     List<Round> rounds = new ArrayList<>();
     int total = s.warmup() + s.repeats();

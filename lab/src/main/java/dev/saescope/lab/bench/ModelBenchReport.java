@@ -30,10 +30,12 @@ public final class ModelBenchReport {
     List<ModelBench.Round> rounds = r.rounds();
     double[] times = values(rounds, ModelBench.Round::seconds);
     double[] peaks = values(rounds, x -> x.roofline().peakFlopsPerSecond());
-    double[] ratios = values(rounds, x -> tokens / x.seconds() * perToken / x.roofline().peakFlopsPerSecond());
+    double[] ratios =
+        values(rounds, x -> tokens / x.seconds() * perToken / x.roofline().peakFlopsPerSecond());
     double[] cpuTimes = values(rounds, ModelBench.Round::cpuSeconds);
     double[] cpuRatios =
-        values(rounds, x -> tokens / x.cpuSeconds() * perToken / x.roofline().peakFlopsPerCpuSecond());
+        values(
+            rounds, x -> tokens / x.cpuSeconds() * perToken / x.roofline().peakFlopsPerCpuSecond());
     double median = median(times);
     double peak = median(peaks);
     double tokensPerSecond = tokens / median;
@@ -91,7 +93,8 @@ public final class ModelBenchReport {
           .put("flopsPerSecond", median(shapeRates(r, shape)))
           .put(
               "flopsPerCpuSecond",
-              median(values(rounds, x -> x.roofline().measurements().get(shape).flopsPerCpuSecond())));
+              median(
+                  values(rounds, x -> x.roofline().measurements().get(shape).flopsPerCpuSecond())));
     }
   }
 

@@ -1,23 +1,17 @@
 package dev.saescope.lab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.common.cli.ModelOptions;
 import dev.saescope.lab.bench.ModelBench;
 import dev.saescope.lab.bench.ModelBenchReport;
 import dev.saescope.lab.bench.ModelFlops;
-import dev.saescope.lab.bench.ProcessCpu;
-import dev.saescope.lab.bench.ProcessMemory;
 import dev.saescope.runtime.config.GemmaPresets;
 import dev.saescope.runtime.config.ModelConfig;
 import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.hub.SaescopeHome;
 import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.load.ModelSpec;
-import dev.saescope.runtime.model.CaptureSpec;
-import dev.saescope.runtime.model.ForwardResult;
 import dev.saescope.runtime.model.GemmaModel;
-import dev.saescope.runtime.model.Site;
 import dev.saescope.runtime.weights.HfFolderWeights;
 import dev.saescope.runtime.weights.ModelWeights;
 import dev.saescope.runtime.weights.RandomModelWriter;
@@ -26,13 +20,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -149,8 +137,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ModelBench.Result run(ModelBench.Settings settings, PrintWriter err)
-      throws IOException {
+  private ModelBench.Result run(ModelBench.Settings settings, PrintWriter err) throws IOException {
     String label;
     ModelWeights weights;
     if (like != null) {

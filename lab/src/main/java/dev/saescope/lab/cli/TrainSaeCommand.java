@@ -177,7 +177,9 @@ public final class TrainSaeCommand implements Callable<Integer> {
     }
   }
 
-  /** One trainer per hook (resumed from its checkpoint when there is one); returns their folders. */
+  /**
+   * One trainer per hook (resumed from its checkpoint when there is one); returns their folders.
+   */
   private List<Path> openTrainers(GemmaModel model, List<HookPoint> hooks, List<TopKTrainer> into)
       throws IOException {
     List<Path> dirs = new ArrayList<>();
@@ -299,7 +301,6 @@ public final class TrainSaeCommand implements Callable<Integer> {
     }
     o.printf(Locale.ROOT, "%d SAE(s) in %.0f s%n", hooks.size(), seconds);
   }
-
 
   /** The tokenizer puts one BOS at position 0; the source adds its own per sequence. */
   private static int[] withoutBos(GemmaTokenizer tokenizer, String text) {

@@ -23,8 +23,10 @@ class SaeBenchTest {
     assertTrue(r.matmulMs() > 0 && r.encodeMs() > 0, r.toString());
     assertEquals(r.matmulMs() / r.encodeMs(), r.ratio(), 1e-12, "ratio = matmul / encode");
     assertEquals(2.0 * tokens * dIn * dSae / (r.matmulMs() * 1e6), r.matmulGflops(), 1e-9);
-    assertTrue(r.matmulMsMedian() >= r.matmulMs(), "the fastest repetition is not above the median");
-    assertTrue(r.encodeMsMedian() >= r.encodeMs(), "the fastest repetition is not above the median");
+    assertTrue(
+        r.matmulMsMedian() >= r.matmulMs(), "the fastest repetition is not above the median");
+    assertTrue(
+        r.encodeMsMedian() >= r.encodeMs(), "the fastest repetition is not above the median");
     // Thresholds at 2.6-2.7 standard deviations of pre ~ N(b_enc, ~1): about 0.4% of the latents
     // fire, L0 ~ 8 of 2048. An encode that drops or invents latents lands far outside this band.
     assertTrue(r.meanL0() > 3 && r.meanL0() < 20, "mean L0 " + r.meanL0());

@@ -155,7 +155,8 @@ public final class TaskStream {
               + ")");
     }
     long planned = checkSizes(d, selection, builder, sizeLimit);
-    TaskStream t = new TaskStream(builder, filter, warnings, sizeLimit, d, selection, null, dropped);
+    TaskStream t =
+        new TaskStream(builder, filter, warnings, sizeLimit, d, selection, null, dropped);
     t.plannedTasks = planned;
     return t;
   }
@@ -203,7 +204,9 @@ public final class TaskStream {
    * Builds every selected item once and refuses the run if a task would be too large to publish,
    * naming the first such item in dataset order (its position and short id, never its text).
    */
-  /** Builds every selected item once, refusing any with a task over the limit; returns the tasks. */
+  /**
+   * Builds every selected item once, refusing any with a task over the limit; returns the tasks.
+   */
   private static long checkSizes(
       Dataset d, List<Item> selection, TaskBuilder builder, TaskSizeLimit limit)
       throws ProduceException {
@@ -283,7 +286,10 @@ public final class TaskStream {
     return plannedItems < 0 ? OptionalLong.empty() : OptionalLong.of(plannedItems);
   }
 
-  /** How many tasks a whole dataset will give (every item is built once at open); empty for a stream. */
+  /**
+   * How many tasks a whole dataset will give (every item is built once at open); empty for a
+   * stream.
+   */
   public OptionalLong plannedTasks() {
     return plannedTasks < 0 ? OptionalLong.empty() : OptionalLong.of(plannedTasks);
   }

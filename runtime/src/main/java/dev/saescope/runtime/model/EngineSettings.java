@@ -110,7 +110,9 @@ public final class EngineSettings {
         .invoke(arena, s);
   }
 
-  /** A downcall handle to the C library's {@code symbol} with the given return and argument layouts. */
+  /**
+   * A downcall handle to the C library's {@code symbol} with the given return and argument layouts.
+   */
   private static MethodHandle downcall(String symbol, Object returns, Object... args)
       throws ReflectiveOperationException {
     Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
@@ -121,7 +123,8 @@ public final class EngineSettings {
     Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
     Object linker = linkerC.getMethod("nativeLinker").invoke(null);
     Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
-    Optional<?> found = (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, symbol);
+    Optional<?> found =
+        (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, symbol);
     if (found.isEmpty()) {
       throw new ReflectiveOperationException("no C symbol " + symbol);
     }

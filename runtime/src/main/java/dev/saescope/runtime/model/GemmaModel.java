@@ -2,14 +2,11 @@ package dev.saescope.runtime.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import dev.saescope.runtime.config.ModelConfig;
 import dev.saescope.runtime.weights.ModelWeights;
 import dev.saescope.runtime.weights.WeightsException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -17,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Gemma 2 / Gemma 3 text model on DJL's PyTorch engine (fp32): the forward pass with capture at
- * any layers and sites, and the logit lens ({@link LogitLens}). It computes what transformers' eager fp32 path computes
- * (GEMMA-NOTES.md §1-3), driven by {@link ModelConfig} alone.
+ * any layers and sites, and the logit lens ({@link LogitLens}). It computes what transformers'
+ * eager fp32 path computes (GEMMA-NOTES.md §1-3), driven by {@link ModelConfig} alone.
  *
  * <p>Weights live in one long-lived {@link NDManager}; every call works in its own sub-manager,
  * closed before it returns, and hands back plain Java arrays. Concurrent calls are safe (weights
@@ -55,8 +52,8 @@ public final class GemmaModel implements AutoCloseable {
   }
 
   /**
-   * As {@link #load(ModelWeights)}, on {@code device}: the weights and every array of a batch
-   * (each batch's manager descends from the weights' manager, so it inherits the device); only the
+   * As {@link #load(ModelWeights)}, on {@code device}: the weights and every array of a batch (each
+   * batch's manager descends from the weights' manager, so it inherits the device); only the
    * results cross to Java arrays.
    */
   public static GemmaModel load(ModelWeights source, ai.djl.Device device) throws WeightsException {

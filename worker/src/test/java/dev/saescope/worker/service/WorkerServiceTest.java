@@ -213,7 +213,8 @@ class WorkerServiceTest {
       throws Exception {
     TopicAdmin.ensureTopics(kafka, TopicSpec.standard(kafka.topics(), 2, TopicSpec.BROKER_DEFAULT));
     List<Task> good = TinyWorld.tasks("run-big-poison", 4);
-    byte[] poison = new byte[1_048_450]; // within the topic's limit, over the producer's once wrapped
+    byte[] poison =
+        new byte[1_048_450]; // within the topic's limit, over the producer's once wrapped
     new java.util.Random(5).nextBytes(poison);
     try (KafkaProducer<String, byte[]> raw =
             new KafkaProducer<>(
