@@ -247,6 +247,9 @@ class ResultPartsTest {
         r.scores(),
         r.lens(),
         r.computeMs(),
-        r.producedAtMs());
+        r.producedAtMs(),
+        r.latentTargets(),
+        r.resultsPerTask(),
+        r.dtype());
   }
 }
