@@ -65,7 +65,7 @@ public final class ApiServer implements AutoCloseable {
         .handler(c -> json(vertx, c, () -> api.report(run(c), c.request().path())));
     router
         .get("/api/runs/:id/layers")
-        .handler(c -> json(vertx, c, () -> here(api, c, () -> views.layers(run(c)))));
+        .handler(c -> json(vertx, c, here(api, c, () -> views.layers(run(c)))));
     router
         .get("/api/runs/:id/latents")
         .handler(
@@ -73,24 +73,23 @@ public final class ApiServer implements AutoCloseable {
                 json(
                     vertx,
                     c,
-                    () ->
-                        here(
-                            api,
-                            c,
-                            () ->
-                                views.latents(
-                                    run(c),
-                                    intParam(c, "layer", c.queryParams().get("layer"), 0, 1 << 10),
-                                    RunViews.Sort.parse(c.queryParams().get("sort")),
-                                    text(c.queryParams().get("q"), "q", 200),
-                                    c.queryParams().get("limit") == null
-                                        ? 50
-                                        : intParam(
-                                            c,
-                                            "limit",
-                                            c.queryParams().get("limit"),
-                                            1,
-                                            RunViews.MAX_LIMIT)))));
+                    here(
+                        api,
+                        c,
+                        () ->
+                            views.latents(
+                                run(c),
+                                intParam(c, "layer", c.queryParams().get("layer"), 0, 1 << 10),
+                                RunViews.Sort.parse(c.queryParams().get("sort")),
+                                text(c.queryParams().get("q"), "q", 200),
+                                c.queryParams().get("limit") == null
+                                    ? 50
+                                    : intParam(
+                                        c,
+                                        "limit",
+                                        c.queryParams().get("limit"),
+                                        1,
+                                        RunViews.MAX_LIMIT)))));
     router
         .get("/api/runs/:id/latents/:layer/:index")
         .handler(
@@ -98,15 +97,14 @@ public final class ApiServer implements AutoCloseable {
                 json(
                     vertx,
                     c,
-                    () ->
-                        here(
-                            api,
-                            c,
-                            () ->
-                                views.card(
-                                    run(c),
-                                    intParam(c, "layer", c.pathParam("layer"), 0, 1 << 10),
-                                    intParam(c, "index", c.pathParam("index"), 0, 1 << 24)))));
+                    here(
+                        api,
+                        c,
+                        () ->
+                            views.card(
+                                run(c),
+                                intParam(c, "layer", c.pathParam("layer"), 0, 1 << 10),
+                                intParam(c, "index", c.pathParam("index"), 0, 1 << 24)))));
     router
         .get("/api/runs/:id/items/:item")
         .handler(
@@ -114,11 +112,10 @@ public final class ApiServer implements AutoCloseable {
                 json(
                     vertx,
                     c,
-                    () ->
-                        here(
-                            api,
-                            c,
-                            () -> views.item(run(c), text(c.pathParam("item"), "item id", 256)))));
+                    here(
+                        api,
+                        c,
+                        () -> views.item(run(c), text(c.pathParam("item"), "item id", 256)))));
     router.get("/api/runs/:id/events").handler(c -> events(vertx, api, c));
     router.post("/api/prompts").handler(c -> prompt(vertx, prompts, c));
     router.get("/api/openapi.yaml").handler(c -> resource(c, "openapi.yaml", "application/yaml"));
@@ -204,10 +201,12 @@ public final class ApiServer implements AutoCloseable {
           + " frame-ancestors 'none'";
 
   /** The run's owner answers, or a redirect is thrown before the view runs. */
-  private static Object here(AggregatorApi api, RoutingContext c, Callable<Object> view)
-      throws Exception {
-    api.requireHere(run(c), c.request().uri());
-    return view.call();
+  /** {@code view}, once this instance is known to hold the run (else a redirect to its owner). */
+  private static Callable<Object> here(AggregatorApi api, RoutingContext c, Callable<Object> view) {
+    return () -> {
+      api.requireHere(run(c), c.request().uri());
+      return view.call();
+    };
   }
 
   private static int intParam(RoutingContext c, String name, String v, int min, int max) {
