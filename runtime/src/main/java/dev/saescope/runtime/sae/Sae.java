@@ -344,6 +344,16 @@ public final class Sae implements AutoCloseable {
         threshold.clone());
   }
 
+  /**
+   * Row {@code latent} of {@code W_dec}, a copy ({@code [dIn]}): the latent's decoder direction.
+   */
+  public float[] decoderRow(int latent) {
+    if (latent < 0 || latent >= dSae()) {
+      throw new IndexOutOfBoundsException("latent " + latent + " of " + dSae());
+    }
+    return Arrays.copyOfRange(wDec, latent * dIn(), (latent + 1) * dIn());
+  }
+
   /** Rows {@code [from, to)} of {@code W_dec} ({@code [to-from, dIn]}) in manager {@code m}. */
   public NDArray decoderRows(NDManager m, int from, int to) {
     if (from < 0 || to > dSae() || from > to) {

@@ -10,6 +10,7 @@ import dev.saescope.schemas.LatentRow;
 import dev.saescope.schemas.LatentRows;
 import dev.saescope.schemas.LatentTarget;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,38 +97,50 @@ final class SaeEncoder {
   List<LatentTarget> latentTargets(
       ExperimentProcessor.AttachedSae a, SparseLatents z, int[] points, int token) {
     int d = a.sae().dIn();
-    float[] bias = decoderBias.get(a.id());
     float[] unembed = embeddingRow(token);
-    List<LatentTarget> out = new ArrayList<>(points.length);
-    for (int p : points) {
-      int[] idx = z.indicesAt(p);
-      float[] val = z.valuesAt(p);
-      if (idx.length == 0) {
-        out.add(LatentTarget.none(p, token));
-        continue;
-      }
+    int[][] chosen = new int[points.length][]; // per point: {top, attr} as indices into its latents
+    double[] best = new double[points.length]; // the attr latent's attribution
+    float[] dirs = new float[2 * points.length * d]; // [2 * points, dIn]: top, attr per point
+    for (int q = 0; q < points.length; q++) {
+      int[] idx = z.indicesAt(points[q]);
+      float[] val = z.valuesAt(points[q]);
       int top = 0;
       int attr = 0;
-      float[][] rows = new float[idx.length][];
       double[] attribution = new double[idx.length];
       for (int j = 0; j < idx.length; j++) {
-        rows[j] = decode(a.sae(), new int[] {idx[j]}, new float[] {1f});
+        float[] row = a.sae().decoderRow(idx[j]);
         double effect = 0;
         for (int c = 0; c < d; c++) {
-          rows[j][c] -= bias[c];
-          effect += (double) rows[j][c] * unembed[c];
+          effect += (double) row[c] * unembed[c];
         }
         attribution[j] = val[j] * effect;
         top = better(val[j], val[top], idx[j], idx[top]) ? j : top;
         attr = better(attribution[j], attribution[attr], idx[j], idx[attr]) ? j : attr;
       }
-      float[] dirs = new float[2 * d];
-      System.arraycopy(rows[top], 0, dirs, 0, d);
-      System.arraycopy(rows[attr], 0, dirs, d, d);
-      int[][] ranks = DirectionRanks.of(embedding, dirs, new int[][] {{token}, {token}});
+      if (idx.length > 0) {
+        chosen[q] = new int[] {top, attr};
+        best[q] = attribution[attr];
+        System.arraycopy(a.sae().decoderRow(idx[top]), 0, dirs, 2 * q * d, d);
+        System.arraycopy(a.sae().decoderRow(idx[attr]), 0, dirs, (2 * q + 1) * d, d);
+      }
+    }
+    int[][] targets = new int[2 * points.length][];
+    Arrays.fill(targets, new int[] {token});
+    int[][] ranks = DirectionRanks.of(embedding, dirs, targets); // one engine call for all points
+    List<LatentTarget> out = new ArrayList<>(points.length);
+    for (int q = 0; q < points.length; q++) {
+      int[] idx = z.indicesAt(points[q]);
       out.add(
-          new LatentTarget(
-              p, token, idx[top], ranks[0][0], idx[attr], (float) attribution[attr], ranks[1][0]));
+          chosen[q] == null
+              ? LatentTarget.none(points[q], token)
+              : new LatentTarget(
+                  points[q],
+                  token,
+                  idx[chosen[q][0]],
+                  ranks[2 * q][0],
+                  idx[chosen[q][1]],
+                  (float) best[q],
+                  ranks[2 * q + 1][0]));
     }
     return out;
   }
@@ -151,14 +164,18 @@ final class SaeEncoder {
     return model.unembeddingColumns(new int[] {token})[0];
   }
 
-  /** {@code dirs[q] · W_U[:, ids[q][j]]} // [rows][k] */
+  /** {@code dirs[q] · W_U[:, ids[q][j]]} // [rows][k]; the columns read in one engine call. */
   private float[][] dots(float[] dirs, int d, int[][] ids) {
-    float[][] out = new float[ids.length][];
-    Map<Integer, float[]> rows = new HashMap<>();
+    int k = ids.length == 0 ? 0 : ids[0].length;
+    int[] flat = new int[ids.length * k];
     for (int q = 0; q < ids.length; q++) {
-      out[q] = new float[ids[q].length];
-      for (int j = 0; j < ids[q].length; j++) {
-        float[] u = rows.computeIfAbsent(ids[q][j], this::embeddingRow);
+      System.arraycopy(ids[q], 0, flat, q * k, k);
+    }
+    float[][] columns = model.unembeddingColumns(flat); // [rows * k][dModel]
+    float[][] out = new float[ids.length][k];
+    for (int q = 0; q < ids.length; q++) {
+      for (int j = 0; j < k; j++) {
+        float[] u = columns[q * k + j];
         double s = 0;
         for (int c = 0; c < d; c++) {
           s += (double) dirs[q * d + c] * u[c];
