@@ -32,7 +32,8 @@ import java.util.TreeSet;
  *
  * <p>The work is split along its seams: {@link TaskLens} (the full-vocabulary lens, timed apart:
  * {@link #lensNanos()}), {@link SaeEncoder} (latents and attribution) and {@link ResultBuilder}
- * (one task's results); this class checks tasks and runs the forward pass of a batch.
+ * (the tasks' results, their vocabulary ranks computed together in {@link BatchRanks}); this class
+ * checks tasks and runs the forward pass of a batch.
  */
 public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
 
@@ -177,12 +178,7 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
     ForwardResult forward =
         model.forward(sequences, new CaptureSpec(hooks, Positions.all(), Positions.none()));
     float computeMs = (System.nanoTime() - t0) / 1e6f / batch.size();
-    List<TaskLens.Stats> lensStats = lens.at(prepared, forward);
-    List<LayerResult> out = new ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) {
-      out.addAll(results.of(batch.get(i), i, forward, lensStats.get(i), computeMs));
-    }
-    return out;
+    return results.of(batch, forward, lens.at(prepared, forward), computeMs);
   }
 
   /** Time spent in the full-vocabulary lens since start, to report its share of worker time. */

@@ -22,9 +22,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.function.Supplier;
 
 /**
- * Turns one task's forward pass, lens and SAE latents into its {@link LayerResult}s: one per
+ * Turns a batch's forward pass, lens and SAE latents into each task's {@link LayerResult}s: one per
  * reported layer ({@code resid_post}: dense rows, the lens summary and target scores, plus the
  * latents of an SAE attached there), and one per SAE attached anywhere else (latents and E3b's
  * latent targets). Every result says how many results its task has ({@code resultsPerTask}), so
@@ -80,17 +81,39 @@ final class ResultBuilder {
   }
 
   /**
-   * The results of sequence {@code seq} of the batch.
+   * The results of every task of the batch, in batch order: first each task's own work (latents,
+   * directions), then every full-vocabulary rank of the batch in shared engine calls ({@link
+   * BatchRanks}), then the results that carry them.
    *
-   * @param lens the task's lens, one row per lens position and layer
+   * @param lens one per task, as {@link TaskLens#at} returns them
    * @param computeMs the batch's forward time divided by its tasks
    */
   List<LayerResult> of(
+      List<TaskProcessor.Accepted<PreparedTask>> batch,
+      ForwardResult forward,
+      List<TaskLens.Stats> lens,
+      float computeMs) {
+    BatchRanks ranks = new BatchRanks(model.embedding());
+    List<Supplier<LayerResult>> pending = new ArrayList<>(batch.size() * resultsPerTask);
+    for (int seq = 0; seq < batch.size(); seq++) {
+      pending.addAll(of(batch.get(seq), seq, forward, lens.get(seq), computeMs, ranks));
+    }
+    ranks.run();
+    List<LayerResult> results = new ArrayList<>(pending.size());
+    for (Supplier<LayerResult> p : pending) {
+      results.add(p.get());
+    }
+    return results;
+  }
+
+  /** The results of sequence {@code seq} of the batch, once {@code ranks} has run. */
+  private List<Supplier<LayerResult>> of(
       TaskProcessor.Accepted<PreparedTask> accepted,
       int seq,
       ForwardResult forward,
       TaskLens.Stats lens,
-      float computeMs) {
+      float computeMs,
+      BatchRanks ranks) {
     PreparedTask p = accepted.prepared();
     int[] ids = p.tokens().ids();
     List<String> texts = new ArrayList<>(ids.length);
@@ -104,12 +127,12 @@ final class ResultBuilder {
             TaskLabels.of(accepted.task()),
             new PromptTokens(ids, texts, p.qEnd(), p.ansStart(), p.ansEnd()),
             computeMs);
-    List<LayerResult> results = new ArrayList<>(resultsPerTask);
+    List<Supplier<LayerResult>> results = new ArrayList<>(resultsPerTask);
     for (int k = 0; k < lensLayers.size(); k++) {
       int layer = lensLayers.get(k);
       if (layers.contains(layer)) {
         Rows resid = forward.capture(layer, Site.RESID_POST, seq);
-        results.add(residual(common, layer, resid, lens, k));
+        results.add(residual(common, layer, resid, lens, k, ranks));
       }
     }
     for (ExperimentProcessor.AttachedSae a : saes) {
@@ -118,17 +141,19 @@ final class ResultBuilder {
       }
       Rows acts = forward.capture(a.hook().layer(), a.hook().site(), seq);
       SaeEncoder.Encoded enc = encoder.encode(a, acts);
+      Supplier<List<LatentTarget>> latentTargets = latentTargets(a, enc, p, ranks);
       results.add(
-          result(
-              common,
-              a.hook().layer(),
-              a.hook().site(),
-              a.id(),
-              DenseRows.none(acts.width()),
-              enc.rows(),
-              List.of(),
-              List.of(),
-              latentTargets(a, enc, p)));
+          () ->
+              result(
+                  common,
+                  a.hook().layer(),
+                  a.hook().site(),
+                  a.id(),
+                  DenseRows.none(acts.width()),
+                  enc.rows(),
+                  List.of(),
+                  List.of(),
+                  latentTargets.get()));
     }
     return results;
   }
@@ -138,7 +163,8 @@ final class ResultBuilder {
   }
 
   /** A reported layer's {@code resid_post}: dense rows, lens rows of layer {@code k}, latents. */
-  private LayerResult residual(Common common, int layer, Rows resid, TaskLens.Stats lens, int k) {
+  private Supplier<LayerResult> residual(
+      Common common, int layer, Rows resid, TaskLens.Stats lens, int k, BatchRanks ranks) {
     PreparedTask p = common.prepared();
     ExperimentProcessor.AttachedSae sae = saeAt.get(new HookPoint(layer, Site.RESID_POST));
     int[] positions = lens.positions();
@@ -146,18 +172,52 @@ final class ResultBuilder {
     for (int q = 0; q < positions.length; q++) {
       targets[q] = p.lensTargets(positions[q]);
     }
-    LatentRows latents = LatentRows.none();
-    List<LatentTarget> latentTargets = List.of();
-    SaeEncoder.Attribution attribution = null;
-    if (sae != null) {
-      SaeEncoder.Encoded enc = encoder.encode(sae, resid);
-      latents = enc.rows();
-      attribution = encoder.attribution(sae, enc.z(), positions, targets);
-      latentTargets = latentTargets(sae, enc, p);
+    DenseRows dense = denseRows(resid, p.densePositions());
+    List<LensSummary> summaries = summaries(lens, k);
+    if (sae == null) {
+      List<TargetScore> scores = scores(p, lens, k, targets, null);
+      return () ->
+          result(
+              common,
+              layer,
+              Site.RESID_POST,
+              null,
+              dense,
+              LatentRows.none(),
+              scores,
+              summaries,
+              List.of());
     }
-    List<TargetScore> scores = new ArrayList<>();
-    List<LensSummary> summaries = new ArrayList<>(positions.length);
+    SaeEncoder.Encoded enc = encoder.encode(sae, resid);
+    Supplier<SaeEncoder.Attribution> attribution =
+        encoder.attribution(sae, enc.z(), positions, targets, ranks);
+    Supplier<List<LatentTarget>> latentTargets = latentTargets(sae, enc, p, ranks);
+    return () ->
+        result(
+            common,
+            layer,
+            Site.RESID_POST,
+            sae.id(),
+            dense,
+            enc.rows(),
+            scores(p, lens, k, targets, attribution.get()),
+            summaries,
+            latentTargets.get());
+  }
+
+  /**
+   * The scored tokens at each lens position, in column order, with the lens rows of layer {@code k}
+   * and the SAE's attribution ({@code null} without an SAE: 0 and rank -1).
+   */
+  private List<TargetScore> scores(
+      PreparedTask p,
+      TaskLens.Stats lens,
+      int k,
+      int[][] targets,
+      SaeEncoder.Attribution attribution) {
+    int[] positions = lens.positions();
     LensStats rows = lens.rows();
+    List<TargetScore> scores = new ArrayList<>();
     for (int q = 0; q < positions.length; q++) {
       int row = q * lensLayers.size() + k;
       for (int j = 0; j < targets[q].length; j++) {
@@ -173,28 +233,30 @@ final class ResultBuilder {
                   attribution == null ? -1 : attribution.ranks()[q][j]));
         }
       }
+    }
+    return scores;
+  }
+
+  /** The lens summary at each lens position, from the lens rows of layer {@code k}. */
+  private List<LensSummary> summaries(TaskLens.Stats lens, int k) {
+    int[] positions = lens.positions();
+    LensStats rows = lens.rows();
+    List<LensSummary> summaries = new ArrayList<>(positions.length);
+    for (int q = 0; q < positions.length; q++) {
+      int row = q * lensLayers.size() + k;
       summaries.add(
           new LensSummary(positions[q], (int) rows.top1()[row], Math.max(0f, rows.klBits()[row])));
     }
-    return result(
-        common,
-        layer,
-        Site.RESID_POST,
-        sae == null ? null : sae.id(),
-        denseRows(resid, p.densePositions()),
-        latents,
-        scores,
-        summaries,
-        latentTargets);
+    return summaries;
   }
 
   /** E3b at the gold points, for SAEs that write to the residual stream (width dModel). */
-  private List<LatentTarget> latentTargets(
-      ExperimentProcessor.AttachedSae a, SaeEncoder.Encoded enc, PreparedTask p) {
+  private Supplier<List<LatentTarget>> latentTargets(
+      ExperimentProcessor.AttachedSae a, SaeEncoder.Encoded enc, PreparedTask p, BatchRanks ranks) {
     if (p.gold0() < 0 || a.sae().dIn() != model.config().dModel()) {
-      return List.of();
+      return List::of;
     }
-    return encoder.latentTargets(a, enc.z(), p.goldPoints(), p.gold0());
+    return encoder.latentTargets(a, enc.z(), p.goldPoints(), p.gold0(), ranks);
   }
 
   private LayerResult result(

@@ -1,9 +1,7 @@
 package dev.saescope.worker.compute;
 
-import ai.djl.ndarray.NDArray;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.model.Rows;
-import dev.saescope.runtime.sae.DirectionRanks;
 import dev.saescope.runtime.sae.Sae;
 import dev.saescope.runtime.sae.SparseLatents;
 import dev.saescope.schemas.LatentRow;
@@ -14,12 +12,16 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Runs the attached SAEs on captured activations: sparse latents with the per-position
  * reconstruction error (E3c), the latents' direct logit attribution to scored tokens with its rank
  * over the whole vocabulary (E2b, E2c), and the most active and most attributing latent at the gold
  * token with the gold token's rank in their logit effects (E3b).
+ *
+ * <p>Full-vocabulary ranks are queued on the micro-batch's {@link BatchRanks}: the methods that
+ * need them return a {@link Supplier} to read once the batch has run its ranks.
  */
 final class SaeEncoder {
   /** Per SAE id: {@code decode(no latents) = b_dec} // [dIn] */
@@ -27,12 +29,8 @@ final class SaeEncoder {
 
   private final GemmaModel model;
 
-  /** The tied embedding {@code [vocab, dModel]}: {@code W_U^T}, owned by the model. */
-  private final NDArray embedding;
-
   SaeEncoder(List<ExperimentProcessor.AttachedSae> saes, GemmaModel model) {
     this.model = model;
-    this.embedding = model.embedding();
     for (ExperimentProcessor.AttachedSae a : saes) {
       // decode(no latents) = b_dec: subtracting it leaves sum_i z_i W_dec[i], the latents' own
       // contribution, which is what direct logit attribution dots with W_U.
@@ -62,9 +60,14 @@ final class SaeEncoder {
    * when that sum is taken over the whole vocabulary; 0 and -1 for an absent target (-1).
    *
    * @param targets {@code [positions.length][k]} token ids or -1
+   * @param batch where the ranks are queued; the result is there once it has run
    */
-  Attribution attribution(
-      ExperimentProcessor.AttachedSae a, SparseLatents z, int[] positions, int[][] targets) {
+  Supplier<Attribution> attribution(
+      ExperimentProcessor.AttachedSae a,
+      SparseLatents z,
+      int[] positions,
+      int[][] targets,
+      BatchRanks batch) {
     int d = a.sae().dIn();
     float[] bias = decoderBias.get(a.id());
     float[] dirs = new float[positions.length * d]; // [positions, dIn]
@@ -76,26 +79,35 @@ final class SaeEncoder {
       }
       valid[q] = PreparedTask.validTargets(targets[q]);
     }
-    int[][] ranks = DirectionRanks.of(embedding, dirs, valid);
+    BatchRanks.Ranks ranks = batch.add(dirs, valid);
     float[][] values = dots(dirs, d, valid);
-    for (int q = 0; q < positions.length; q++) {
-      for (int j = 0; j < targets[q].length; j++) {
-        if (targets[q][j] < 0) {
-          values[q][j] = 0f;
-          ranks[q][j] = -1;
+    return () -> {
+      int[][] r = ranks.get();
+      for (int q = 0; q < positions.length; q++) {
+        for (int j = 0; j < targets[q].length; j++) {
+          if (targets[q][j] < 0) {
+            values[q][j] = 0f;
+            r[q][j] = -1;
+          }
         }
       }
-    }
-    return new Attribution(values, ranks);
+      return new Attribution(values, r);
+    };
   }
 
   /**
    * E3b at each of {@code points} for target {@code token}: the most active latent and the one with
    * the largest {@code z_i (W_dec[i] · W_U[:, token])} (ties to the lower index), with the token's
    * rank in each one's logit effects {@code W_dec[i] · W_U}.
+   *
+   * @param batch where the ranks are queued; the result is there once it has run
    */
-  List<LatentTarget> latentTargets(
-      ExperimentProcessor.AttachedSae a, SparseLatents z, int[] points, int token) {
+  Supplier<List<LatentTarget>> latentTargets(
+      ExperimentProcessor.AttachedSae a,
+      SparseLatents z,
+      int[] points,
+      int token,
+      BatchRanks batch) {
     int d = a.sae().dIn();
     float[] unembed = embeddingRow(token);
     int[][] chosen = new int[points.length][]; // per point: {top, attr} as indices into its latents
@@ -126,23 +138,26 @@ final class SaeEncoder {
     }
     int[][] targets = new int[2 * points.length][];
     Arrays.fill(targets, new int[] {token});
-    int[][] ranks = DirectionRanks.of(embedding, dirs, targets); // one engine call for all points
-    List<LatentTarget> out = new ArrayList<>(points.length);
-    for (int q = 0; q < points.length; q++) {
-      int[] idx = z.indicesAt(points[q]);
-      out.add(
-          chosen[q] == null
-              ? LatentTarget.none(points[q], token)
-              : new LatentTarget(
-                  points[q],
-                  token,
-                  idx[chosen[q][0]],
-                  ranks[2 * q][0],
-                  idx[chosen[q][1]],
-                  (float) best[q],
-                  ranks[2 * q + 1][0]));
-    }
-    return out;
+    BatchRanks.Ranks ranks = batch.add(dirs, targets);
+    return () -> {
+      int[][] r = ranks.get();
+      List<LatentTarget> out = new ArrayList<>(points.length);
+      for (int q = 0; q < points.length; q++) {
+        int[] idx = z.indicesAt(points[q]);
+        out.add(
+            chosen[q] == null
+                ? LatentTarget.none(points[q], token)
+                : new LatentTarget(
+                    points[q],
+                    token,
+                    idx[chosen[q][0]],
+                    r[2 * q][0],
+                    idx[chosen[q][1]],
+                    (float) best[q],
+                    r[2 * q + 1][0]));
+      }
+      return out;
+    };
   }
 
   /**
