@@ -343,6 +343,12 @@ class ComposeContractTest {
       }
     }
     assertFalse(targets.isEmpty(), "a service builds the saescope image");
+    List<String> ignore = dockerignore(root);
+    for (String needed : List.of("**/target", ".git")) {
+      assertTrue(
+          ignore.contains(needed),
+          ".dockerignore must exclude " + needed + " (build outputs, VCS data); has " + ignore);
+    }
     List<String> problems = new ArrayList<>();
     for (Map.Entry<Path, Set<String>> e : targets.entrySet()) {
       Set<String> stages = new java.util.HashSet<>();
@@ -364,6 +370,15 @@ class ComposeContractTest {
           if (!Files.exists(root.resolve(src))) {
             problems.add(e.getKey() + ": COPY source " + src + " does not exist");
           }
+          ignored(src, ignore)
+              .ifPresent(
+                  pattern ->
+                      problems.add(
+                          e.getKey()
+                              + ": COPY source "
+                              + src
+                              + " is excluded by .dockerignore pattern "
+                              + pattern));
         }
       }
       for (String t : e.getValue()) {
@@ -373,6 +388,37 @@ class ComposeContractTest {
       }
     }
     assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  /** The patterns of the build context's .dockerignore, comments and blanks dropped. */
+  private static List<String> dockerignore(Path root) throws IOException {
+    Path file = root.resolve(".dockerignore");
+    assertTrue(Files.isRegularFile(file), "no " + file + ": the whole checkout would be sent");
+    return Files.readAllLines(file).stream()
+        .map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .toList();
+  }
+
+  /**
+   * The .dockerignore pattern that excludes {@code src} or a folder above it, if any (Docker's
+   * patterns are Go filepath.Match globs with {@code **}; Java's glob syntax reads these alike).
+   */
+  private static java.util.Optional<String> ignored(String src, List<String> patterns) {
+    Path path = Path.of(src).normalize();
+    for (String pattern : patterns) {
+      if (pattern.startsWith("!")) {
+        continue; // re-inclusions: none used here
+      }
+      java.nio.file.PathMatcher m =
+          java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+      for (Path p = path; p != null; p = p.getParent()) {
+        if (m.matches(p) || (pattern.startsWith("**/") && m.matches(Path.of("x").resolve(p)))) {
+          return java.util.Optional.of(pattern);
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Dockerfile lines with backslash continuations joined and comments dropped. */
