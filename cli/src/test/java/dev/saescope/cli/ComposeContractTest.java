@@ -10,13 +10,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -29,11 +28,6 @@ import org.junit.jupiter.api.TestFactory;
  * that exist.
  */
 class ComposeContractTest {
-  /** {@code COPY [--flags] src... dest} in a Dockerfile (shell form). */
-  private static final Pattern COPY = Pattern.compile("^COPY\\s+(.+)$");
-
-  private static final Pattern STAGE = Pattern.compile("^FROM\\s+\\S+\\s+AS\\s+(\\S+)\\s*$");
-
   static Path composeFile() {
     return MonitoringContractTest.repoRoot().resolve("docker-compose.yml");
   }
@@ -109,7 +103,7 @@ class ComposeContractTest {
   @Test
   void everyBindMountComesFromTheRepository() throws IOException {
     Path root = MonitoringContractTest.repoRoot();
-    Set<String> named = new java.util.HashSet<>();
+    Set<String> named = new HashSet<>();
     DeployContract.yaml(composeFile()).path("volumes").fieldNames().forEachRemaining(named::add);
     List<String> problems = new ArrayList<>();
     int binds = 0;
@@ -207,17 +201,12 @@ class ComposeContractTest {
    */
   @TestFactory
   List<DynamicTest> listeningPortsAreExposedBeyondLoopback() throws IOException {
-    Map<String, String[]> listens =
-        Map.of(
-            "worker", new String[] {"--metrics-host", "--metrics-port"},
-            "produce", new String[] {"--metrics-host", "--metrics-port"},
-            "aggregate", new String[] {"--http-host", "--http-port"});
     List<DynamicTest> tests = new ArrayList<>();
     saescopeServices()
         .forEach(
             (name, s) -> {
               List<String> argv = command(s);
-              String[] options = listens.get(argv.get(0));
+              List<String> options = DeployContract.LISTENS.get(argv.get(0));
               if (options == null) {
                 return;
               }
@@ -225,9 +214,11 @@ class ComposeContractTest {
                   DynamicTest.dynamicTest(
                       name,
                       () -> {
-                        String host = DeployContract.effectiveValue(argv, argv.get(0), options[0]);
-                        String port = DeployContract.effectiveValue(argv, argv.get(0), options[1]);
-                        assertEquals("0.0.0.0", host, name + ": " + options[0]);
+                        String host =
+                            DeployContract.effectiveValue(argv, argv.get(0), options.get(0));
+                        String port =
+                            DeployContract.effectiveValue(argv, argv.get(0), options.get(1));
+                        assertEquals("0.0.0.0", host, name + ": " + options.get(0));
                         List<String> reachable = DeployContract.strings(s.path("expose"));
                         for (JsonNode p : s.path("ports")) {
                           String[] parts = p.asText().split(":");
@@ -327,23 +318,26 @@ class ComposeContractTest {
     assertTrue(d.has("count") || d.has("device_ids"), "count or device_ids: " + d);
   }
 
-  /** Build targets exist, and every COPY source (outside --from) is in the build context. */
+  /**
+   * Build targets exist, every COPY source (outside --from) is in the build context, and the
+   * context's .dockerignore keeps build outputs out but none of those sources.
+   */
   @Test
   void dockerfilesCopyFilesThatExist() throws IOException {
     Path root = MonitoringContractTest.repoRoot();
     Map<Path, Set<String>> targets = new LinkedHashMap<>();
     for (JsonNode s : saescopeServices().values()) {
       JsonNode build = s.path("build");
-      Path context = root.resolve(build.path("context").asText(".")).normalize();
-      Path dockerfile = context.resolve(build.path("dockerfile").asText("Dockerfile"));
+      assertEquals(".", build.path("context").asText(), "build context: the repository root");
+      Path dockerfile = root.resolve(build.path("dockerfile").asText("Dockerfile"));
       assertTrue(Files.isRegularFile(dockerfile), "no Dockerfile " + dockerfile);
-      targets.computeIfAbsent(dockerfile, k -> new java.util.HashSet<>());
+      targets.computeIfAbsent(dockerfile, k -> new HashSet<>());
       if (build.has("target")) {
         targets.get(dockerfile).add(build.path("target").asText());
       }
     }
     assertFalse(targets.isEmpty(), "a service builds the saescope image");
-    List<String> ignore = dockerignore(root);
+    List<String> ignore = DockerBuild.dockerignore(root);
     for (String needed : List.of("**/target", ".git")) {
       assertTrue(
           ignore.contains(needed),
@@ -351,95 +345,21 @@ class ComposeContractTest {
     }
     List<String> problems = new ArrayList<>();
     for (Map.Entry<Path, Set<String>> e : targets.entrySet()) {
-      Set<String> stages = new java.util.HashSet<>();
-      for (String line : joinedLines(e.getKey())) {
-        Matcher stage = STAGE.matcher(line);
-        if (stage.matches()) {
-          stages.add(stage.group(1));
+      DockerBuild dockerfile = DockerBuild.read(e.getKey());
+      for (String src : dockerfile.contextSources()) {
+        if (!Files.exists(root.resolve(src))) {
+          problems.add(e.getKey() + ": COPY source " + src + " does not exist");
         }
-        Matcher copy = COPY.matcher(line);
-        if (!copy.matches()) {
-          continue;
-        }
-        List<String> words = new ArrayList<>(List.of(copy.group(1).trim().split("\\s+")));
-        if (words.stream().anyMatch(w -> w.startsWith("--from="))) {
-          continue;
-        }
-        words.removeIf(w -> w.startsWith("--"));
-        for (String src : words.subList(0, words.size() - 1)) {
-          if (!Files.exists(root.resolve(src))) {
-            problems.add(e.getKey() + ": COPY source " + src + " does not exist");
-          }
-          ignored(src, ignore)
-              .ifPresent(
-                  pattern ->
-                      problems.add(
-                          e.getKey()
-                              + ": COPY source "
-                              + src
-                              + " is excluded by .dockerignore pattern "
-                              + pattern));
-        }
+        DockerBuild.ignoredBy(src, ignore)
+            .ifPresent(
+                p -> problems.add(e.getKey() + ": COPY " + src + " is in .dockerignore: " + p));
       }
       for (String t : e.getValue()) {
-        if (!stages.contains(t)) {
-          problems.add(e.getKey() + ": no stage '" + t + "' (have " + stages + ")");
+        if (!dockerfile.stages().contains(t)) {
+          problems.add(e.getKey() + ": no stage '" + t + "' (have " + dockerfile.stages() + ")");
         }
       }
     }
     assertTrue(problems.isEmpty(), String.join("\n", problems));
-  }
-
-  /** The patterns of the build context's .dockerignore, comments and blanks dropped. */
-  private static List<String> dockerignore(Path root) throws IOException {
-    Path file = root.resolve(".dockerignore");
-    assertTrue(Files.isRegularFile(file), "no " + file + ": the whole checkout would be sent");
-    return Files.readAllLines(file).stream()
-        .map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
-        .toList();
-  }
-
-  /**
-   * The .dockerignore pattern that excludes {@code src} or a folder above it, if any (Docker's
-   * patterns are Go filepath.Match globs with {@code **}; Java's glob syntax reads these alike).
-   */
-  private static java.util.Optional<String> ignored(String src, List<String> patterns) {
-    Path path = Path.of(src).normalize();
-    for (String pattern : patterns) {
-      if (pattern.startsWith("!")) {
-        continue; // re-inclusions: none used here
-      }
-      java.nio.file.PathMatcher m =
-          java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern);
-      for (Path p = path; p != null; p = p.getParent()) {
-        if (m.matches(p) || (pattern.startsWith("**/") && m.matches(Path.of("x").resolve(p)))) {
-          return java.util.Optional.of(pattern);
-        }
-      }
-    }
-    return java.util.Optional.empty();
-  }
-
-  /** Dockerfile lines with backslash continuations joined and comments dropped. */
-  private static List<String> joinedLines(Path dockerfile) throws IOException {
-    List<String> out = new ArrayList<>();
-    StringBuilder current = new StringBuilder();
-    for (String raw : Files.readAllLines(dockerfile)) {
-      String line = raw.strip();
-      if (line.startsWith("#")) {
-        continue;
-      }
-      if (line.endsWith("\\")) {
-        current.append(line, 0, line.length() - 1).append(' ');
-        continue;
-      }
-      current.append(line);
-      if (!current.isEmpty()) {
-        out.add(current.toString().strip());
-      }
-      current.setLength(0);
-    }
-    return out;
   }
 }

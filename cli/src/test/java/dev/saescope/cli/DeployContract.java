@@ -35,6 +35,16 @@ final class DeployContract {
   private static final Pattern INTERPOLATION =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?}");
 
+  /**
+   * The host and port options of each long-running role's HTTP endpoint, by subcommand: /metrics
+   * and /health for worker and produce, the API (with /metrics) for aggregate.
+   */
+  static final Map<String, List<String>> LISTENS =
+      Map.of(
+          "worker", List.of("--metrics-host", "--metrics-port"),
+          "produce", List.of("--metrics-host", "--metrics-port"),
+          "aggregate", List.of("--http-host", "--http-port"));
+
   private DeployContract() {}
 
   /** Every YAML document of {@code file}, anchors and merge keys resolved. */

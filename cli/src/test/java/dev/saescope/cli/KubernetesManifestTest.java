@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.saescope.cli.KubernetesObjects.Container;
+import dev.saescope.cli.KubernetesObjects.Manifest;
 import dev.saescope.common.kafka.KafkaOptions;
 import dev.saescope.schemas.Topics;
 import dev.saescope.worker.service.WorkerSettings;
@@ -15,11 +17,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -35,58 +35,13 @@ class KubernetesManifestTest {
   /** {@code $(VAR)}: the kubelet expands it in args from the container's env. */
   private static final Pattern ENV_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
-  /** One object of the manifest set and the file it came from. */
-  record Manifest(Path file, JsonNode node) {
-    String kind() {
-      return node.path("kind").asText();
-    }
-
-    String name() {
-      return node.path("metadata").path("name").asText();
-    }
-
-    @Override
-    public String toString() {
-      return file.getFileName() + " " + kind() + "/" + name();
-    }
-  }
-
-  /** A container of a workload, with its pod template. */
-  record Container(Manifest owner, JsonNode pod, JsonNode spec) {
-    List<String> args() {
-      return DeployContract.strings(spec.path("args"));
-    }
-
-    String where() {
-      return owner + " container " + spec.path("name").asText();
-    }
-
-    Optional<JsonNode> env(String name) {
-      for (JsonNode e : spec.path("env")) {
-        if (e.path("name").asText().equals(name)) {
-          return Optional.of(e);
-        }
-      }
-      return Optional.empty();
-    }
-  }
-
-  private static final Set<String> WORKLOADS = Set.of("Deployment", "StatefulSet", "Job");
-
   private static List<Manifest> manifests;
 
   @BeforeAll
   static void read() throws IOException {
     Path dir = MonitoringContractTest.repoRoot().resolve("deploy/k8s");
     assertTrue(Files.isDirectory(dir), "no " + dir);
-    manifests = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-        for (JsonNode doc : DeployContract.yamlDocuments(f)) {
-          manifests.add(new Manifest(f, doc));
-        }
-      }
-    }
+    manifests = KubernetesObjects.read(dir);
     assertFalse(manifests.isEmpty(), dir + ": no manifests");
   }
 
@@ -102,15 +57,7 @@ class KubernetesManifestTest {
   }
 
   static List<Container> containers() {
-    List<Container> out = new ArrayList<>();
-    for (Manifest m : manifests) {
-      if (WORKLOADS.contains(m.kind())) {
-        JsonNode pod = m.node().path("spec").path("template");
-        pod.path("spec").path("containers").forEach(c -> out.add(new Container(m, pod, c)));
-        pod.path("spec").path("initContainers").forEach(c -> out.add(new Container(m, pod, c)));
-      }
-    }
-    return out;
+    return KubernetesObjects.containers(manifests);
   }
 
   /** The worker Deployment's one container. */
@@ -200,14 +147,13 @@ class KubernetesManifestTest {
     assertFalse(services.isEmpty(), "a Service for the aggregator API");
     for (Manifest s : services) {
       JsonNode selector = s.node().path("spec").path("selector");
-      List<Container> selected =
-          containers().stream().filter(c -> matches(selector, c.pod())).toList();
+      List<Container> selected = containers().stream().filter(c -> c.selectedBy(selector)).toList();
       assertFalse(selected.isEmpty(), s + ": its selector " + selector + " matches no pod");
       for (JsonNode port : s.node().path("spec").path("ports")) {
         String target = port.path("targetPort").asText(port.path("port").asText());
         for (Container c : selected) {
           assertTrue(
-              containerPorts(c).containsKey(target) || containerPorts(c).containsValue(target),
+              c.ports().containsKey(target) || c.ports().containsValue(target),
               s + ": targetPort " + target + " is not a port of " + c.where());
         }
       }
@@ -220,15 +166,10 @@ class KubernetesManifestTest {
    */
   @TestFactory
   List<DynamicTest> portsAreConsistent() {
-    Map<String, String[]> listens =
-        Map.of(
-            "worker", new String[] {"--metrics-host", "--metrics-port"},
-            "produce", new String[] {"--metrics-host", "--metrics-port"},
-            "aggregate", new String[] {"--http-host", "--http-port"});
     List<DynamicTest> tests = new ArrayList<>();
     for (Container c : containers()) {
       List<String> argv = c.args();
-      String[] options = argv.isEmpty() ? null : listens.get(argv.get(0));
+      List<String> options = argv.isEmpty() ? null : DeployContract.LISTENS.get(argv.get(0));
       if (options == null) {
         continue;
       }
@@ -236,10 +177,10 @@ class KubernetesManifestTest {
           DynamicTest.dynamicTest(
               c.where(),
               () -> {
-                String host = DeployContract.effectiveValue(argv, argv.get(0), options[0]);
-                String port = DeployContract.effectiveValue(argv, argv.get(0), options[1]);
-                assertEquals("0.0.0.0", host, c.where() + ": " + options[0]);
-                Map<String, String> ports = containerPorts(c);
+                String host = DeployContract.effectiveValue(argv, argv.get(0), options.get(0));
+                String port = DeployContract.effectiveValue(argv, argv.get(0), options.get(1));
+                assertEquals("0.0.0.0", host, c.where() + ": " + options.get(0));
+                Map<String, String> ports = c.ports();
                 assertTrue(
                     ports.containsValue(port),
                     c.where() + ": listens on " + port + " but declares ports " + ports);
@@ -400,28 +341,5 @@ class KubernetesManifestTest {
             c.where() + ": mounts undeclared volume " + mount.path("name").asText());
       }
     }
-  }
-
-  private static boolean matches(JsonNode selector, JsonNode pod) {
-    if (selector.isEmpty()) {
-      return false;
-    }
-    JsonNode labels = pod.path("metadata").path("labels");
-    for (Map.Entry<String, JsonNode> e : selector.properties()) {
-      if (!e.getValue().asText().equals(labels.path(e.getKey()).asText(null))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Container ports by name (unnamed ones under their number) to their number. */
-  private static Map<String, String> containerPorts(Container c) {
-    Map<String, String> out = new java.util.LinkedHashMap<>();
-    for (JsonNode p : c.spec().path("ports")) {
-      String number = p.path("containerPort").asText();
-      out.put(p.path("name").asText(number), number);
-    }
-    return out;
   }
 }
