@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,10 +41,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The contract between the code's meters and {@code monitoring/}: every dashboard query names a
- * metric (and labels) the worker really exports, and the Prometheus configs scrape the ports the
- * commands listen on by default. A real worker process is scraped in {@link
- * WorkerProcessScrapeTest}.
+ * The contract between the code's meters and {@code monitoring/}: every dashboard query on worker
+ * meters names a metric (and labels) the worker really exports, and the Prometheus configs scrape
+ * the ports the commands listen on by default. A real worker process is scraped in {@link
+ * WorkerProcessScrapeTest}; the aggregator's and producer's queries are run against a real
+ * Prometheus scraping a running pipeline in {@link PrometheusPipelineTest}.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class MonitoringContractTest {
@@ -59,14 +59,27 @@ class MonitoringContractTest {
           n.startsWith("saescope_worker_model_load_seconds")
               || n.startsWith("saescope_worker_sae_load_seconds");
 
-  /** (Prometheus job, saescope command, docker-compose service) per role. */
-  record Role(String job, String command, String service) {}
+  /**
+   * Meters of the other roles (aggregator, producer, Kafka Streams): a worker's registry has none,
+   * {@link PrometheusPipelineTest} checks them.
+   */
+  static final Predicate<String> OTHER_ROLES =
+      n ->
+          n.startsWith("saescope_aggregator_")
+              || n.startsWith("saescope_producer_")
+              || n.startsWith("kafka_stream_");
+
+  /**
+   * (Prometheus job and role label, saescope command, the command's option whose port serves
+   * /metrics, docker-compose service) per role. The aggregator serves /metrics on its API port.
+   */
+  record Role(String job, String role, String command, String portOption, String service) {}
 
   static final List<Role> ROLES =
       List.of(
-          new Role("saescope-worker", "worker", "worker"),
-          new Role("saescope-aggregator", "aggregate", "aggregator"),
-          new Role("saescope-producer", "produce", "producer"));
+          new Role("saescope-worker", "worker", "worker", "--metrics-port", "worker"),
+          new Role("saescope-aggregator", "aggregator", "aggregate", "--http-port", "aggregator"),
+          new Role("saescope-producer", "producer", "produce", "--metrics-port", "producer"));
 
   static Path repoRoot() {
     String root = System.getProperty("saescope.repoRoot");
@@ -112,7 +125,7 @@ class MonitoringContractTest {
         PrometheusText scrape = scrapeAfterGc(registry);
         List<String> problems =
             DashboardContract.violations(
-                DashboardContract.read(dashboardFile()), scrape, LOAD_TIMERS);
+                DashboardContract.read(dashboardFile()), scrape, LOAD_TIMERS.or(OTHER_ROLES));
         assertTrue(
             problems.isEmpty(),
             "dashboard vs. worker registry:\n  " + String.join("\n  ", problems));
@@ -192,7 +205,12 @@ class MonitoringContractTest {
     assertTrue(problems.isEmpty(), String.join("\n", problems));
   }
 
-  /** Each scrape target's port is the role command's default {@code --metrics-port}. */
+  /**
+   * Each scrape target's port is the port option's default of the role's command ({@code worker
+   * --metrics-port}, {@code aggregate --http-port}, {@code produce --metrics-port}) and, for docker
+   * compose, the port the service passes; {@code prometheus.yml} discovers the replicas of the
+   * compose service by DNS (A records), {@code prometheus-local.yml} lists 127.0.0.1.
+   */
   @TestFactory
   List<DynamicTest> prometheusTargetsMatchTheCommandsMetricsPorts() throws IOException {
     Map<String, CommandLine> commands = new CommandLine(new Main()).getSubcommands();
@@ -206,55 +224,67 @@ class MonitoringContractTest {
             DynamicTest.dynamicTest(
                 file + " " + role.job(),
                 () -> {
-                  List<String> targets = targets(config, role.job(), file);
+                  JsonNode job = job(config, role.job(), file);
+                  assertTrue(
+                      job.path("honor_labels").asBoolean(false),
+                      file + ": job " + role.job() + " keeps the roles' own labels (honor_labels)");
+                  Target target = local ? staticTarget(job, file) : dnsTarget(job, file);
                   assertEquals(
-                      1,
-                      targets.size(),
-                      file + ": job " + role.job() + " has one target, got " + targets);
-                  String target = targets.get(0);
-                  int colon = target.lastIndexOf(':');
-                  assertTrue(colon > 0, file + ": target " + target + " has no port");
-                  String host = target.substring(0, colon);
-                  int port = Integer.parseInt(target.substring(colon + 1));
+                      local ? "127.0.0.1" : role.service(),
+                      target.host(),
+                      file + ": host (or DNS name) of " + role.job());
                   assertEquals(
-                      local ? "127.0.0.1" : role.service(), host, file + ": host of " + role.job());
+                      role.role(), target.role(), file + ": label role of job " + role.job());
                   if (!local) {
-                    composeMetricsPort(compose, role.service())
+                    composePort(compose, role.service(), role.portOption())
                         .ifPresent(
                             p ->
                                 assertEquals(
                                     p,
-                                    port,
+                                    target.port(),
                                     "docker-compose.yml service "
                                         + role.service()
-                                        + " --metrics-port vs "
+                                        + " "
+                                        + role.portOption()
+                                        + " vs "
                                         + file));
                   }
                   CommandLine cmd = commands.get(role.command());
-                  assumeTrue(
-                      cmd != null,
-                      "no '" + role.command() + "' command yet; port " + port + " not checked");
-                  OptionSpec option = cmd.getCommandSpec().findOption("--metrics-port");
-                  assumeTrue(
-                      option != null,
-                      "'"
-                          + role.command()
-                          + "' has no --metrics-port yet; port "
-                          + port
-                          + " not checked");
+                  assertNotNull(cmd, "no '" + role.command() + "' command");
+                  OptionSpec option = cmd.getCommandSpec().findOption(role.portOption());
+                  assertNotNull(option, "'" + role.command() + "' has no " + role.portOption());
                   assertEquals(
-                      String.valueOf(port),
+                      String.valueOf(target.port()),
                       option.defaultValue(),
                       file
                           + ": "
                           + role.job()
                           + " port vs '"
                           + role.command()
-                          + " --metrics-port' default");
+                          + " "
+                          + role.portOption()
+                          + "' default");
                 }));
       }
     }
     return tests;
+  }
+
+  @Test
+  void produceMetricsOptionsReadLikeTheWorkers() {
+    Map<String, CommandLine> commands = new CommandLine(new Main()).getSubcommands();
+    for (String name : List.of("--metrics-host", "--metrics-port")) {
+      OptionSpec worker = commands.get("worker").getCommandSpec().findOption(name);
+      OptionSpec produce = commands.get("produce").getCommandSpec().findOption(name);
+      assertNotNull(produce, "produce " + name);
+      assertEquals(worker.paramLabel(), produce.paramLabel(), name + " parameter label");
+    }
+    assertEquals(
+        "127.0.0.1",
+        commands.get("produce").getCommandSpec().findOption("--metrics-host").defaultValue());
+    assertFalse(
+        commands.get("aggregate").getCommandSpec().optionsMap().containsKey("--metrics-port"),
+        "aggregate serves /metrics on --http-port; a --metrics-port would be a second port");
   }
 
   @Test
@@ -279,22 +309,66 @@ class MonitoringContractTest {
     }
   }
 
-  private static List<String> targets(JsonNode config, String job, String file) {
+  /** One scrape target: host or DNS name, port, and the role label the job gives it. */
+  record Target(String host, int port, String role) {}
+
+  private static JsonNode job(JsonNode config, String job, String file) {
     for (JsonNode sc : config.path("scrape_configs")) {
       if (sc.path("job_name").asText().equals(job)) {
-        List<String> out = new ArrayList<>();
-        sc.path("static_configs").forEach(s -> s.path("targets").forEach(t -> out.add(t.asText())));
-        return out;
+        return sc;
       }
     }
     return fail(file + ": no scrape_config with job_name " + job);
   }
 
-  /** The value after "--metrics-port" in a compose service's command list, if any. */
-  private static java.util.Optional<Integer> composeMetricsPort(JsonNode compose, String service) {
+  /** The one {@code static_configs} target of {@code job}, with its {@code role} label. */
+  private static Target staticTarget(JsonNode job, String file) {
+    List<String> targets = new ArrayList<>();
+    List<String> roles = new ArrayList<>();
+    for (JsonNode s : job.path("static_configs")) {
+      s.path("targets").forEach(t -> targets.add(t.asText()));
+      roles.add(s.path("labels").path("role").asText());
+    }
+    String name = file + ": job " + job.path("job_name").asText();
+    assertEquals(1, targets.size(), name + " has one static target, got " + targets);
+    String target = targets.get(0);
+    int colon = target.lastIndexOf(':');
+    assertTrue(colon > 0, name + ": target " + target + " has no port");
+    return new Target(
+        target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)), roles.get(0));
+  }
+
+  /**
+   * The first {@code dns_sd_configs} name of {@code job} (type A: one target per replica), its
+   * port, and the role its {@code relabel_configs} set (dns_sd has no static labels).
+   */
+  private static Target dnsTarget(JsonNode job, String file) {
+    String name = file + ": job " + job.path("job_name").asText();
+    assertTrue(
+        job.path("static_configs").isMissingNode(),
+        name + ": static targets would scrape one replica of a scaled service; use dns_sd_configs");
+    JsonNode sd = job.path("dns_sd_configs");
+    assertEquals(1, sd.size(), name + " has one dns_sd_configs entry");
+    JsonNode c = sd.get(0);
+    assertEquals("A", c.path("type").asText(), name + ": DNS record type");
+    assertFalse(c.path("names").isEmpty(), name + ": DNS names");
+    assertTrue(c.path("port").canConvertToInt(), name + ": type A needs a port");
+    String role = null;
+    for (JsonNode r : job.path("relabel_configs")) {
+      if (r.path("target_label").asText().equals("role")) {
+        role = r.path("replacement").asText();
+      }
+    }
+    // The first name is the role's compose service; more may follow (worker-gpu, same port).
+    return new Target(c.path("names").get(0).asText(), c.path("port").asInt(), role);
+  }
+
+  /** The value after {@code option} in a compose service's command list, if any. */
+  private static java.util.Optional<Integer> composePort(
+      JsonNode compose, String service, String option) {
     JsonNode command = compose.path("services").path(service).path("command");
     for (int i = 0; i + 1 < command.size(); i++) {
-      if (command.get(i).asText().equals("--metrics-port")) {
+      if (command.get(i).asText().equals(option)) {
         return java.util.Optional.of(Integer.parseInt(command.get(i + 1).asText()));
       }
     }

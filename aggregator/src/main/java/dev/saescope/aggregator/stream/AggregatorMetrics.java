@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * The aggregator's own meters (Kafka Streams' client metrics are bound beside them): results
- * consumed, skipped input by reason, processing latency, the observations kept and the entries of
- * each state store ({@link #bindStores}).
+ * consumed, tasks completed, skipped input by reason, processing latency, the observations kept and
+ * the entries of each state store ({@link #bindStores}).
  */
 public final class AggregatorMetrics {
   private final MeterRegistry registry;
@@ -23,6 +23,7 @@ public final class AggregatorMetrics {
   private final Counter resultBytes;
   private final Counter duplicates;
   private final Counter observations;
+  private final Counter tasksCompleted;
   private final Timer latency;
   private final ConcurrentMap<String, Counter> skipped = new ConcurrentHashMap<>();
 
@@ -45,6 +46,10 @@ public final class AggregatorMetrics {
     this.observations =
         Counter.builder("saescope.aggregator.observations")
             .description("Task observations written to the per-run state")
+            .register(registry);
+    this.tasksCompleted =
+        Counter.builder("saescope.aggregator.tasks.completed")
+            .description("Tasks whose results were all joined (or that went idle) and finished")
             .register(registry);
     this.latency =
         Timer.builder("saescope.aggregator.latency")
@@ -73,6 +78,10 @@ public final class AggregatorMetrics {
 
   void observation() {
     observations.increment();
+  }
+
+  void taskCompleted() {
+    tasksCompleted.increment();
   }
 
   /** Input skipped for {@code reason} (undecodable, inconsistent, incomplete, unknown run ...). */

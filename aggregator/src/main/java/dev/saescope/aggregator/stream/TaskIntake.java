@@ -167,6 +167,7 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
     keys.forEach(parts::delete);
     active.delete(task);
     done.put(task, now);
+    metrics.taskCompleted();
     if (!whole.isEmpty()) {
       for (KeyValue<String, byte[]> out : finisher.finish(whole)) {
         context.forward(new Record<>(out.key, out.value, now));

@@ -4,6 +4,7 @@ import dev.saescope.common.kafka.KafkaConfigException;
 import dev.saescope.common.kafka.KafkaOptions;
 import dev.saescope.common.kafka.KafkaSettings;
 import dev.saescope.common.kafka.TaskPublisher;
+import dev.saescope.common.metrics.MetricsServer;
 import dev.saescope.producer.dataset.DatasetException;
 import dev.saescope.producer.dataset.DatasetKind;
 import dev.saescope.producer.dataset.ItemSource;
@@ -22,6 +23,9 @@ import dev.saescope.producer.variant.TextFormat;
 import dev.saescope.producer.variant.VariantOptions;
 import dev.saescope.schemas.Task;
 import dev.saescope.schemas.Variant;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -50,9 +54,10 @@ import picocli.CommandLine.Spec;
  * the tasks topic (or prints them with {@code --dry-run}).
  *
  * <p>Exit codes: 0 done; 1 bad input (dataset, option values, nothing to produce, a task too large
- * for Kafka); 2 usage error (picocli: unknown or missing option, {@code --relations} naming no
- * relation); 3 Kafka unreachable or refusing. Stdout carries only data ({@code --dry-run} JSON
- * lines) or, when publishing, the summary; warnings, progress and the dry-run summary go to stderr.
+ * for Kafka, a metrics host or port that cannot be used); 2 usage error (picocli: unknown or
+ * missing option, {@code --relations} naming no relation); 3 Kafka unreachable or refusing. Stdout
+ * carries only data ({@code --dry-run} JSON lines) or, when publishing, the summary; warnings,
+ * progress and the dry-run summary go to stderr.
  */
 @Command(
     name = "produce",
@@ -206,6 +211,24 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address of the /metrics and /health endpoint while publishing (default: ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "P",
+      defaultValue = "9403",
+      description = {
+        "Port of the /metrics endpoint while publishing (not with --dry-run); 0 picks a free one,",
+        "-1 disables. A port in use stops produce before it touches Kafka (default: ${DEFAULT-VALUE})."
+      })
+  int metricsPort;
+
   @Mixin KafkaOptions kafka = new KafkaOptions();
 
   /** Where {@code --data -} reads from; tests replace it. */
@@ -251,10 +274,46 @@ public final class ProduceCommand implements Callable<Integer> {
       err.println("produce: " + e.getMessage());
       return EXIT_BAD_INPUT;
     }
-    return dryRun
-        ? dryRun(tasks, out, err)
-        : new TaskPublishing(run, dataset, seed, partitions, quiet, settings)
-            .publish(tasks, out, err);
+    return dryRun ? dryRun(tasks, out, err) : publish(run, settings, tasks, out, err);
+  }
+
+  /**
+   * Serves the producer's meters (unless {@code --metrics-port -1}) and publishes. A metrics port
+   * that cannot be bound is a bad option, as for the worker: the run stops before any topic or task
+   * is touched, rather than publishing while Prometheus scrapes whatever holds the port.
+   */
+  private int publish(
+      String run, KafkaSettings settings, TaskStream tasks, PrintWriter out, PrintWriter err) {
+    if (metricsPort < -1 || metricsPort > 65535) {
+      err.println(
+          "produce: --metrics-port must be -1 (no metrics), 0 (a free port) or 1..65535, got "
+              + metricsPort);
+      return EXIT_BAD_INPUT;
+    }
+    PrometheusMeterRegistry registry = MetricsServer.newRegistry("producer");
+    ProducerMetrics metrics = new ProducerMetrics(registry);
+    MetricsServer server;
+    try {
+      server =
+          metricsPort < 0
+              ? null
+              : MetricsServer.start(
+                  registry,
+                  metricsHost,
+                  metricsPort,
+                  () -> new JsonObject().put("role", "producer").put("run", run));
+    } catch (IOException e) {
+      err.println(
+          "produce: "
+              + e.getMessage()
+              + " (check --metrics-host and --metrics-port; 0 picks a free port, -1 serves no"
+              + " metrics)");
+      return EXIT_BAD_INPUT;
+    }
+    try (server) {
+      return new TaskPublishing(run, dataset, seed, partitions, quiet, settings, metrics)
+          .publish(tasks, out, err);
+    }
   }
 
   /** {@code --relations}; an empty name, as in {@code --relations ,}, is a usage error. */

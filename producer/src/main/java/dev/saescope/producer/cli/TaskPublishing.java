@@ -38,6 +38,7 @@ final class TaskPublishing {
   private final int partitions;
   private final boolean quiet;
   private final KafkaSettings settings;
+  private final ProducerMetrics metrics;
 
   TaskPublishing(
       String run,
@@ -45,13 +46,15 @@ final class TaskPublishing {
       long seed,
       int partitions,
       boolean quiet,
-      KafkaSettings settings) {
+      KafkaSettings settings,
+      ProducerMetrics metrics) {
     this.run = run;
     this.dataset = dataset;
     this.seed = seed;
     this.partitions = partitions;
     this.quiet = quiet;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   int publish(TaskStream tasks, PrintWriter out, PrintWriter err) {
@@ -98,6 +101,7 @@ final class TaskPublishing {
             tasks.plannedTasks().orElse(-1),
             tasks.streaming(),
             System.currentTimeMillis()));
+    metrics.runAnnounced();
     PublishStats stats = sendAll(publisher, tasks, byVariant);
     if (tasks.items() == 0) {
       err.println("produce: no items were produced (" + tasks.skippedLines() + " lines skipped)");
@@ -130,8 +134,10 @@ final class TaskPublishing {
       for (Optional<ItemTasks> it = tasks.next(); it.isPresent(); it = tasks.next()) {
         for (Task t : it.get().tasks()) {
           publisher.publish(t);
+          metrics.taskSent();
           byVariant.merge(t.variant(), 1L, Long::sum);
         }
+        metrics.itemSent();
         if (tasks.streaming()) {
           // One item at a time as lines arrive: acknowledge it before waiting for the next
           // line, so a Ctrl-C never loses an item the user already sent.
