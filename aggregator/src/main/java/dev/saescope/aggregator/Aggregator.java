@@ -5,6 +5,7 @@ import dev.saescope.aggregator.http.AggregatorApi;
 import dev.saescope.aggregator.http.ApiServer;
 import dev.saescope.aggregator.http.PromptIntake;
 import dev.saescope.aggregator.http.RunViews;
+import dev.saescope.aggregator.report.RunReport;
 import dev.saescope.aggregator.service.AggregatorConfig;
 import dev.saescope.aggregator.service.AggregatorService;
 import dev.saescope.aggregator.service.Observations;
@@ -17,10 +18,13 @@ import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicAdminException;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.metrics.MetricsServer;
+import dev.saescope.schemas.RunAnnouncement;
 import dev.saescope.schemas.serde.Codecs;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
@@ -38,11 +42,20 @@ public final class Aggregator implements AutoCloseable {
   static final int PROMPTS_PER_MINUTE = 20;
 
   private final AggregatorService service;
+  private final RunQueries queries;
+  private final RunReports reports;
   private final ApiServer server;
   private final ReportWriter writer;
 
-  private Aggregator(AggregatorService service, ApiServer server, ReportWriter writer) {
+  private Aggregator(
+      AggregatorService service,
+      RunQueries queries,
+      RunReports reports,
+      ApiServer server,
+      ReportWriter writer) {
     this.service = service;
+    this.queries = queries;
+    this.reports = reports;
     this.server = server;
     this.writer = writer;
   }
@@ -84,7 +97,7 @@ public final class Aggregator implements AutoCloseable {
       PromptIntake prompts = new PromptIntake(config.kafka(), queries, PROMPTS_PER_MINUTE);
       ApiServer server = ApiServer.start(api, views, prompts, registry, httpHost, httpPort);
       ReportWriter writer = out == null ? null : ReportWriter.start(queries, reports, out);
-      return new Aggregator(service, server, writer);
+      return new Aggregator(service, queries, reports, server, writer);
     } catch (RuntimeException e) {
       service.close();
       throw e;
@@ -116,6 +129,32 @@ public final class Aggregator implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Tasks of {@code run} complete in this instance's partitions (all of them for one instance). */
+  public long tasksDone(String run) {
+    return queries.tasksDone(run);
+  }
+
+  /** The run's announcement, once the producer has published it. */
+  public Optional<RunAnnouncement> announcement(String run) {
+    return queries.announcement(run).map(Codecs::runAnnouncementOf);
+  }
+
+  /**
+   * The run's report as of now, also written to the output folder when there is one.
+   *
+   * @throws IOException when the files cannot be written
+   */
+  public RunReport report(String run) throws IOException {
+    return writer != null
+        ? writer.writeNow(run, announcement(run))
+        : reports.compute(run, announcement(run));
+  }
+
+  /** Where {@link #report} writes the run's files; empty without an output folder. */
+  public Optional<Path> reportFolder(String run) throws IOException {
+    return writer == null ? Optional.empty() : Optional.of(writer.folder(run));
   }
 
   public AggregatorService service() {

@@ -45,8 +45,20 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
+  /**
+   * Runs the command and exits with its code. An Error escaping a command (a class missing from a
+   * broken install, out of memory) still ends the process: the broker's and the stream's
+   * non-daemon threads would otherwise keep it alive with nothing left to stop them.
+   */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Throwable t) {
+      t.printStackTrace();
+      code = 70; // EX_SOFTWARE
+    }
+    System.exit(code);
   }
 
   /** The command tree, with a command list of one line per command. */

@@ -23,8 +23,7 @@ public final class E1Analysis {
   /**
    * The E1 tables.
    *
-   * @param observations the run's observations sorted by item key then task id ({@link
-   *     TaskObservation#ORDER})
+   * @param observations the run's observations in {@link TaskObservation#ORDER}
    */
   public static E1Tables compute(List<TaskObservation> observations, AnalysisOptions options) {
     Resampling stats = new Resampling(options);

@@ -34,7 +34,7 @@ public final class E2aAnalysis {
    * The E2a tables: direct vs evasive, the controls (counterfactual, another item's answer, the
    * lexical baseline) and the splits (evasive family, subject mention, relation).
    *
-   * @param observations the run's observations sorted by item key then task id
+   * @param observations the run's observations in {@code TaskObservation.ORDER}
    */
   public static E2aTables compute(List<TaskObservation> observations, AnalysisOptions options) {
     Resampling stats = new Resampling(options);

@@ -40,7 +40,7 @@ public final class E2bAnalysis {
   /**
    * The E2b tables.
    *
-   * @param observations the run's observations sorted by item key then task id
+   * @param observations the run's observations in {@code TaskObservation.ORDER}
    */
   public static E2bTables compute(List<TaskObservation> observations, AnalysisOptions options) {
     Resampling stats = new Resampling(options);

@@ -37,7 +37,7 @@ public final class E2cAnalysis {
   /**
    * The E2c table.
    *
-   * @param observations the run's observations sorted by item key then task id
+   * @param observations the run's observations in {@code TaskObservation.ORDER}
    */
   public static E2cTables compute(List<TaskObservation> observations, AnalysisOptions options) {
     Resampling stats = new Resampling(options);

@@ -66,7 +66,7 @@ public final class E3bAnalysis {
   /**
    * The E3b table.
    *
-   * @param observations the run's observations sorted by item key then task id
+   * @param observations the run's observations in {@code TaskObservation.ORDER}
    */
   public static E3Tables compute(
       List<TaskObservation> observations, LatentEffects effects, AnalysisOptions options) {

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Everything the analyses need from one task, reduced from its results at every layer and site
  * ({@link TaskObservations#of}). Observations of a run are analysed in their natural order, item
- * key then task id, so that every sum over them is the same double however they arrived.
+ * key, then within an item by variant and template, so that every sum over them is the same double
+ * however they arrived, and the same in another run of the same items (task ids hash the run id).
  *
  * @param runId the producer run
  * @param taskId the task, unique within a run
@@ -44,9 +45,16 @@ public record TaskObservation(
     List<LayerObservation> layers)
     implements Comparable<TaskObservation> {
 
-  /** Item key (signed), then task id: the order every analysis reads observations in. */
+  /**
+   * Item key (signed), item id, variant, template, then task id: the order every analysis reads
+   * observations in. Only the last, run-dependent, key tells apart tasks a dataset repeats.
+   */
   public static final Comparator<TaskObservation> ORDER =
-      Comparator.comparingLong(TaskObservation::itemKey).thenComparing(TaskObservation::taskId);
+      Comparator.comparingLong(TaskObservation::itemKey)
+          .thenComparing(TaskObservation::itemId)
+          .thenComparing(t -> t.labels().variant())
+          .thenComparing(t -> t.labels().templateId())
+          .thenComparing(TaskObservation::taskId);
 
   public TaskObservation {
     if (runId == null || taskId == null || itemId == null || modelId == null) {

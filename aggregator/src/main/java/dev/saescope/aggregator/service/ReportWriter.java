@@ -66,13 +66,18 @@ public final class ReportWriter implements AutoCloseable {
     }
   }
 
-  /** Writes the run's files now; returns their folder. */
-  public Path writeNow(String run, Optional<RunAnnouncement> announcement) throws IOException {
-    Path dir = RunFolders.of(out, run);
+  /** Writes the run's files now into {@link #folder}; returns the report written. */
+  public RunReport writeNow(String run, Optional<RunAnnouncement> announcement) throws IOException {
+    Path dir = folder(run);
     RunReport r = reports.compute(run, announcement);
     ReportFiles.write(r, dir);
     LOG.info("wrote the report of run {} ({} tasks) to {}", run, r.tasks(), dir);
-    return dir;
+    return r;
+  }
+
+  /** Where the run's files go: {@code <out>/<run id>/}. */
+  public Path folder(String run) throws IOException {
+    return RunFolders.of(out, run);
   }
 
   @Override

@@ -34,7 +34,7 @@ public final class RunReports {
   }
 
   /** The report of {@code run} as of now. */
-  RunReport compute(String run, Optional<RunAnnouncement> announcement) {
+  public RunReport compute(String run, Optional<RunAnnouncement> announcement) {
     return current(run, announcement).report();
   }
 

@@ -157,6 +157,13 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "How long SIGTERM waits for the batch in flight (default: ${DEFAULT-VALUE}).")
   int shutdownSeconds;
 
+  @Option(
+      names = "--stop-with-parent",
+      description =
+          "Stop (as on SIGTERM) when the process that started this one exits: the demo starts its"
+              + " workers so, and none outlives it, even after kill -9.")
+  boolean stopWithParent;
+
   @Mixin KafkaOptions kafka = new KafkaOptions();
 
   private volatile WorkerLoop running;
@@ -177,6 +184,12 @@ public final class WorkerCommand implements Callable<Integer> {
 
   private int run() {
     PrintWriter err = spec.commandLine().getErr();
+    if (stopWithParent) {
+      // exit runs the shutdown hooks: StopOnSignal finishes the batch in flight first.
+      ProcessHandle.current()
+          .parent()
+          .ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(143)));
+    }
     String id = workerId == null || workerId.isBlank() ? defaultWorkerId() : workerId;
     WorkerSettings settings;
     KafkaSettings kafkaSettings;
