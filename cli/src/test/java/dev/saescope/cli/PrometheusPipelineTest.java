@@ -70,6 +70,16 @@ class PrometheusPipelineTest {
       Pattern.compile(
           "\\$\\{([A-Za-z_]\\w*)(?::\\w+)?}|\\$([A-Za-z_]\\w*)|\\[\\[([A-Za-z_]\\w*)]]");
 
+  /** What must be positive once the pipeline has run for a while. */
+  private static final List<String> PROGRESS =
+      List.of(
+          "sum(rate(saescope_producer_tasks_sent_total[15s])) > 0",
+          "sum(saescope_producer_runs_announced_total) > 0",
+          "sum(saescope_worker_tasks_total) > 0",
+          "sum(saescope_aggregator_results_total) > 0",
+          "sum(saescope_aggregator_tasks_completed_total) > 0",
+          "sum(saescope_aggregator_store_entries{store=\"run-tasks\"}) > 0");
+
   /** Long enough for Micrometer's 60 s rescan to add the per-partition lag meters. */
   private static final Duration QUERY_WAIT = Duration.ofSeconds(150);
 
@@ -282,6 +292,11 @@ class PrometheusPipelineTest {
       }
     }
     assertTrue(pending.size() > 40, "the dashboard's queries: " + pending.size());
+    // And the pipeline really ran: tasks went from the producer through a worker to the
+    // aggregator, and the producer was still sending (a comparison returns nothing when false).
+    for (int i = 0; i < PROGRESS.size(); i++) {
+      pending.put("pipeline progress check " + (i + 1), PROGRESS.get(i));
+    }
     Map<String, String> last = new LinkedHashMap<>();
     long deadline = System.nanoTime() + wait.toNanos();
     // Asked again until each answers: rates need two scrapes, per-partition lag meters a rescan.
