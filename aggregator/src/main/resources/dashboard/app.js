@@ -66,18 +66,28 @@ function progressBox(run) {
     const s = JSON.parse(ev.data);
     const bar = el('progress', { class: 'progress', max: s.tasks_expected || s.tasks_done || 1, value: s.tasks_done });
     box.replaceChildren(bar, el('span', { id: 'progress-text',
-      text: ` ${s.tasks_done} of ${s.tasks_expected ?? '?'} tasks, ${fmt(s.tasks_per_second, 1)} tasks/s, ETA ${s.eta_seconds === null ? '–' : fmt(s.eta_seconds, 0) + ' s'}` }));
+      text: ` ${s.tasks_done} of ${s.tasks_expected ?? '?'} tasks${s.tasks_submitted ? ` (${s.tasks_submitted} sent in here)` : ''}, ${fmt(s.tasks_per_second, 1)} tasks/s, ETA ${s.eta_seconds === null ? '–' : fmt(s.eta_seconds, 0) + ' s'}` }));
     box.dispatchEvent(new CustomEvent('progress', { detail: s }));
   });
   closers.push(() => es.close());
   return box;
 }
 
+/** Layers are whole numbers: ticks only at integer steps, their labels kept for the tests. */
+function layerAxis(box) {
+  return { incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, splits) => {
+    const labels = splits.map((v) => (Number.isInteger(v) ? String(v) : ''));
+    box.dataset.xTicks = labels.filter((v) => v !== '').join(' ');
+    return labels;
+  } };
+}
+
 /** A line chart of estimates per layer with their CI bands (uPlot's band fill). */
-function ciChart(title, layers, series) {
+function ciChart(title, layers, series, id) {
   const x = layers.map((l) => l.layer);
   const data = [x];
-  const opts = { title, width: 560, height: 260, series: [{ label: 'layer' }], bands: [], scales: { x: { time: false } } };
+  const box = el('div', id ? { class: 'chart layer-chart', id } : { class: 'chart layer-chart' });
+  const opts = { title, width: 560, height: 260, series: [{ label: 'layer' }], bands: [], scales: { x: { time: false } }, axes: [layerAxis(box), {}] };
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
   series.forEach((s, i) => {
     const v = layers.map(s.get);
@@ -87,13 +97,24 @@ function ciChart(title, layers, series) {
     opts.series.push({ label: s.label, stroke: c }, { label: s.label + ' lo', stroke: c, dash: [4, 4], width: 0.5 }, { label: s.label + ' hi', stroke: c, dash: [4, 4], width: 0.5 });
     opts.bands.push({ series: [base + 2, base + 1], fill: c + '33' });
   });
-  const box = el('div', { class: 'chart' });
   new uPlot(opts, data, box);
   return box;
 }
 
 function e2a(rows, comparison, rep) {
   return (l) => l.e2a.find((r) => r.comparison === comparison && r.representation === rep)?.delta;
+}
+
+/** The evasive families of the report's split rows {@code direct_vs_evasive[family=...]}, sorted. */
+function families(layers) {
+  const out = new Set();
+  for (const l of layers) {
+    for (const r of l.e2a) {
+      const m = /^direct_vs_evasive\[family=(.*)\]$/.exec(r.comparison);
+      if (m) out.add(m[1]);
+    }
+  }
+  return [...out].sort();
 }
 
 async function runView(run) {
@@ -113,6 +134,11 @@ async function runView(run) {
         { label: 'vs counterfactual (h)', get: e2a(ls, 'direct_vs_counterfactual', 'h') },
         { label: 'vs other item (h)', get: e2a(ls, 'direct_vs_other_item', 'h') },
         { label: 'vs evasive (z)', get: e2a(ls, 'direct_vs_evasive', 'z') }]));
+    const fs = families(ls);
+    if (fs.length) {
+      main.append(ciChart('E2a per evasive family: d(direct) - d(evasive) (h)', ls,
+        fs.map((f) => ({ label: f, get: e2a(ls, `direct_vs_evasive[family=${f}]`, 'h') })), 'e2a-families'));
+    }
   } catch (e) {
     main.append(el('p', { class: 'muted', text: 'No per-layer statistics yet: ' + e.message }));
   }
@@ -211,13 +237,20 @@ async function itemView(run, item) {
   await load();
 }
 
+/** The lens top-1 token as text (untrusted: textContent only), or its id when the run lacks it. */
+function lensTop1(l) {
+  if (l.lens_top1 === null || l.lens_top1 === undefined) return '–';
+  if (l.lens_top1_text === null || l.lens_top1_text === undefined) return el('span', { class: 'muted lens-id', text: 'id ' + l.lens_top1 });
+  return el('span', { class: 'tok lens-text', title: 'id ' + l.lens_top1, text: l.lens_top1_text });
+}
+
 function renderItem(body, o, run) {
   const out = [];
   for (const t of o.tasks) {
     const sec = el('section', { class: 'task' }, el('h2', { text: `${t.variant}${t.family ? ' (' + t.family + ')' : ''}: ${t.task_id}` }),
       tokens(t.tokens, -1, 0));
-    const lens = el('table', {}, el('tr', {}, el('th', { text: 'layer' }), el('th', { text: 'lens top-1 at q_end' }), el('th', { text: 'KL bits' })));
-    for (const l of t.layers) lens.append(el('tr', {}, el('td', { text: l.layer + ' ' + l.site }), el('td', { text: l.lens_top1 ?? '–' }), el('td', { text: fmt(l.kl_bits) })));
+    const lens = el('table', { class: 'lens' }, el('tr', {}, el('th', { text: 'layer' }), el('th', { text: 'lens top-1 at q_end' }), el('th', { text: 'KL bits' })));
+    for (const l of t.layers) lens.append(el('tr', {}, el('td', { text: l.layer + ' ' + l.site }), el('td', {}, lensTop1(l)), el('td', { text: fmt(l.kl_bits) })));
     sec.append(lens);
     for (const l of t.layers.filter((x) => x.sae_id)) {
       const max = Math.max(1e-9, ...l.map.flatMap((m) => m.values.map((v) => v || 0)));

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -31,6 +32,9 @@ public final class AggregatorApi {
   private final BooleanSupplier healthy;
   private final Map<String, Deque<long[]>> samples = new ConcurrentHashMap<>();
 
+  /** Tasks sent into a run through {@code POST /api/prompts}: not in the producer's total. */
+  private volatile ToLongFunction<String> submitted = run -> 0;
+
   public AggregatorApi(
       RunQueries queries,
       Function<byte[], RunAnnouncement> announcementCodec,
@@ -46,6 +50,14 @@ public final class AggregatorApi {
     this.healthy = healthy;
   }
 
+  /**
+   * Counts the tasks {@code prompts} sent into each run as expected, on top of the announced total
+   * (the server links the two: they are built apart).
+   */
+  void countSubmitted(ToLongFunction<String> prompts) {
+    this.submitted = prompts;
+  }
+
   /** {@code GET /api/runs}: every run this instance knows, with its progress. */
   public JsonArray runs() {
     JsonArray out = new JsonArray();
@@ -55,12 +67,18 @@ public final class AggregatorApi {
           new JsonObject()
               .put("run_id", run)
               .put("tasks_done", queries.tasksDone(run))
-              .put(
-                  "tasks_expected",
-                  a.filter(RunAnnouncement::tasksKnown).map(RunAnnouncement::tasks).orElse(null))
+              .put("tasks_expected", expected(a, submitted.applyAsLong(run)))
               .put("announced", a.isPresent()));
     }
     return out;
+  }
+
+  /**
+   * The announced total plus the tasks sent in through the API (a prompt's tasks are done like any
+   * other, so they must be expected too), or null while the total is unknown.
+   */
+  private static Long expected(Optional<RunAnnouncement> a, long submitted) {
+    return a.filter(RunAnnouncement::tasksKnown).map(x -> x.tasks() + submitted).orElse(null);
   }
 
   /** {@code GET /api/runs/{id}/summary}: counts, progress, rate and the SAEs seen. */
@@ -72,7 +90,8 @@ public final class AggregatorApi {
       throw ApiException.notFound("no run '" + run + "' (see /api/runs)");
     }
     double rate = rate(run, done);
-    Long expected = a.filter(RunAnnouncement::tasksKnown).map(RunAnnouncement::tasks).orElse(null);
+    long fromPrompts = submitted.applyAsLong(run);
+    Long expected = expected(a, fromPrompts);
     JsonObject o =
         new JsonObject()
             .put("run_id", run)
@@ -82,6 +101,7 @@ public final class AggregatorApi {
             .put("open", a.map(RunAnnouncement::open).orElse(null))
             .put("tasks_done", done)
             .put("tasks_expected", expected)
+            .put("tasks_submitted", fromPrompts)
             .put(
                 "items_expected",
                 a.filter(x -> x.items() >= 0).map(RunAnnouncement::items).orElse(null))

@@ -50,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       String host,
       int port) {
+    api.countSubmitted(prompts::submittedTasks);
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
     router.route().handler(ApiServer::securityHeaders);

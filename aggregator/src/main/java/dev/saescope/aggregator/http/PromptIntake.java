@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code POST /api/prompts}: a question with its answers, in the producer's item JSON, checked by
@@ -51,6 +52,7 @@ public final class PromptIntake implements AutoCloseable {
   private final int perMinute;
   private final Templates templates = Templates.load();
   private final Map<String, long[]> windows = new ConcurrentHashMap<>(); // client -> [start, n]
+  private final Map<String, LongAdder> submitted = new ConcurrentHashMap<>(); // run -> tasks
   private TaskPublisher publisher;
 
   /**
@@ -85,6 +87,16 @@ public final class PromptIntake implements AutoCloseable {
             retry);
       }
     }
+  }
+
+  /**
+   * Tasks this instance published into {@code run} since it started: the run's progress adds them
+   * to the producer's announced total. Another instance's prompts and those before a restart are
+   * not counted (the announcement stays the producer's word).
+   */
+  public long submittedTasks(String run) {
+    LongAdder n = submitted.get(run);
+    return n == null ? 0 : n.sum();
   }
 
   /** Parses, builds and publishes one item; answers {@code {"run_id", "item_id", "tasks"}}. */
@@ -184,6 +196,7 @@ public final class PromptIntake implements AutoCloseable {
         publisher.publish(t);
       }
       publisher.flush();
+      submitted.computeIfAbsent(run, k -> new LongAdder()).add(tasks.size());
     } catch (PublishException | KafkaConfigException e) {
       throw ApiException.unavailable(
           "cannot publish to " + kafka.topics().tasks() + ": " + e.getMessage());

@@ -196,22 +196,69 @@ public final class RunViews {
    */
   public JsonObject item(String run, String itemId) {
     requireRun(run);
-    List<byte[]> stored = queries.itemObservations(run, itemId);
-    JsonArray tasks = new JsonArray();
-    for (byte[] b : stored) {
+    List<TaskObservation> observed = new ArrayList<>();
+    for (byte[] b : queries.itemObservations(run, itemId)) {
       TaskObservation o = TaskObservation.fromBytes(b);
-      if (!o.itemId().equals(itemId)) {
-        continue; // another item with the same 64-bit key
+      if (o.itemId().equals(itemId)) { // else another item with the same 64-bit key
+        observed.add(o);
       }
-      tasks.add(task(o));
     }
-    if (tasks.isEmpty()) {
+    if (observed.isEmpty()) {
       throw ApiException.notFound("no item '" + itemId + "' observed in run " + run + " yet");
+    }
+    Map<Integer, String> vocabulary = lensVocabulary(observed);
+    JsonArray tasks = new JsonArray();
+    for (TaskObservation o : observed) {
+      tasks.add(task(o, vocabulary));
     }
     return new JsonObject().put("run_id", run).put("item_id", itemId).put("tasks", tasks);
   }
 
-  private static JsonObject task(TaskObservation o) {
+  /**
+   * Token texts of the ids the item's lens top-1s name, from what the run's data holds: the item's
+   * own prompt tokens first, then the latent-info token lists (the model's vocabulary is not here).
+   * An id found nowhere is absent, and the page says the id.
+   */
+  private Map<Integer, String> lensVocabulary(List<TaskObservation> observed) {
+    Map<Integer, String> out = new TreeMap<>();
+    java.util.Set<Integer> wanted = new java.util.TreeSet<>();
+    for (TaskObservation o : observed) {
+      for (LayerObservation l : o.layers()) {
+        if (l.lensTop1() >= 0) {
+          wanted.add(l.lensTop1());
+        }
+      }
+      int[] ids = o.tokens().ids();
+      for (int p = 0; p < ids.length; p++) {
+        out.putIfAbsent(ids[p], o.tokens().texts().get(p));
+      }
+    }
+    wanted.removeAll(out.keySet());
+    if (wanted.isEmpty()) {
+      return out;
+    }
+    for (byte[] m : queries.latentInfo()) {
+      try {
+        LatentInfo info =
+            Codecs.latentInfo()
+                .decode(m, "latent-info", DecodeException.UNKNOWN, DecodeException.UNKNOWN);
+        for (LatentEffects e : info.latents()) {
+          for (ScoredTokens t : List.of(e.top(), e.bottom())) {
+            for (int i = 0; i < t.size(); i++) {
+              if (wanted.contains(t.ids()[i])) {
+                out.putIfAbsent(t.ids()[i], t.texts().get(i));
+              }
+            }
+          }
+        }
+      } catch (DecodeException e) {
+        // skipped, as in infos()
+      }
+    }
+    return out;
+  }
+
+  private static JsonObject task(TaskObservation o, Map<Integer, String> vocabulary) {
     JsonArray layers = new JsonArray();
     for (LayerObservation l : o.layers()) {
       JsonArray recon = new JsonArray();
@@ -240,6 +287,7 @@ public final class RunViews {
               .put("site", l.site())
               .put("sae_id", l.saeId())
               .put("lens_top1", l.lensTop1() < 0 ? null : l.lensTop1())
+              .put("lens_top1_text", l.lensTop1() < 0 ? null : vocabulary.get(l.lensTop1()))
               .put("kl_bits", num(l.klBits()))
               .put("recon_error", recon)
               .put("map", map));

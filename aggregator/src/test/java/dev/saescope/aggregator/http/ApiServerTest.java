@@ -165,7 +165,20 @@ class ApiServerTest {
     assertEquals(10, l1.getJsonArray("recon_error").size());
     assertEquals(10, l1.getJsonArray("map").size());
     assertEquals(5, l1.getJsonArray("map").getJsonObject(0).getJsonArray("latents").getInteger(0));
-    assertEquals(7, t.getJsonArray("layers").getJsonObject(2).getInteger("lens_top1"));
+    JsonObject l2 = t.getJsonArray("layers").getJsonObject(2);
+    assertEquals(7, l2.getInteger("lens_top1"));
+    assertEquals("<b>", l2.getString("lens_top1_text"), "id 7's text from the latent-info lists");
+    for (Object o2 : tasks) {
+      for (Object l : ((JsonObject) o2).getJsonArray("layers")) {
+        JsonObject layer = (JsonObject) l;
+        if (Integer.valueOf(2).equals(layer.getInteger("lens_top1"))) {
+          assertEquals("<bos>", layer.getString("lens_top1_text"), "id 2's text from the prompt");
+        }
+        if (layer.getInteger("lens_top1") > 20) {
+          assertEquals(null, layer.getValue("lens_top1_text"), "an id the run never names");
+        }
+      }
+    }
   }
 
   @Test
@@ -235,6 +248,15 @@ class ApiServerTest {
     tasks.forEach(t -> answered.add(((JsonObject) t).getString("task_id")));
     assertEquals(answered, ids);
     assertTrue(onTopic.get(0).text().contains("<b>bold</b>"), "user text passes unchanged");
+    // The prompt's tasks will be done like the producer's: they must be expected as well.
+    JsonObject s = ok("/api/runs/" + WebRun.RUN + "/summary");
+    assertEquals(2, s.getLong("tasks_submitted"), s.encode());
+    assertEquals(WebRun.tasks() + 2, s.getLong("tasks_expected"), s.encode());
+    for (Object run : new JsonArray(get("/api/runs").body())) {
+      if (WebRun.RUN.equals(((JsonObject) run).getString("run_id"))) {
+        assertEquals(WebRun.tasks() + 2, ((JsonObject) run).getLong("tasks_expected"));
+      }
+    }
   }
 
   @Test

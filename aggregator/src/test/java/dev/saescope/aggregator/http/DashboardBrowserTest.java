@@ -22,7 +22,10 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -48,6 +51,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and chromium-driver when they are missing; elsewhere this test skips without them.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the prompt test adds to the run's total
 class DashboardBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -119,19 +123,40 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @Order(1)
   void theRunPageShowsProgressAndDrawsItsCharts() throws Exception {
     open("/runs/" + WebRun.RUN);
     WebElement progress = waitFor(By.id("progress-text"));
     waitUntil(() -> progress.getText().contains(WebRun.tasks() + " of " + WebRun.tasks()));
-    waitUntil(() -> driver.findElements(By.cssSelector(".chart canvas")).size() >= 2);
+    waitUntil(() -> driver.findElements(By.cssSelector(".chart canvas")).size() >= 3);
     for (WebElement canvas : driver.findElements(By.cssSelector(".chart canvas"))) {
       assertTrue(paintedPixels(canvas) > 100, "a chart drew nothing");
     }
+    // WebRun's evasive tasks are all of family "declines": the split chart has its series.
+    WebElement families = driver.findElement(By.id("e2a-families"));
+    assertTrue(paintedPixels(families.findElement(By.tagName("canvas"))) > 100);
+    assertTrue(families.getText().contains("declines"), "legend names the family");
     screenshot("run");
     assertClean();
   }
 
   @Test
+  @Order(1)
+  void perLayerChartsTickTheLayerAxisAtWholeNumbersOnly() throws Exception {
+    open("/runs/" + WebRun.RUN);
+    waitUntil(() -> driver.findElements(By.cssSelector(".layer-chart canvas")).size() >= 3);
+    for (WebElement chart : driver.findElements(By.cssSelector(".layer-chart"))) {
+      String ticks = chart.getDomAttribute("data-x-ticks");
+      assertTrue(ticks != null && !ticks.isBlank(), "the layer axis drew no tick");
+      for (String t : ticks.split(" ")) {
+        assertTrue(t.matches("-?\\d+"), "layer tick '" + t + "' of " + ticks);
+      }
+    }
+    assertClean();
+  }
+
+  @Test
+  @Order(1)
   void aLatentCardOpensFromSearchAndShowsHostileTokensAsText() throws Exception {
     open("/runs/" + WebRun.RUN);
     waitFor(By.id("latent-q")).sendKeys("script");
@@ -149,6 +174,7 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @Order(1)
   void deepLinksOpenTheirViewDirectly() throws Exception {
     open("/runs/" + WebRun.RUN + "/items/" + WebRun.itemId(2).replace(":", "%3A"));
     waitUntil(() -> !driver.findElements(By.cssSelector("table.datamap")).isEmpty());
@@ -156,6 +182,12 @@ class DashboardBrowserTest {
     assertTrue(
         driver.findElements(By.cssSelector(".datamap .tok")).stream()
             .anyMatch(t -> t.getText().equals(WebRun.HOSTILE)));
+    // Layer 2's lens top-1 is id 7, whose text "<b>" the latent-info lists hold: shown as text.
+    List<WebElement> lens = driver.findElements(By.cssSelector("table.lens .lens-text"));
+    assertTrue(lens.stream().anyMatch(t -> t.getText().equals("<b>")), "lens token as text");
+    for (WebElement id : driver.findElements(By.cssSelector("table.lens .lens-id"))) {
+      assertTrue(id.getText().matches("id \\d+"), "an unknown token says its id: " + id.getText());
+    }
     screenshot("item");
     open("/runs/" + WebRun.RUN + "/latents/1/8");
     waitUntil(() -> driver.findElement(By.id("title")).getText().contains("Latent 8"));
@@ -163,6 +195,7 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @Order(2)
   void aQuestionSentThroughTheFormIsAcceptedAndItsItemPageOpens() throws Exception {
     open("/runs/" + WebRun.RUN);
     waitFor(By.id("p-subject")).sendKeys("France " + WebRun.HOSTILE);
@@ -176,6 +209,11 @@ class DashboardBrowserTest {
     driver.findElement(By.cssSelector("#prompt-status a")).click();
     waitUntil(() -> driver.getCurrentUrl().contains("/items/web-"));
     waitFor(By.id("item-waiting"));
+    // The question's 2 tasks join the announced total: done can never pass expected.
+    WebElement progress = waitFor(By.id("progress-text"));
+    long total = WebRun.tasks() + 2;
+    waitUntil(() -> progress.getText().contains(WebRun.tasks() + " of " + total + " tasks"));
+    assertTrue(progress.getText().contains("2 sent in here"), progress.getText());
     screenshot("prompt-accepted");
     // No worker runs here: until one does, the new item's API answer is a 404 the page waits out.
     assertClean("/api/runs/" + WebRun.RUN + "/items/web-");
