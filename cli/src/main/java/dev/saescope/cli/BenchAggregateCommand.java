@@ -3,6 +3,7 @@ package dev.saescope.cli;
 import dev.saescope.aggregator.bench.AggregatorBench;
 import dev.saescope.aggregator.bench.BenchFigures;
 import dev.saescope.aggregator.bench.BenchShape;
+import dev.saescope.aggregator.bench.SummaryLatencyBench;
 import dev.saescope.broker.EmbeddedBroker;
 import dev.saescope.common.kafka.KafkaSettings;
 import java.io.PrintWriter;
@@ -34,7 +35,9 @@ import picocli.CommandLine.Spec;
       "Results/s and MB/s of one aggregator instance (one stream thread, exactly-once) on results",
       "pre-loaded into an embedded broker, against the in-process reduction of the same results;",
       "a warm-up at the base size (not to be compared), the base size, then items, layers and",
-      "latents (d_sae and k) each times every --scales value."
+      "latents (d_sae and k) each times every --scales value.",
+      "With --summary-latency instead: p50/p99 of GET /api/runs/{id}/summary on a run of",
+      "--summary-items items while the results of --summary-stream-items more stream in."
     })
 public final class BenchAggregateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -92,8 +95,36 @@ public final class BenchAggregateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object per size instead of the table.")
   boolean json;
 
+  @Option(
+      names = "--summary-latency",
+      description =
+          "Measure the API's summary latency instead of throughput (results of the small"
+              + " SUMMARY_SHAPE; the --items, --layers, ... options do not apply).")
+  boolean summaryLatency;
+
+  @Option(
+      names = "--summary-items",
+      defaultValue = "10000",
+      description = "Items in the run before the requests begin (default: ${DEFAULT-VALUE}).")
+  int summaryItems;
+
+  @Option(
+      names = "--summary-stream-items",
+      defaultValue = "1000",
+      description = "Items whose results stream in while they run (default: ${DEFAULT-VALUE}).")
+  int summaryStreamItems;
+
+  /**
+   * Results of the summary bench: the summary reads counts, not vectors, and small results let
+   * 10,000 items load in about a minute on 2 cores.
+   */
+  static final BenchShape SUMMARY_SHAPE = new BenchShape(1, 2, 32, 256, 8, 8);
+
   @Override
   public Integer call() throws Exception {
+    if (summaryLatency) {
+      return summary();
+    }
     Map<String, BenchShape> sizes = sizes();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -123,6 +154,91 @@ public final class BenchAggregateCommand implements Callable<Integer> {
       table(out, new ArrayList<>(sizes.keySet()), figures);
     }
     return 0;
+  }
+
+  /** The summary latency bench: its figures as one line of JSON or a few lines of text. */
+  private int summary() throws Exception {
+    if (summaryItems < 1 || summaryStreamItems < 1) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--summary-items and --summary-stream-items must be at least 1, got "
+              + summaryItems
+              + " and "
+              + summaryStreamItems);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path dir = Files.createTempDirectory("saescope-bench-summary-");
+    String loadBefore = loadAverage();
+    SummaryLatencyBench.Figures f;
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
+      err.printf(
+          "bench aggregate: summary latency, %d items loaded, %d streamed, %s%n",
+          summaryItems, summaryStreamItems, SUMMARY_SHAPE);
+      err.flush();
+      f =
+          new SummaryLatencyBench(
+                  KafkaSettings.forBootstrap(broker.bootstrapServers()),
+                  dir.resolve("state"),
+                  Duration.ofSeconds(timeoutSeconds))
+              .measure(SUMMARY_SHAPE, summaryItems, summaryStreamItems);
+    } finally {
+      deleteTree(dir);
+    }
+    String loadAfter = loadAverage();
+    if (json) {
+      out.println(summaryJson(f, loadBefore, loadAfter));
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "GET /api/runs/{id}/summary, %d items loaded + %d streaming (tasks done %d -> %d):%n"
+              + "%d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d cores, load average %s"
+              + " before, %s after%n",
+          f.loadedItems(),
+          f.streamedItems(),
+          f.tasksAtStart(),
+          f.tasksAtEnd(),
+          f.requests(),
+          f.quantileMs(0.5),
+          f.quantileMs(0.99),
+          f.maxMs(),
+          f.cpuCores(),
+          loadBefore,
+          loadAfter);
+    }
+    out.flush();
+    return 0;
+  }
+
+  static String summaryJson(SummaryLatencyBench.Figures f, String loadBefore, String loadAfter) {
+    return String.format(
+        Locale.ROOT,
+        "{\"bench\":\"summary-latency\",\"items_loaded\":%d,\"items_streamed\":%d,"
+            + "\"tasks_at_start\":%d,\"tasks_at_end\":%d,\"requests\":%d,\"p50_ms\":%.3f,"
+            + "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"cores\":%d,\"load_before\":\"%s\","
+            + "\"load_after\":\"%s\"}",
+        f.loadedItems(),
+        f.streamedItems(),
+        f.tasksAtStart(),
+        f.tasksAtEnd(),
+        f.requests(),
+        f.quantileMs(0.5),
+        f.quantileMs(0.99),
+        f.maxMs(),
+        f.cpuCores(),
+        loadBefore,
+        loadAfter);
+  }
+
+  /** The 1, 5 and 15 minute load averages (Linux), or "?" elsewhere: what else ran matters. */
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   /** The base size, then each dimension times each scale, in a stable order. */

@@ -83,4 +83,22 @@ class BenchAggregateCommandTest {
     assertEquals("items-x2", items.get("size").asText());
     assertEquals(2 * base.get("results").asLong(), items.get("results").asLong());
   }
+
+  @Test
+  void theSummaryLatencyOfATinyRunIsMeasuredWhileResultsStreamIn() throws Exception {
+    Run bad = run("--summary-latency", "--summary-items", "0");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--summary-items"), bad.err());
+    Run r =
+        run("--summary-latency", "--summary-items", "20", "--summary-stream-items", "10", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(r.out().strip());
+    assertEquals("summary-latency", s.get("bench").asText());
+    assertEquals(20 * 3, s.get("tasks_at_start").asLong(), "every loaded task observed first");
+    assertEquals(30 * 3, s.get("tasks_at_end").asLong(), "measured until the stream was observed");
+    assertTrue(s.get("requests").asInt() > 0, s.toString());
+    double p50 = s.get("p50_ms").asDouble();
+    double p99 = s.get("p99_ms").asDouble();
+    assertTrue(0 < p50 && p50 <= p99 && p99 <= s.get("max_ms").asDouble(), s.toString());
+  }
 }
