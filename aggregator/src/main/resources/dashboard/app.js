@@ -88,7 +88,8 @@ function ciChart(title, layers, series, id) {
   const data = [x];
   const box = el('div', id ? { class: 'chart layer-chart', id } : { class: 'chart layer-chart' });
   const opts = { title, width: 560, height: 260, series: [{ label: 'layer' }], bands: [], scales: { x: { time: false } }, axes: [layerAxis(box), {}] };
-  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+  // Tableau 10: the per-family chart can have as many series as the dataset has families.
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
   series.forEach((s, i) => {
     const v = layers.map(s.get);
     data.push(v.map((e) => (e ? e.value : null)), v.map((e) => (e ? e.ci_low : null)), v.map((e) => (e ? e.ci_high : null)));
