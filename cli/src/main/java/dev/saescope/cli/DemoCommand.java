@@ -356,12 +356,12 @@ public final class DemoCommand implements Callable<Integer> {
       return 3;
     }
     long expected = announced.get().tasks();
-    if (!awaitWorkers(err, running, clock)) {
+    if (!awaitWorkers(err, running, resources, clock)) {
       return 3;
     }
     err.println("[3/5] streaming " + expected + " tasks of run " + run);
     err.flush();
-    int streamed = stream(err, aggregator, running, run, expected);
+    int streamed = stream(err, aggregator, running, resources, run, expected);
     if (streamed != 0) {
       return streamed;
     }
@@ -412,7 +412,9 @@ public final class DemoCommand implements Callable<Integer> {
                 "--dtype", dtype,
                 "--device", device,
                 "--layers", layers,
-                "--bootstrap-servers", kafka.bootstrapServers()));
+                "--bootstrap-servers", kafka.bootstrapServers(),
+                // The broker is this process's own: a slow answer means a busy machine, not a typo.
+                "--broker-timeout", "60"));
     for (String s : saes) {
       args.addAll(List.of("--sae", s));
     }
@@ -489,10 +491,11 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Waits for every worker to load its model; false (with the reason printed) if one exits. */
-  private boolean awaitWorkers(PrintWriter err, WorkerProcesses running, DemoClock clock)
+  private boolean awaitWorkers(
+      PrintWriter err, WorkerProcesses running, DemoResources resources, DemoClock clock)
       throws InterruptedException {
     while (running.ready() < workers) {
-      if (failedWorker(err, running)) {
+      if (failedWorker(err, running, resources)) {
         return false;
       }
       Thread.sleep(250);
@@ -503,7 +506,12 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Progress until every task is analysed; 0, 3 when a worker died, 4 on timeout. */
   private int stream(
-      PrintWriter err, Aggregator aggregator, WorkerProcesses running, String run, long expected)
+      PrintWriter err,
+      Aggregator aggregator,
+      WorkerProcesses running,
+      DemoResources resources,
+      String run,
+      long expected)
       throws InterruptedException {
     DemoProgress progress = new DemoProgress(err, System.console() != null);
     long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
@@ -514,7 +522,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (done >= expected) {
           return 0;
         }
-        if (failedWorker(err, running) || aggregator.failed()) {
+        if (failedWorker(err, running, resources) || aggregator.failed()) {
           return 3;
         }
         if (System.nanoTime() > deadline) {
@@ -536,8 +544,16 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static boolean failedWorker(PrintWriter err, WorkerProcesses running) {
+  /**
+   * Whether a worker has exited, with its log's end printed; while the demo is being stopped
+   * (Ctrl-C) that is expected and nothing is printed.
+   */
+  private static boolean failedWorker(
+      PrintWriter err, WorkerProcesses running, DemoResources resources) {
     Optional<WorkerProcesses.Child> gone = running.exited();
+    if (resources.closing()) {
+      return gone.isPresent();
+    }
     gone.ifPresent(
         c -> {
           err.println();

@@ -6,11 +6,12 @@ import java.util.Locale;
 
 /**
  * The demo's one progress line: tasks analysed of those expected, tasks/s and tokens/s over the
- * last half minute, and the time left at that rate. On a terminal the line is rewritten in place
+ * last two minutes, and the time left at that rate. On a terminal the line is rewritten in place
  * every second; otherwise (a log, CI) a new line is printed every 15 seconds and when all are done.
  */
 final class DemoProgress {
-  private static final long WINDOW_NANOS = 30_000_000_000L;
+  /** Workers report per micro-batch, up to a minute apart on a small machine: average over two. */
+  private static final long WINDOW_NANOS = 120_000_000_000L;
 
   private record Sample(long nanos, long tasks, long tokens) {}
 

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  */
 final class DemoResources implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
-  private final Thread hook = new Thread(this::closeAll, "saescope-demo-shutdown");
+  private final Thread hook = new Thread(this::closeOnSignal, "saescope-demo-shutdown");
+  private volatile boolean closing;
 
   private DemoResources() {}
 
@@ -48,7 +49,21 @@ final class DemoResources implements AutoCloseable {
     }
   }
 
+  /** Whether closing has begun: a worker exiting now is being stopped, not failing. */
+  boolean closing() {
+    return closing;
+  }
+
+  private void closeOnSignal() {
+    System.err.printf(
+        "%ndemo: stopping: the workers finish their batch in flight (up to %d s), then the"
+            + " aggregator and the broker stop%n",
+        WorkerProcesses.SHUTDOWN_SECONDS);
+    closeAll();
+  }
+
   private synchronized void closeAll() {
+    closing = true;
     while (!started.isEmpty()) {
       try {
         started.pop().close();

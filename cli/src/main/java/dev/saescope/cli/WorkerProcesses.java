@@ -23,13 +23,23 @@ final class WorkerProcesses implements AutoCloseable {
   /** One running worker. */
   record Child(String id, Process process, Path log, int metricsPort) {}
 
+  /**
+   * How long a worker may take to finish its batch in flight when the demo stops (its {@code
+   * --shutdown-timeout}); an unfinished batch is simply not committed.
+   */
+  static final int SHUTDOWN_SECONDS = 15;
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   private final List<Child> children;
 
-  private WorkerProcesses(List<Child> children) {
+  /** Per worker, the largest token count it has reported: a counter only grows. */
+  private final long[] lastTokens;
+
+  private WorkerProcesses(List<Child> children, int count) {
     this.children = children;
+    this.lastTokens = new long[count];
   }
 
   /**
@@ -44,13 +54,14 @@ final class WorkerProcesses implements AutoCloseable {
       throws IOException {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / metricsPorts.size());
     List<Child> children = new ArrayList<>();
-    WorkerProcesses started = new WorkerProcesses(children);
+    WorkerProcesses started = new WorkerProcesses(children, metricsPorts.size());
     try {
       for (int w = 0; w < metricsPorts.size(); w++) {
         String id = "demo-" + (w + 1);
         Path log = logs.resolve("worker-" + (w + 1) + ".log");
         List<String> cmd = new ArrayList<>(javaCommand(threads));
         cmd.addAll(List.of("worker", "--stop-with-parent", "--worker-id", id));
+        cmd.addAll(List.of("--shutdown-timeout", String.valueOf(SHUTDOWN_SECONDS)));
         cmd.addAll(List.of("--metrics-port", String.valueOf(metricsPorts.get(w))));
         cmd.addAll(workerArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -105,12 +116,14 @@ final class WorkerProcesses implements AutoCloseable {
 
   /**
    * Tokens the workers have computed so far, from their {@code /metrics}; a worker that does not
-   * answer (still loading, or gone) counts 0.
+   * answer (still loading, busy past the scrape timeout, or gone) counts what it said last.
    */
   long tokens() {
     long sum = 0;
-    for (Child c : children) {
-      sum += (long) sample(c.metricsPort(), "saescope_worker_tokens_total");
+    for (int i = 0; i < children.size(); i++) {
+      long now = (long) sample(children.get(i).metricsPort(), "saescope_worker_tokens_total");
+      lastTokens[i] = Math.max(lastTokens[i], now);
+      sum += lastTokens[i];
     }
     return sum;
   }
@@ -174,15 +187,15 @@ final class WorkerProcesses implements AutoCloseable {
   }
 
   /**
-   * Asks every worker to stop (SIGTERM: the batch in flight is finished and committed), waits up to
-   * a minute for each, then kills what is left.
+   * Asks every worker to stop (SIGTERM: the batch in flight is finished and committed if it can be
+   * within {@link #SHUTDOWN_SECONDS}), waits a little longer for each, then kills what is left.
    */
   @Override
   public void close() {
     children.forEach(c -> c.process().destroy());
     for (Child c : children) {
       try {
-        if (!c.process().waitFor(60, TimeUnit.SECONDS)) {
+        if (!c.process().waitFor(SHUTDOWN_SECONDS + 15, TimeUnit.SECONDS)) {
           c.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {

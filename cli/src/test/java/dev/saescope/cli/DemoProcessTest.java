@@ -70,34 +70,26 @@ class DemoProcessTest {
 
   private Demo start(String name, String... extra) throws IOException {
     List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m",
-                "-Dai.djl.offline=true",
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "demo",
-                "--model",
-                world.modelDir.toString(),
-                "--sae",
-                world.saeDir.toString(),
-                "--data",
-                MonitoringContractTest.repoRoot().resolve("datasets/knowledge-neurons").toString(),
-                "--items",
-                "4",
-                "--workers",
-                "2",
-                "--http-port",
-                "0",
-                "--metrics-port",
-                "0",
-                "--out",
-                dir.resolve("runs").toString(),
-                "--run-id",
-                name));
+        SaescopeJvm.command(
+            "demo",
+            "--model",
+            world.modelDir.toString(),
+            "--sae",
+            world.saeDir.toString(),
+            "--data",
+            MonitoringContractTest.repoRoot().resolve("datasets/knowledge-neurons").toString(),
+            "--items",
+            "4",
+            "--workers",
+            "2",
+            "--http-port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--out",
+            dir.resolve("runs").toString(),
+            "--run-id",
+            name);
     cmd.addAll(List.of(extra));
     Path stdout = dir.resolve(name + ".out");
     Path stderr = dir.resolve(name + ".err");

@@ -92,14 +92,7 @@ class PipelineDashboardBrowserTest {
   private static Process startWorker(TinyWorld world, KafkaSettings kafka) throws IOException {
     workerLog = dir.resolve("worker.log");
     List<String> cmd =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx768m",
-            "-Dai.djl.offline=true",
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
+        SaescopeJvm.command(
             "worker",
             "--model",
             world.modelDir.toString(),

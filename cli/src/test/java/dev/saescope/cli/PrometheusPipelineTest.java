@@ -15,7 +15,6 @@ import dev.saescope.common.testing.EmbeddedKafkaExtension;
 import dev.saescope.worker.service.TinyWorld;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -131,10 +130,10 @@ class PrometheusPipelineTest {
             + ": install Debian's package (sudo apt-get install prometheus; ./saescope test does"
             + " it when run as root)");
     TinyWorld world = TinyWorld.create(dir.resolve("world"));
-    int workerPort = freePort();
-    int aggregatorPort = freePort();
-    int producerPort = freePort();
-    int prometheusPort = freePort();
+    int workerPort = SaescopeJvm.freePort();
+    int aggregatorPort = SaescopeJvm.freePort();
+    int producerPort = SaescopeJvm.freePort();
+    int prometheusPort = SaescopeJvm.freePort();
     List<String> kafkaArgs =
         List.of(
             "--bootstrap-servers", kafka.bootstrapServers(),
@@ -473,20 +472,7 @@ class PrometheusPipelineTest {
   /** Starts {@code saescope COMMAND} as its own JVM, logging to {@code dir/COMMAND.log}. */
   private Process saescope(String command, List<String> kafkaArgs, String... args)
       throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                // A small initial heap collects early, so jvm_gc_pause exists in every role.
-                "-Xms32m",
-                "-Xmx768m",
-                "-Dai.djl.offline=true",
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                command));
+    List<String> cmd = SaescopeJvm.command(command);
     cmd.addAll(List.of(args));
     cmd.addAll(kafkaArgs);
     return start(command, cmd);
@@ -508,12 +494,6 @@ class PrometheusPipelineTest {
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

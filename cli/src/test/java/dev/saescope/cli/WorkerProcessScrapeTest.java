@@ -8,7 +8,6 @@ import dev.saescope.common.testing.EmbeddedKafkaExtension;
 import dev.saescope.worker.service.TinyWorld;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,39 +36,27 @@ class WorkerProcessScrapeTest {
   @Test
   void everyDashboardQueryNamesAMetricOfARunningWorker(KafkaSettings kafka) throws Exception {
     TinyWorld world = TinyWorld.create(dir);
-    int port = freePort();
+    int port = SaescopeJvm.freePort();
     Path log = dir.resolve("worker.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                // A small initial heap makes the model load collect at least once, so jvm_gc_pause
-                // exists.
-                java,
-                "-Xms32m",
-                "-Xmx768m",
-                "-Dai.djl.offline=true",
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "worker",
-                "--model",
-                world.modelDir.toString(),
-                "--sae",
-                world.saeDir.toString(),
-                "--layers",
-                "all",
-                "--worker-id",
-                "scrape-test",
-                "--group",
-                "scrape-test",
-                "--metrics-port",
-                String.valueOf(port),
-                "--bootstrap-servers",
-                kafka.bootstrapServers(),
-                "--topic-prefix",
-                kafka.topics().prefix()));
+        SaescopeJvm.command(
+            "worker",
+            "--model",
+            world.modelDir.toString(),
+            "--sae",
+            world.saeDir.toString(),
+            "--layers",
+            "all",
+            "--worker-id",
+            "scrape-test",
+            "--group",
+            "scrape-test",
+            "--metrics-port",
+            String.valueOf(port),
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic-prefix",
+            kafka.topics().prefix());
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
@@ -144,11 +130,5 @@ class WorkerProcessScrapeTest {
   private static String tail(Path log) throws IOException {
     List<String> lines = Files.readAllLines(log);
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
