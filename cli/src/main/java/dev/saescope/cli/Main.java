@@ -47,8 +47,8 @@ public final class Main implements Runnable {
 
   /**
    * Runs the command and exits with its code. An Error escaping a command (a class missing from a
-   * broken install, out of memory) still ends the process: the broker's and the stream's
-   * non-daemon threads would otherwise keep it alive with nothing left to stop them.
+   * broken install, out of memory) still ends the process: the broker's and the stream's non-daemon
+   * threads would otherwise keep it alive with nothing left to stop them.
    */
   public static void main(String[] args) {
     int code;
