@@ -110,10 +110,17 @@ class WorkerFaultTest {
     List<LatentInfo> info =
         WorkerServiceTest.readAll(
             kafka, kafka.topics().latentInfo(), 1, Codecs.latentInfo()::decode);
+    // Workers that start together may both find nothing published and both publish: the topic
+    // is compacted and keyed by SAE and chunk, so a copy is harmless if it is identical.
+    Map<String, LatentInfo> byChunk = new java.util.TreeMap<>();
+    for (LatentInfo i : info) {
+      LatentInfo first = byChunk.putIfAbsent(i.saeId() + "/" + i.firstLatent(), i);
+      assertTrue(first == null || first.equals(i), "copies of a chunk are identical: " + i.saeId());
+    }
     assertEquals(
         256,
-        info.stream().mapToInt(i -> i.latents().size()).sum(),
-        "every latent's logit effects, published once");
+        byChunk.values().stream().mapToInt(i -> i.latents().size()).sum(),
+        "every latent's logit effects, once per chunk key");
     assertEquals(10, info.get(0).latents().get(0).top().size());
     assertEquals(TASKS * TinyWorld.LAYERS, counts.size(), "every task has one result per layer");
   }
