@@ -522,7 +522,14 @@ public final class DemoCommand implements Callable<Integer> {
         if (done >= expected) {
           return 0;
         }
-        if (failedWorker(err, running, resources) || aggregator.failed()) {
+        if (failedWorker(err, running, resources)) {
+          return 3;
+        }
+        if (aggregator.failed()) {
+          err.println();
+          err.println(
+              "demo: the aggregator's stream failed; see "
+                  + out.resolve(run).resolve("logs/demo.log"));
           return 3;
         }
         if (System.nanoTime() > deadline) {
