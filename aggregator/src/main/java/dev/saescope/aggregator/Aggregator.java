@@ -1,6 +1,5 @@
 package dev.saescope.aggregator;
 
-import dev.saescope.aggregator.bench.AggregatorBench;
 import dev.saescope.aggregator.http.AggregatorApi;
 import dev.saescope.aggregator.http.ApiServer;
 import dev.saescope.aggregator.http.PromptIntake;
@@ -13,6 +12,7 @@ import dev.saescope.aggregator.service.ReportWriter;
 import dev.saescope.aggregator.service.RunQueries;
 import dev.saescope.aggregator.service.RunReports;
 import dev.saescope.aggregator.stream.AggregatorMetrics;
+import dev.saescope.aggregator.stream.AggregatorTopology;
 import dev.saescope.common.kafka.BrokerUnavailableException;
 import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicAdminException;
@@ -86,7 +86,7 @@ public final class Aggregator implements AutoCloseable {
             config.kafka().topics().runs(),
             Duration.ofSeconds(60));
     try {
-      metrics.bindStores(service.streams(), AggregatorBench.STORES);
+      metrics.bindStores(service.streams(), AggregatorTopology.STORES);
       RunQueries queries = new RunQueries(service.streams());
       RunReports reports = new RunReports(queries);
       HostInfo self = HostInfo.buildFromEndpoint(config.advertised());

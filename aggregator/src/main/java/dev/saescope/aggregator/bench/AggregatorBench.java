@@ -43,16 +43,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * to.
  */
 public final class AggregatorBench {
-  /** The stores of the topology whose size the bench reports (the global tables are inputs). */
-  public static final List<String> STORES =
-      List.of(
-          AggregatorTopology.PARTS,
-          AggregatorTopology.ACTIVE,
-          AggregatorTopology.DONE,
-          AggregatorTopology.OBSERVATIONS,
-          AggregatorTopology.RUN_TASKS,
-          AggregatorTopology.CARDS,
-          AggregatorTopology.SAES);
+  private static final List<String> STORES = AggregatorTopology.STORES;
 
   /** Results are written whole when under this, as the worker does (it splits larger ones). */
   private static final int MAX_MESSAGE_BYTES = 1 << 20;

@@ -2,6 +2,7 @@ package dev.saescope.aggregator.stream;
 
 import dev.saescope.schemas.Topics;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -41,6 +42,11 @@ public final class AggregatorTopology {
   public static final String RUN_TASKS = "run-tasks";
   public static final String CARDS = "latent-cards";
   public static final String SAES = "run-saes";
+
+  /** The stores whose size the aggregator reports (the global tables are inputs). */
+  public static final List<String> STORES =
+      List.of(PARTS, ACTIVE, DONE, OBSERVATIONS, RUN_TASKS, CARDS, SAES);
+
   public static final String LATENT_INFO = "latent-info";
   public static final String ANNOUNCEMENTS = "run-announcements";
 
