@@ -17,7 +17,10 @@ Hooks follow GEMMA-NOTES.md §3: resid_pre = decoder layer input, resid_post = d
 output, attn_z = input of o_proj (softmax(QK^T)V flattened head-major).
 
 Run:  tools/.venv/bin/python tools/hf_golden.py   (writes runtime/src/test/resources/golden/hf/)
-Not run by CI.
+      tools/.venv/bin/python tools/hf_golden.py --dtype bf16   (reads the committed folders and
+      adds golden-bf16.safetensors: the same weights loaded with dtype=torch.bfloat16, eager, the
+      values stored as fp32, which holds every bf16/fp16 value exactly; also fp16)
+Versions: tools/requirements-reference.txt. Not run by CI.
 """
 
 import json
@@ -174,8 +177,43 @@ def build(name, config, seed):
     print(name, "torch", torch.__version__, sizes)
 
 
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def build_dtype(name, dtype_name):
+    """Goldens of a committed tiny model at another precision, on the committed inputs."""
+    folder = OUT / name
+    cls = Gemma2ForCausalLM if name.startswith("gemma2") else Gemma3ForCausalLM
+    model = cls.from_pretrained(folder, dtype=DTYPES[dtype_name], attn_implementation="eager").eval()
+    with open(folder / "inputs.json") as f:
+        seqs = json.load(f)["sequences"]
+    width = max(len(q) for q in seqs)
+    input_ids = torch.full((len(seqs), width), PAD, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, q in enumerate(seqs):
+        input_ids[i, : len(q)] = torch.tensor(q)
+        mask[i, : len(q)] = 1
+    acts = capture(model, input_ids, mask)
+    out = folder / f"golden-{dtype_name}.safetensors"
+    save_file(
+        {k: v.float().contiguous() for k, v in acts.items()},
+        str(out),
+        metadata={"dtype": dtype_name, "torch": torch.__version__},
+    )
+    print(name, dtype_name, "torch", torch.__version__, out.stat().st_size)
+
+
 def main():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dtype", choices=["fp32", *DTYPES], default="fp32")
+    dtype_name = parser.parse_args().dtype
     torch.set_num_threads(1)  # deterministic accumulation order for the record
+    if dtype_name != "fp32":
+        build_dtype("gemma2-tiny", dtype_name)
+        build_dtype("gemma3-tiny", dtype_name)
+        return
     build("gemma2-tiny", gemma2_config(), 2)
     build("gemma3-tiny", gemma3_config(), 3)
 

@@ -18,9 +18,13 @@ The Java test runs the same GGUF through our loader and forward pass. Both sides
 weights up to the +1/-1 round trip on norm weights (at most 1 ulp).
 
 Run:  tools/.venv/bin/python tools/hf_golden_270m.py   (writes runtime/src/test/resources/golden/hf/gemma3-270m/)
-Not run by CI.
+      tools/.venv/bin/python tools/hf_golden_270m.py --dtype bf16   (golden-bf16.safetensors: the
+      same weights cast with model.to(torch.bfloat16), as a bf16 user runs them; values stored as
+      fp32, which holds every bf16/fp16 value exactly; also fp16)
+Versions: tools/requirements-reference.txt. Not run by CI.
 """
 
+import argparse
 import hashlib
 import json
 import os
@@ -123,7 +127,13 @@ def load_state(reader):
     return state
 
 
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="fp32")
+    dtype_name = parser.parse_args().dtype
     torch.set_num_threads(2)
     reader = GGUFReader(str(GGUF))
     state = load_state(reader)
@@ -153,6 +163,7 @@ def main():
     assert set(missing) <= {"lm_head.weight"}, missing
     model.tie_weights()
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
+    model = model.to(DTYPES[dtype_name])
 
     tok = Tokenizer.from_file(str(TOKENIZER))
     seqs = [tok.encode(TEXT_LONG).ids, tok.encode(TEXT_SHORT).ids]
@@ -196,19 +207,23 @@ def main():
     golden = {}
     for key, t in acts.items():
         site, layer = key.split(".")
-        golden[f"layers.{layer}.{site}"] = at_positions(t)
+        golden[f"layers.{layer}.{site}"] = at_positions(t).float()
     logprobs = torch.log_softmax(out.logits.float(), dim=-1)
     nxt = torch.zeros((2, width - 1))
     for b, s in enumerate(seqs):
         for t in range(len(s) - 1):
             nxt[b, t] = logprobs[b, t, s[t + 1]]
     golden["next_logprobs"] = nxt
-    top = torch.topk(at_positions(out.logits), 10, dim=-1)
+    top = torch.topk(at_positions(out.logits.float()), 10, dim=-1)
     golden["top_logits"] = top.values.contiguous()
     golden["top_ids"] = top.indices.to(torch.float32).contiguous()  # exact below 2^24
 
     OUT.mkdir(parents=True, exist_ok=True)
-    save_file(golden, str(OUT / "golden.safetensors"))
+    name = "golden.safetensors" if dtype_name == "fp32" else f"golden-{dtype_name}.safetensors"
+    save_file(golden, str(OUT / name), metadata={"dtype": dtype_name, "torch": torch.__version__})
+    if dtype_name != "fp32":  # inputs.json belongs to the fp32 run; the inputs are the same
+        print(name, {k: tuple(v.shape) for k, v in golden.items()})
+        return
     sha = hashlib.sha256(GGUF.read_bytes()).hexdigest()
     with open(OUT / "inputs.json", "w") as f:
         json.dump({"sequences": seqs, "positions": positions, "gguf_sha256": sha}, f)

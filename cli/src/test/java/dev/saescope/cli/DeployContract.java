@@ -7,7 +7,6 @@ import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.device.CpuFeatures;
 import dev.saescope.runtime.device.DeviceChoice;
 import dev.saescope.runtime.device.DtypeChoice;
-import dev.saescope.runtime.load.LoadedModel;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -127,8 +126,8 @@ final class DeployContract {
   }
 
   /**
-   * A {@code --dtype} the forward pass does not run yet is refused when the worker starts ({@link
-   * LoadedModel#requireRunnable}): resolved here as on a machine with GPUs, without an engine.
+   * {@code --dtype} and {@code --device} must parse and resolve as the worker resolves them at
+   * start: here as on a machine with GPUs, without an engine.
    */
   private static List<String> computeTargetProblems(String where, List<String> argv) {
     Optional<String> dtype = optionValue(argv, "--dtype");
@@ -138,11 +137,9 @@ final class DeployContract {
     }
     try {
       Device resolved = DeviceChoice.parse(device.orElse("cpu")).resolve(8);
-      ComputeTarget target =
-          new ComputeTarget(
-              DtypeChoice.parse(dtype.orElse("fp32")).resolve(resolved, CpuFeatures.detect()),
-              resolved);
-      LoadedModel.requireRunnable(target);
+      new ComputeTarget(
+          DtypeChoice.parse(dtype.orElse("fp32")).resolve(resolved, CpuFeatures.detect()),
+          resolved);
       return List.of();
     } catch (IllegalArgumentException e) {
       return List.of(where + ": the worker would refuse to start: " + e.getMessage());

@@ -3,10 +3,12 @@ package dev.saescope.lab.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.saescope.runtime.config.ModelConfig;
 import dev.saescope.runtime.model.EngineSettings;
+import dev.saescope.runtime.model.Precision;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -14,10 +16,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The fp32 matmul FLOP/s this machine reaches through DJL's PyTorch engine, measured on the shapes
- * the model's forward pass multiplies: {@code [tokens, in] x [out, in]ᵀ} through the same {@code
- * Linear.linear} (torch {@code F.linear}) call the model uses. Each shape is warmed up, then timed
- * several times; the median is kept. The roofline is the best median rate over the shapes.
+ * The matmul FLOP/s this machine reaches through DJL's PyTorch engine at a given precision (the
+ * model's: fp32, bf16 or fp16), measured on the shapes the model's forward pass multiplies: {@code
+ * [tokens, in] x [out, in]ᵀ} through the same {@code Linear.linear} (torch {@code F.linear}) call
+ * the model uses. Each shape is warmed up, then timed several times; the median is kept. The
+ * roofline is the best median rate over the shapes.
  *
  * <p>The engine runs with the model's thread settings ({@link EngineSettings#apply()}), so the
  * roofline and the forward pass use the same threads.
@@ -81,6 +84,12 @@ public final class MatmulRoofline {
    *     time has passed
    */
   public static Report measure(List<Shape3> shapes, int repeats, double minSeconds) {
+    return measure(shapes, repeats, minSeconds, DataType.FLOAT32);
+  }
+
+  /** As {@link #measure(List, int, double)}, with both operands in {@code dtype}. */
+  public static Report measure(
+      List<Shape3> shapes, int repeats, double minSeconds, DataType dtype) {
     List<Measurement> out = new ArrayList<>();
     double best = 0;
     double bestCpu = 0;
@@ -88,8 +97,8 @@ public final class MatmulRoofline {
     try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
       for (Shape3 s : shapes) {
         try (NDManager sub = m.newSubManager()) {
-          NDArray x = sub.randomNormal(new Shape(s.m(), s.k())); // [m, k]
-          NDArray w = sub.randomNormal(new Shape(s.n(), s.k())).mul(0.02f); // [n, k]
+          NDArray x = Precision.to(sub.randomNormal(new Shape(s.m(), s.k())), dtype); // [m, k]
+          NDArray w = Precision.to(sub.randomNormal(new Shape(s.n(), s.k())).mul(0.02f), dtype);
           for (int i = 0; i < 2; i++) {
             Linear.linear(x, w).singletonOrThrow().close(); // warm-up: allocator and kernels
           }
@@ -100,7 +109,7 @@ public final class MatmulRoofline {
           while (times.size() < repeats || System.nanoTime() < until) {
             long t0 = System.nanoTime();
             NDArray y = Linear.linear(x, w).singletonOrThrow();
-            y.get(0, 0).getFloat(); // force completion (CPU ops are synchronous; this is cheap)
+            Precision.fp32(y.get(0, 0)).getFloat(); // force completion (cheap)
             times.add((System.nanoTime() - t0) / 1e9);
             y.close();
           }

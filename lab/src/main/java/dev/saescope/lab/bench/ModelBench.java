@@ -56,6 +56,7 @@ public final class ModelBench {
    */
   public record Result(
       String label,
+      String dtype,
       ModelConfig config,
       Settings settings,
       ModelFlops flops,
@@ -95,11 +96,19 @@ public final class ModelBench {
             "expected captures at " + captured.size() + " layers, got " + fr.captures().size());
       }
       if (i >= s.warmup()) {
-        progress.accept("fp32 matmul roofline round " + (i + 1 - s.warmup()) + "/" + s.repeats());
-        rounds.add(new Round(secs, cpuSecs, MatmulRoofline.measure(shapes, 3, 0.3)));
+        progress.accept(
+            model.dtype().label()
+                + " matmul roofline round "
+                + (i + 1 - s.warmup())
+                + "/"
+                + s.repeats());
+        rounds.add(
+            new Round(
+                secs, cpuSecs, MatmulRoofline.measure(shapes, 3, 0.3, model.dtype().engineType())));
       }
     }
-    return new Result(label, c, s, ModelFlops.of(c, s.seq()), shapes, rounds, loadSeconds);
+    return new Result(
+        label, model.dtype().label(), c, s, ModelFlops.of(c, s.seq()), shapes, rounds, loadSeconds);
   }
 
   /** {@code <bos>} then deterministic pseudo-random ids in [3, vocab), different per sequence. */

@@ -53,6 +53,7 @@ public final class ModelBenchReport {
     o.put("tokensPerSecondBest", bestTokensPerSecond);
     o.put("peakMatmulFlopsPerSecondBest", bestPeak);
     o.put("model", r.label());
+    o.put("dtype", r.dtype()); // of the model and of the roofline's matmuls
     o.put("architecture", c.architecture());
     o.put("layers", c.nLayers());
     o.put("batch", s.batch());
@@ -162,8 +163,9 @@ public final class ModelBenchReport {
         r.get("capture").asText());
     out.printf(
         Locale.ROOT,
-        "matmul peak        %.2f GFLOP/s fp32 through DJL (median per shape:",
-        r.get("peakMatmulFlopsPerSecond").asDouble() / 1e9);
+        "matmul peak        %.2f GFLOP/s %s through DJL (median per shape:",
+        r.get("peakMatmulFlopsPerSecond").asDouble() / 1e9,
+        r.path("dtype").asText("fp32"));
     r.get("matmuls")
         .forEach(
             m ->

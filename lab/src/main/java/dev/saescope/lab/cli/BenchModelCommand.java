@@ -9,7 +9,6 @@ import dev.saescope.runtime.config.GemmaPresets;
 import dev.saescope.runtime.config.ModelConfig;
 import dev.saescope.runtime.device.ComputeTarget;
 import dev.saescope.runtime.hub.SaescopeHome;
-import dev.saescope.runtime.load.LoadedModel;
 import dev.saescope.runtime.load.ModelSpec;
 import dev.saescope.runtime.model.GemmaModel;
 import dev.saescope.runtime.weights.HfFolderWeights;
@@ -161,8 +160,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     try (weights) {
       progress(err, "loading " + label);
       ComputeTarget target = ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device());
-      LoadedModel.requireRunnable(target);
-      model = GemmaModel.load(weights, target.device());
+      model = GemmaModel.load(weights, target.device(), target.dtype());
     }
     double loadSeconds = (System.nanoTime() - t0) / 1e9;
     try (model) {

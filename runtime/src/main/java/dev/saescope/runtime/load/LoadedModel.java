@@ -36,46 +36,26 @@ public record LoadedModel(GemmaModel model, GemmaTokenizer tokenizer) implements
     return open(spec, new ModelSpec.OpenOptions(tokenizer, offline, System.err));
   }
 
-  /**
-   * As {@link #open(String, Path, boolean)}, on {@code target}'s device and dtype.
-   *
-   * @throws IllegalArgumentException when {@code target} asks for a dtype the forward pass does not
-   *     run yet (only fp32 so far; issue 11)
-   */
+  /** As {@link #open(String, Path, boolean)}, on {@code target}'s device and in its precision. */
   public static LoadedModel open(String spec, Path tokenizer, boolean offline, ComputeTarget target)
       throws WeightsException {
-    requireRunnable(target);
     try (ModelWeights weights =
         ModelSpec.open(spec, new ModelSpec.OpenOptions(tokenizer, offline, System.err))) {
-      return load(weights, target.device());
+      return load(weights, target.device(), target.dtype());
     }
   }
 
   /** Loads model and tokenizer from weights the caller keeps open (and closes). */
   public static LoadedModel load(ModelWeights weights) throws WeightsException {
-    return load(weights, Device.cpu());
+    return load(weights, Device.cpu(), ComputeDtype.FP32);
   }
 
-  /**
-   * Refuses a target the forward pass cannot run yet, naming {@code --dtype}.
-   *
-   * @throws IllegalArgumentException for bf16 and fp16 (fp32 only so far; issue 11)
-   */
-  public static void requireRunnable(ComputeTarget target) {
-    if (target.dtype() != ComputeDtype.FP32) {
-      throw new IllegalArgumentException(
-          "--dtype "
-              + target.dtype().label()
-              + ": the forward pass runs in fp32 only so far (bf16/fp16 are issue 11's next"
-              + " step); use --dtype fp32, or auto on a machine without fast bf16");
-    }
-  }
-
-  private static LoadedModel load(ModelWeights weights, Device device) throws WeightsException {
+  private static LoadedModel load(ModelWeights weights, Device device, ComputeDtype dtype)
+      throws WeightsException {
     GemmaTokenizer tokenizer =
         GemmaTokenizer.load(weights.tokenizerJson(), weights.config(), weights.origin());
     try {
-      return new LoadedModel(GemmaModel.load(weights, device), tokenizer);
+      return new LoadedModel(GemmaModel.load(weights, device, dtype), tokenizer);
     } catch (WeightsException | RuntimeException e) {
       tokenizer.close();
       throw e;

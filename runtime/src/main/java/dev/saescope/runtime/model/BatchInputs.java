@@ -20,11 +20,17 @@ import java.util.Map;
  */
 final class BatchInputs {
   /**
-   * Masked scores get {@code finfo(float32).min} added, as transformers' eager path does ({@code
+   * Masked scores get {@code finfo(dtype).min} added, as transformers' eager path does ({@code
    * masking_utils.py}); a fully masked padding row then softmaxes to a finite uniform row instead
-   * of NaN, and exp(min - max) is exactly 0 for real rows.
+   * of NaN, and exp(min - max) is exactly 0 for real rows. For bf16 and fp16 the fp32 minimum would
+   * round to -inf, and a padding row's NaN would then reach every row through its values.
    */
-  static final float MASKED = -Float.MAX_VALUE;
+  static float masked(DataType dtype) {
+    if (dtype == DataType.BFLOAT16) {
+      return -Float.intBitsToFloat(0x7F7F0000); // -(2 - 2^-7) 2^127, bf16's largest finite
+    }
+    return dtype == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE;
+  }
 
   final int batch;
   final int seq;
@@ -35,7 +41,17 @@ final class BatchInputs {
   private final Map<ModelConfig.AttentionKind, NDArray[]> rope =
       new EnumMap<>(ModelConfig.AttentionKind.class); // {cos, sin}: [1, seq, 1, headDim]
 
-  BatchInputs(List<int[]> sequences, ModelConfig config, int layersToRun, NDManager manager) {
+  /**
+   * @param dtype the precision of the pass: masks and rotary tables are made in it (the tables are
+   *     computed in fp32 and rounded, as transformers' rotary embedding returns {@code
+   *     cos.to(x.dtype)})
+   */
+  BatchInputs(
+      List<int[]> sequences,
+      ModelConfig config,
+      int layersToRun,
+      NDManager manager,
+      DataType dtype) {
     batch = sequences.size();
     lengths = sequences.stream().mapToInt(s -> s.length).toArray();
     int max = 0;
@@ -54,13 +70,15 @@ final class BatchInputs {
     for (int l = 0; l < layersToRun; l++) {
       ModelConfig.AttentionKind kind = config.layerKinds().get(l);
       if (!masks.containsKey(kind)) {
-        masks.put(kind, mask(kind, config.slidingWindow(), manager));
+        masks.put(kind, Precision.to(mask(kind, config.slidingWindow(), manager, dtype), dtype));
         double theta =
             switch (kind) {
               case SLIDING -> config.ropeThetaLocal();
               case FULL -> config.ropeThetaGlobal();
             };
-        rope.put(kind, ropeTables(theta, config.headDim(), manager));
+        NDArray[] tables = ropeTables(theta, config.headDim(), manager);
+        rope.put(
+            kind, new NDArray[] {Precision.to(tables[0], dtype), Precision.to(tables[1], dtype)});
       }
     }
   }
@@ -81,8 +99,10 @@ final class BatchInputs {
    * Key j is visible to query i iff {@code j <= i}, j is a real token, and for sliding layers
    * {@code j > i - W} (masking_utils.py: causal_mask_function ∧ sliding_window_overlay).
    */
-  private NDArray mask(ModelConfig.AttentionKind kind, int window, NDManager manager) {
+  private NDArray mask(
+      ModelConfig.AttentionKind kind, int window, NDManager manager, DataType dtype) {
     float[] m = new float[batch * seq * seq];
+    float masked = masked(dtype);
     for (int b = 0; b < batch; b++) {
       for (int i = 0; i < seq; i++) {
         int row = (b * seq + i) * seq;
@@ -94,7 +114,7 @@ final class BatchInputs {
                     case FULL -> true;
                     case SLIDING -> j > i - window;
                   };
-          m[row + j] = visible ? 0f : MASKED;
+          m[row + j] = visible ? 0f : masked;
         }
       }
     }

@@ -18,8 +18,8 @@ final class Decoder {
     this.config = config;
     this.weights = weights;
     this.eps = (float) config.rmsNormEps();
-    // transformers: scaling = query_pre_attn_scalar ** -0.5 (a Python float), applied to fp32
-    // scores.
+    // transformers: scaling = query_pre_attn_scalar ** -0.5 (a Python float), applied to the
+    // scores in the pass's precision.
     this.scaling = (float) Math.pow(config.queryPreAttnScalar(), -0.5);
   }
 
@@ -76,7 +76,7 @@ final class Decoder {
     scores = Ops.softcap(scores, (float) config.attnLogitSoftcap());
     scores = scores.reshape(b, kvh, g, s, s);
     scores.addi(in.mask(kind)); // the mask goes on after the soft-cap, as in transformers
-    NDArray probs = scores.softmax(4).reshape(b, kvh, (long) g * s, s);
+    NDArray probs = Ops.softmaxFp32(scores, 4).reshape(b, kvh, (long) g * s, s);
     NDArray z = probs.matMul(v.transpose(0, 2, 1, 3)); // [b, KV, G*s, D] = [b, H, s, D]
     return z.reshape(b, nh, s, d).transpose(0, 2, 1, 3).reshape((long) b * s, (long) nh * d);
   }

@@ -17,7 +17,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Uploads a {@link ModelWeights} to the engine once, fusing q/k/v and gate/up for fewer matmuls.
+ * Uploads a {@link ModelWeights} to the engine once, fusing q/k/v and gate/up for fewer matmuls, in
+ * the model's compute precision.
+ *
+ * <p>In bf16 or fp16 the matrices are stored in that precision, as {@code model.to(dtype)} stores
+ * them in transformers. The RMSNorm scales stay fp32, since Gemma's RMSNorm computes in fp32
+ * ({@code output * (1.0 + self.weight.float())}), but their weight {@code w} is first rounded to
+ * the precision, as the parameter would be: scale = 1 + round(w).
  *
  * <p>Every weight is allocated by the engine and filled through one reused direct staging buffer,
  * block of rows by block of rows. Handing DJL a heap buffer instead would make it allocate a fresh
@@ -41,17 +47,24 @@ final class DeviceWeights {
   // unembedding
   final NDArray finalNorm; // [dModel]
   final List<LayerTensors> layers;
+  final DataType dtype; // of the matrices and of every activation
 
-  private DeviceWeights(NDArray embed, NDArray finalNorm, List<LayerTensors> layers) {
+  private DeviceWeights(
+      NDArray embed, NDArray finalNorm, List<LayerTensors> layers, DataType dtype) {
     this.embed = embed;
     this.finalNorm = finalNorm;
     this.layers = List.copyOf(layers);
+    this.dtype = dtype;
   }
 
-  /** Reads every expected tensor, checks its shape, and creates it in {@code manager}. */
-  static DeviceWeights load(ModelWeights source, NDManager manager) throws WeightsException {
+  /**
+   * Reads every expected tensor, checks its shape, and creates it in {@code manager} in {@code
+   * dtype} (FLOAT32, BFLOAT16 or FLOAT16).
+   */
+  static DeviceWeights load(ModelWeights source, NDManager manager, DataType dtype)
+      throws WeightsException {
     ModelConfig c = source.config();
-    Uploader up = new Uploader(source, manager, STAGING_BYTES);
+    Uploader up = new Uploader(source, manager, STAGING_BYTES, dtype);
     NDArray embed = up.tensor("model.embed_tokens.weight", c.vocabSize(), c.dModel());
     List<LayerTensors> layers = new ArrayList<>(c.nLayers());
     long d = c.dModel();
@@ -75,26 +88,26 @@ final class DeviceWeights {
               new long[] {c.dMlp(), c.dMlp()});
       layers.add(
           new LayerTensors(
-              up.tensor(p + "input_layernorm.weight", d),
+              up.norm(p + "input_layernorm.weight", d),
               qkv,
-              c.qkNorm() ? up.tensor(p + "self_attn.q_norm.weight", c.headDim()) : null,
-              c.qkNorm() ? up.tensor(p + "self_attn.k_norm.weight", c.headDim()) : null,
+              c.qkNorm() ? up.norm(p + "self_attn.q_norm.weight", c.headDim()) : null,
+              c.qkNorm() ? up.norm(p + "self_attn.k_norm.weight", c.headDim()) : null,
               up.tensor(p + "self_attn.o_proj.weight", d, q),
-              up.tensor(p + "post_attention_layernorm.weight", d),
-              up.tensor(p + "pre_feedforward_layernorm.weight", d),
+              up.norm(p + "post_attention_layernorm.weight", d),
+              up.norm(p + "pre_feedforward_layernorm.weight", d),
               gateUp,
               up.tensor(p + "mlp.down_proj.weight", d, c.dMlp()),
-              up.tensor(p + "post_feedforward_layernorm.weight", d)));
+              up.norm(p + "post_feedforward_layernorm.weight", d)));
     }
-    NDArray finalNorm = up.tensor("model.norm.weight", d);
-    return new DeviceWeights(embed, finalNorm, layers);
+    NDArray finalNorm = up.norm("model.norm.weight", d);
+    return new DeviceWeights(embed, finalNorm, layers, dtype);
   }
 
   /** Creates an engine-owned fp32 array from host data, copying through a staging buffer. */
   static NDArray createInBlocks(
       NDManager manager, FloatBuffer data, int stagingBytes, long... shape) {
     NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
-    new Uploader(null, manager, stagingBytes).copyRows(out, 0, data, shape);
+    new Uploader(null, manager, stagingBytes, DataType.FLOAT32).copyRows(out, 0, data, shape);
     return out;
   }
 
@@ -103,20 +116,50 @@ final class DeviceWeights {
     private final ModelWeights source;
     private final NDManager manager;
     private final ByteBuffer staging;
+    private final DataType dtype;
     private long sinceGc;
 
-    Uploader(ModelWeights source, NDManager manager, int stagingBytes) {
+    Uploader(ModelWeights source, NDManager manager, int stagingBytes, DataType dtype) {
       this.source = source;
       this.manager = manager;
       this.staging = ByteBuffer.allocateDirect(stagingBytes).order(ByteOrder.nativeOrder());
+      this.dtype = dtype;
     }
 
-    /** One tensor of the given shape. */
+    /** One matrix of the given shape, in the compute precision. */
     NDArray tensor(String name, long... shape) throws WeightsException {
       maybeCollect(); // before reading: the previous host copies are unreachable by now
       NDArray out = manager.create(new Shape(shape), DataType.FLOAT32);
       copyRows(out, 0, read(name, shape), shape);
+      return inPrecision(out);
+    }
+
+    /** {@code fp32} in the compute precision; the fp32 copy is freed when they differ. */
+    private NDArray inPrecision(NDArray fp32) {
+      NDArray out = Precision.to(fp32, dtype);
+      if (out != fp32) {
+        fp32.close();
+      }
       return out;
+    }
+
+    /**
+     * An RMSNorm scale {@code 1 + w} (folded on the host), kept in fp32 with {@code w} rounded to
+     * the compute precision first.
+     */
+    NDArray norm(String name, long size) throws WeightsException {
+      NDArray scale = manager.create(new Shape(size), DataType.FLOAT32);
+      copyRows(scale, 0, read(name, new long[] {size}), new long[] {size});
+      if (dtype == DataType.FLOAT32) {
+        return scale;
+      }
+      try (NDArray w = scale.sub(1f);
+          NDArray rounded = Precision.to(w, dtype);
+          NDArray back = Precision.fp32(rounded)) {
+        NDArray out = back.add(1f);
+        scale.close();
+        return out;
+      }
     }
 
     /** Several [rows_i, cols] tensors stacked along rows into one [sum rows_i, cols] array. */
@@ -130,7 +173,7 @@ final class DeviceWeights {
         copyRows(out, at, read(names[i], shape), shape);
         at += rows[i];
       }
-      return out;
+      return inPrecision(out);
     }
 
     private FloatBuffer read(String name, long[] shape) throws WeightsException {
@@ -178,8 +221,8 @@ final class DeviceWeights {
         staging.limit(floats * 4);
         long[] blockShape = shape.clone();
         blockShape[0] = rows;
-        // DJL wraps a direct buffer without copying; set() copies it into the engine's array before
-        // the staging buffer is reused.
+        // DJL wraps a direct buffer without copying; set() copies it into the engine's array
+        // before the staging buffer is reused.
         try (NDArray block = manager.create(staging, new Shape(blockShape), DataType.FLOAT32)) {
           long from = rowOffset + row;
           out.set(new NDIndex(from + ":" + (from + rows)), block);

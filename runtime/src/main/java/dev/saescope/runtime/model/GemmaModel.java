@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.saescope.runtime.config.ModelConfig;
+import dev.saescope.runtime.device.ComputeDtype;
 import dev.saescope.runtime.weights.ModelWeights;
 import dev.saescope.runtime.weights.WeightsException;
 import java.util.List;
@@ -13,9 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Gemma 2 / Gemma 3 text model on DJL's PyTorch engine (fp32): the forward pass with capture at
- * any layers and sites, and the logit lens ({@link LogitLens}). It computes what transformers'
- * eager fp32 path computes (GEMMA-NOTES.md §1-3), driven by {@link ModelConfig} alone.
+ * A Gemma 2 / Gemma 3 text model on DJL's PyTorch engine: the forward pass with capture at any
+ * layers and sites, and the logit lens ({@link LogitLens}). It computes what transformers' eager
+ * path computes at the same precision (fp32, bf16 or fp16; GEMMA-NOTES.md §1-3), driven by {@link
+ * ModelConfig} alone. Whatever the precision, what leaves the engine is fp32 (captures are the
+ * precision's values, exactly), and logits are cast to fp32 before every log-softmax, rank, top-k
+ * and KL.
  *
  * <p>Weights live in one long-lived {@link NDManager}; every call works in its own sub-manager,
  * closed before it returns, and hands back plain Java arrays. Concurrent calls are safe (weights
@@ -32,13 +36,23 @@ public final class GemmaModel implements AutoCloseable {
   private final DeviceWeights weights;
   private final Decoder decoder;
   private final LogitLens lens;
+  private final ComputeDtype dtype;
+  private final float embedScale; // fp32(sqrt(dModel)) rounded to the precision
 
-  private GemmaModel(ModelConfig config, NDManager manager, DeviceWeights weights) {
+  private GemmaModel(
+      ModelConfig config, NDManager manager, DeviceWeights weights, ComputeDtype dtype) {
     this.config = config;
     this.manager = manager;
     this.weights = weights;
     this.decoder = new Decoder(config, weights);
     this.lens = new LogitLens(config, manager, weights);
+    this.dtype = dtype;
+    // transformers multiplies by embed_scale.to(weight.dtype) (Gemma 3) or a tensor of the
+    // hidden states' dtype (Gemma 2): the scale itself is rounded to the precision.
+    try (NDArray s = manager.create(config.embedScale());
+        NDArray rounded = Precision.to(s, dtype.engineType())) {
+      this.embedScale = Precision.fp32(rounded).getFloat();
+    }
   }
 
   /**
@@ -57,20 +71,30 @@ public final class GemmaModel implements AutoCloseable {
    * results cross to Java arrays.
    */
   public static GemmaModel load(ModelWeights source, ai.djl.Device device) throws WeightsException {
+    return load(source, device, ComputeDtype.FP32);
+  }
+
+  /**
+   * As {@link #load(ModelWeights, ai.djl.Device)}, with weights and activations in {@code dtype}.
+   */
+  public static GemmaModel load(ModelWeights source, ai.djl.Device device, ComputeDtype dtype)
+      throws WeightsException {
     EngineSettings.apply();
     long start = System.nanoTime();
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager(device);
     try {
-      DeviceWeights weights = DeviceWeights.load(source, manager);
+      DeviceWeights weights = DeviceWeights.load(source, manager, dtype.engineType());
       LOG.info(
-          "loaded {} from {}: {} layers, dModel {}, vocab {} in {} ms",
+          "loaded {} from {}: {} layers, dModel {}, vocab {}, {} on {} in {} ms",
           source.config().architecture(),
           source.origin(),
           source.config().nLayers(),
           source.config().dModel(),
           source.config().vocabSize(),
+          dtype.label(),
+          device,
           (System.nanoTime() - start) / 1_000_000);
-      return new GemmaModel(source.config(), manager, weights);
+      return new GemmaModel(source.config(), manager, weights, dtype);
     } catch (WeightsException | RuntimeException e) {
       manager.close();
       throw e;
@@ -79,6 +103,11 @@ public final class GemmaModel implements AutoCloseable {
 
   public ModelConfig config() {
     return config;
+  }
+
+  /** The precision weights and activations run in. */
+  public ComputeDtype dtype() {
+    return dtype;
   }
 
   /**
@@ -103,11 +132,11 @@ public final class GemmaModel implements AutoCloseable {
     validate(sequences, spec, patch);
     int layersToRun = spec.layersToRun(config.nLayers());
     try (NDManager batchManager = manager.newSubManager()) {
-      BatchInputs in = new BatchInputs(sequences, config, layersToRun, batchManager);
+      BatchInputs in = new BatchInputs(sequences, config, layersToRun, batchManager, weights.dtype);
       PassState pass = new PassState(config, spec, patch, in, batchManager);
-      // h0 = embed_tokens(ids) * fp32(sqrt(dModel))
+      // h0 = embed_tokens(ids) * sqrt(dModel), the scale rounded to the precision
       NDArray x = weights.embed.get(batchManager, new NDIndex("{}", in.ids)); // [batch*seq, dModel]
-      x.muli(config.embedScale());
+      x.muli(embedScale);
       for (int l = 0; l < layersToRun; l++) {
         // Each layer's intermediates live in their own manager and are freed when the layer ends;
         // only its output moves up to the batch.
@@ -117,6 +146,9 @@ public final class GemmaModel implements AutoCloseable {
           out.attach(batchManager);
           x = out;
         }
+      }
+      if (dtype == ComputeDtype.FP16) {
+        requireFinite(x, layersToRun);
       }
       List<Rows> logits = List.of();
       if (spec.wantsLogits()) {
@@ -139,6 +171,23 @@ public final class GemmaModel implements AutoCloseable {
   }
 
   /**
+   * fp16 tops out at 65,504 and Gemma's residual stream does not (Gemma 3 270M reaches ~1e5): an
+   * overflow turns into inf and then NaN everywhere, in transformers as here. Say so rather than
+   * hand back NaN results.
+   */
+  private static void requireFinite(NDArray x, int layers) {
+    try (NDArray bad = x.isInfinite().logicalOr(x.isNaN()).any()) {
+      if (bad.getBoolean()) {
+        throw new IllegalStateException(
+            "--dtype fp16: the residual stream overflowed fp16's range (65,504) within "
+                + layers
+                + " layers, as Gemma's activations do; use --dtype bf16 (same range as fp32) or"
+                + " fp32");
+      }
+    }
+  }
+
+  /**
    * Final logits of rows {@code flat} of x ([batch*seq, dModel]), in chunks: [rows, vocab] floats.
    */
   private float[] finalLogits(NDArray x, long[] flat, NDManager m) {
@@ -147,7 +196,7 @@ public final class GemmaModel implements AutoCloseable {
       int n = Math.min(LENS_CHUNK_ROWS, flat.length - start);
       try (NDManager chunk = m.newSubManager()) {
         NDArray idx = chunk.create(java.util.Arrays.copyOfRange(flat, start, start + n));
-        float[] part = unembed(x.get(chunk, new NDIndex("{}", idx))).toFloatArray();
+        float[] part = unembed(x.get(chunk, new NDIndex("{}", idx))).toFloatArray(); // fp32
         System.arraycopy(part, 0, out, start * config.vocabSize(), part.length);
       }
     }
@@ -171,7 +220,7 @@ public final class GemmaModel implements AutoCloseable {
     return out;
   }
 
-  /** Final norm, tied unembedding, final soft-cap. x: [n, dModel] → [n, vocab]. */
+  /** Final norm, tied unembedding, final soft-cap. x: [n, dModel] → [n, vocab] fp32. */
   private NDArray unembed(NDArray x) {
     return lens.unembed(x);
   }

@@ -32,10 +32,19 @@ final class LogitLens {
     this.eps = (float) config.rmsNormEps();
   }
 
-  /** Final norm, tied unembedding, final soft-cap. x: [n, dModel] → [n, vocab]. */
+  /**
+   * Final norm, tied unembedding, final soft-cap, in the model's precision (as transformers
+   * computes them), then cast to fp32 for whatever decides results. x: [n, dModel] in the precision
+   * → [n, vocab] fp32.
+   */
   NDArray unembed(NDArray x) {
     NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, eps), weights.embed);
-    return Ops.softcap(logits, (float) config.finalLogitSoftcap());
+    return Precision.fp32(Ops.softcap(logits, (float) config.finalLogitSoftcap()));
+  }
+
+  /** Residual rows from Java (fp32) as an [n, dModel] array in the model's precision. */
+  private NDArray input(NDManager m, float[] values, int n) {
+    return Precision.to(m.create(values, new Shape(n, config.dModel())), weights.dtype);
   }
 
   /**
@@ -50,11 +59,10 @@ final class LogitLens {
     checkResid(resid);
     checkIds(ids);
     try (NDManager m = manager.newSubManager()) {
-      NDArray x = m.create(resid.values(), new Shape(resid.count(), config.dModel()));
+      NDArray x = input(m, resid.values(), resid.count());
       NDArray rows = weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))); // [k, dModel]
       NDArray logits = Ops.linear(Ops.rmsNorm(x, weights.finalNorm, eps), rows); // [n, k]
-      return toMatrix(
-          Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), ids.length);
+      return toMatrix(fp32(Ops.softcap(logits, (float) config.finalLogitSoftcap())), ids.length);
     }
   }
 
@@ -85,12 +93,12 @@ final class LogitLens {
     }
     try (NDManager m = manager.newSubManager()) {
       int n = resid.count();
-      NDArray x = m.create(resid.values(), new Shape(n, config.dModel()));
+      NDArray x = input(m, resid.values(), n);
       NDArray normed = Ops.rmsNorm(x, weights.finalNorm, eps).reshape(n, 1, config.dModel());
       NDArray rows =
           weights.embed.get(m, new NDIndex("{}", m.create(flat))).reshape(n, k, config.dModel());
       NDArray logits = normed.matMul(rows.transpose(0, 2, 1)).reshape(n, k); // [n, k]
-      return toMatrix(Ops.softcap(logits, (float) config.finalLogitSoftcap()).toFloatArray(), k);
+      return toMatrix(fp32(Ops.softcap(logits, (float) config.finalLogitSoftcap())), k);
     }
   }
 
@@ -110,7 +118,7 @@ final class LogitLens {
       float[] chunk = new float[n * config.dModel()];
       System.arraycopy(resid.values(), start * config.dModel(), chunk, 0, chunk.length);
       try (NDManager m = manager.newSubManager()) {
-        NDArray logits = unembed(m.create(chunk, new Shape(n, config.dModel()))); // [n, vocab]
+        NDArray logits = unembed(input(m, chunk, n)); // [n, vocab]
         NDArray logprobs = logits.logSoftmax(1);
         NDList top = logits.topK(k, 1, true, true);
         float[] values = top.get(0).toFloatArray();
@@ -171,9 +179,7 @@ final class LogitLens {
       refs[i] = refRows[i];
     }
     try (NDManager m = manager.newSubManager()) {
-      NDArray lp =
-          unembed(m.create(resid.values(), new Shape(n, config.dModel())))
-              .logSoftmax(1); // [n, vocab]
+      NDArray lp = unembed(input(m, resid.values(), n)).logSoftmax(1); // [n, vocab]
       NDArray tlp = lp.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
       long[] rankFlat = new long[n * k];
       for (int j = 0; j < k; j++) { // one [n, vocab] comparison per target, summed as booleans
@@ -203,8 +209,7 @@ final class LogitLens {
     checkIds(ids);
     try (NDManager m = manager.newSubManager()) {
       return toMatrix(
-          weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids)))).toFloatArray(),
-          config.dModel());
+          fp32(weights.embed.get(m, new NDIndex("{}", m.create(toLong(ids))))), config.dModel());
     }
   }
 
@@ -225,6 +230,10 @@ final class LogitLens {
             "token id " + id + " outside [0, " + config.vocabSize() + ")");
       }
     }
+  }
+
+  private static float[] fp32(NDArray a) {
+    return Precision.fp32(a).toFloatArray();
   }
 
   private static long[] toLong(int[] ids) {

@@ -7,11 +7,16 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 
 /**
- * The elementwise pieces of the Gemma forward pass, written as the same fp32 operations, in the
- * same order, as transformers' {@code modeling_gemma2.py} / {@code modeling_gemma3.py} (v5.24), so
- * that results agree to accumulation-order rounding (tanh-GELU is the one rewritten identity, see
- * {@link #geluTanh}). Every result lives in the manager of the first operand (the activation),
- * never in the weights' manager.
+ * The elementwise pieces of the Gemma forward pass, written as the same operations, in the same
+ * order, as transformers' {@code modeling_gemma2.py} / {@code modeling_gemma3.py} (v5.24), so that
+ * results agree to accumulation-order rounding (tanh-GELU is the one rewritten identity, see {@link
+ * #geluTanh}). Every result lives in the manager of the first operand (the activation), never in
+ * the weights' manager.
+ *
+ * <p>In bf16 or fp16 each operation rounds its result to that precision, as PyTorch's kernels do
+ * (they compute in fp32 internally). Where transformers computes a whole function in fp32 (RMSNorm,
+ * the attention softmax) or PyTorch has one fused kernel (tanh-GELU: one rounding at the end), the
+ * function here runs in fp32 and rounds once. In fp32 the casts are no-ops.
  */
 final class Ops {
   private Ops() {}
@@ -36,13 +41,14 @@ final class Ops {
    * rsqrt(mean(x^2) + eps) * scale} over the last axis (Gemma3RMSNorm._norm/forward).
    */
   static NDArray rmsNorm(NDArray x, NDArray scale, float eps) {
-    int last = x.getShape().dimension() - 1;
-    NDArray meanSq = x.mul(x).mean(new int[] {last}, true); // x.pow(2): torch computes x * x
+    NDArray xf = Precision.fp32(x); // x.float(): scale is fp32 in every precision
+    int last = xf.getShape().dimension() - 1;
+    NDArray meanSq = xf.mul(xf).mean(new int[] {last}, true); // x.pow(2): torch computes x * x
     meanSq.addi(eps);
     NDArray rsqrt = NDArrays.div(1f, meanSq.sqrt()); // torch.rsqrt on CPU is 1 / sqrt
-    NDArray y = x.mul(rsqrt);
+    NDArray y = xf.mul(rsqrt);
     y.muli(scale);
-    return y;
+    return Precision.to(y, Precision.of(x)); // .type_as(x)
   }
 
   /**
@@ -54,13 +60,21 @@ final class Ops {
    * ulp of the inner argument; the golden tests bound the effect.
    */
   static NDArray geluTanh(NDArray x) {
-    NDArray u2 = x.mul(x);
+    NDArray xf = Precision.fp32(x); // the fused kernel's fp32 arithmetic
+    NDArray u2 = xf.mul(xf);
     u2.muli(TWO_BETA_KAPPA);
     u2.addi(TWO_BETA);
-    u2.muli(x); // 2u = x (2 beta + 2 beta kappa x^2)
+    u2.muli(xf); // 2u = x (2 beta + 2 beta kappa x^2)
     NDArray y = Activation.sigmoid(u2);
-    y.muli(x);
-    return y;
+    y.muli(xf);
+    return Precision.to(y, Precision.of(x));
+  }
+
+  /**
+   * Softmax over {@code axis} in fp32, rounded back: {@code softmax(x, dtype=float32).to(dtype)}.
+   */
+  static NDArray softmaxFp32(NDArray x, int axis) {
+    return Precision.to(Precision.fp32(x).softmax(axis), Precision.of(x));
   }
 
   /** {@code tanh(x / cap) * cap} in place of a fresh array; cap 0 returns x unchanged. */

@@ -60,7 +60,10 @@ final class PassState {
         System.arraycopy(e, 0, edited, at, e.length);
         at += e.length;
       }
-      NDArray replacement = value.getManager().create(edited, new Shape(patchRows.size(), width));
+      NDArray replacement =
+          Precision.to(
+              value.getManager().create(edited, new Shape(patchRows.size(), width)),
+              Precision.of(value)); // index_put_ wants the destination's precision
       value.set(new NDIndex("{}", patchIndex), replacement); // index_put_ along rows
     }
     return value;
@@ -77,8 +80,9 @@ final class PassState {
 
   /** Rows of a [batch*seq, width] activation, selected by a flat row index, as a Java array. */
   private static float[] rows(NDArray value, NDArray index) {
-    try (NDArray selected = value.get(new NDIndex("{}", index))) {
-      return selected.toFloatArray();
+    try (NDArray selected = value.get(new NDIndex("{}", index));
+        NDArray fp32 = Precision.fp32(selected)) {
+      return fp32.toFloatArray(); // bf16 and fp16 values are exact in fp32
     }
   }
 }

@@ -2,8 +2,8 @@ package dev.saescope.runtime.sae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.saescope.runtime.model.Precision;
 
 /**
  * Where chosen tokens rank when directions in the residual stream are read straight through the
@@ -77,8 +77,8 @@ public final class DirectionRanks {
       try (NDManager m = embedding.getManager().newSubManager()) {
         NDArray wU = embedding.transpose(); // [dModel, vocab], a view
         wU.attach(m); // made in the embedding's manager: closed with this call's
-        NDArray v = m.create(chunk, new Shape(padded, d)).toType(embedding.getDataType(), false);
-        NDArray logits = v.matMul(wU).toType(DataType.FLOAT32, false); // [padded, vocab]
+        NDArray v = Precision.to(m.create(chunk, new Shape(padded, d)), Precision.of(embedding));
+        NDArray logits = Precision.fp32(v.matMul(wU)); // [padded, vocab]
         NDArray at = logits.gather(m.create(ids, new Shape(padded, k)), 1); // [padded, k]
         for (int j = 0; j < k; j++) {
           // Closed per target: the sum copies the booleans to int64 first, 268 MB at 128 rows. (A

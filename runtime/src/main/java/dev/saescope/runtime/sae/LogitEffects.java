@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.saescope.runtime.model.Precision;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -98,14 +99,18 @@ public final class LogitEffects {
 
   /**
    * The same from a tied embedding matrix {@code [vocab, dModel]} (Gemma's {@code embed_tokens}),
-   * transposed on the engine without a copy.
+   * transposed on the engine without a copy. The effects are computed in fp32 whatever the model's
+   * precision (a bf16 or fp16 embedding is widened once for the call), so that they do not depend
+   * on the precision of the worker that happens to publish them beyond the weights' rounding.
    */
   public static List<LatentLogits> fromEmbedding(
       Sae sae, NDArray embedding, int k, int latentBatch) {
     try (NDManager m = embedding.getManager().newSubManager()) {
       NDArray wU = embedding.transpose(); // [dModel, vocab]
       wU.attach(m);
-      return fromUnembedding(sae, wU, k, latentBatch);
+      NDArray wU32 = Precision.fp32(wU);
+      wU32.attach(m);
+      return fromUnembedding(sae, wU32, k, latentBatch);
     }
   }
 

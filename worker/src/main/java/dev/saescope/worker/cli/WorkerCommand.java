@@ -9,6 +9,7 @@ import dev.saescope.common.kafka.TopicAdmin;
 import dev.saescope.common.kafka.TopicAdminException;
 import dev.saescope.common.kafka.TopicSpec;
 import dev.saescope.common.metrics.MetricsServer;
+import dev.saescope.runtime.device.ComputeDtype;
 import dev.saescope.runtime.hub.SaescopeHome;
 import dev.saescope.runtime.sae.LatentLogits;
 import dev.saescope.runtime.sae.LogitEffects;
@@ -338,9 +339,12 @@ public final class WorkerCommand implements Callable<Integer> {
               + a.sae().dSae()
               + " latents, cached after the first time)");
       err.flush();
+      // The embedding's precision is part of the cache key: bf16 rounds W_U.
+      ComputeDtype dtype = loaded.model().model().dtype();
+      String cacheKey = dtype == ComputeDtype.FP32 ? modelId : modelId + "-" + dtype.label();
       List<LatentLogits> effects =
           LogitEffects.cachedFromEmbedding(
-              a.sae(), cache, modelId, TOP_TOKENS, () -> loaded.model().model().embedding());
+              a.sae(), cache, cacheKey, TOP_TOKENS, () -> loaded.model().model().embedding());
       LatentInfoPublisher.publish(
           kafka, LatentInfoChunks.of(a, modelId, effects, loaded.model().tokenizer()));
     }
