@@ -181,12 +181,21 @@ class HfDtypeGoldenTest {
   }
 
   static void check(String what, HostTensor atDtype, HostTensor fp32, List<Rows> ours) {
-    check(what, atDtype, fp32, ours, false);
+    check(what, atDtype, fp32, ours, false, RMS_FRACTION, MAX_FACTOR);
   }
 
-  /** As {@link #check(String, HostTensor, HostTensor, List)}; {@code byRow} as in distances. */
+  /**
+   * As {@link #check(String, HostTensor, HostTensor, List)} with given bounds; {@code byRow} as in
+   * {@link #distances}.
+   */
   static void check(
-      String what, HostTensor atDtype, HostTensor fp32, List<Rows> ours, boolean byRow) {
+      String what,
+      HostTensor atDtype,
+      HostTensor fp32,
+      List<Rows> ours,
+      boolean byRow,
+      double rmsFraction,
+      double maxFactor) {
     assertEquals(atDtype.shape()[0], ours.size(), what + ": sequences");
     Distances d = distances(atDtype, fp32, ours, byRow);
     LOG.info(
@@ -200,10 +209,10 @@ class HfDtypeGoldenTest {
             d.refMax(),
             d.refRms() == 0 ? 0 : d.oursRms() / d.refRms()));
     assertTrue(
-        d.oursRms() <= RMS_FRACTION * d.refRms(),
-        what + ": RMS distance " + d.oursRms() + " > " + RMS_FRACTION + " x " + d.refRms());
+        d.oursRms() <= rmsFraction * d.refRms(),
+        what + ": RMS distance " + d.oursRms() + " > " + rmsFraction + " x " + d.refRms());
     assertTrue(
-        d.oursMax() <= MAX_FACTOR * d.refMax(),
-        what + ": max distance " + d.oursMax() + " > " + MAX_FACTOR + " x " + d.refMax());
+        d.oursMax() <= maxFactor * d.refMax(),
+        what + ": max distance " + d.oursMax() + " > " + maxFactor + " x " + d.refMax());
   }
 }
