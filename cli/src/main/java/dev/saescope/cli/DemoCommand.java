@@ -362,6 +362,17 @@ public final class DemoCommand implements Callable<Integer> {
     err.println("[3/5] streaming " + expected + " tasks of run " + run);
     err.flush();
     int streamed = stream(err, aggregator, running, resources, run, expected);
+    if (streamed == 4 && aggregator.tasksDone(run) > 0) {
+      // Nothing analysed is lost on a timeout: the report of what came in is written.
+      RunReport partial = aggregator.report(run);
+      err.println(
+          "demo: the report of the "
+              + partial.tasks()
+              + " tasks analysed so far ("
+              + partial.items()
+              + " items) is in "
+              + aggregator.reportFolder(run).map(Path::toString).orElse("(not written)"));
+    }
     if (streamed != 0) {
       return streamed;
     }
