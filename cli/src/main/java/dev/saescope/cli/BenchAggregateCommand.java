@@ -92,6 +92,14 @@ public final class BenchAggregateCommand implements Callable<Integer> {
       description = "Longest wait for one size (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  @Option(
+      names = "--cache-mb",
+      defaultValue = "128",
+      description =
+          "The aggregator's record cache in MB, as aggregate --cache-mb; 0 turns it off"
+              + " (default: ${DEFAULT-VALUE}).")
+  long cacheMb;
+
   @Option(names = "--json", description = "Print one JSON object per size instead of the table.")
   boolean json;
 
@@ -136,7 +144,8 @@ public final class BenchAggregateCommand implements Callable<Integer> {
           new AggregatorBench(
               KafkaSettings.forBootstrap(broker.bootstrapServers()),
               dir.resolve("state"),
-              Duration.ofSeconds(timeoutSeconds));
+              Duration.ofSeconds(timeoutSeconds),
+              cacheMb << 20);
       for (Map.Entry<String, BenchShape> e : sizes.entrySet()) {
         err.printf("bench aggregate: %s %s%n", e.getKey(), e.getValue());
         err.flush();
@@ -252,6 +261,10 @@ public final class BenchAggregateCommand implements Callable<Integer> {
     if (timeoutSeconds < 1) {
       throw new ParameterException(
           spec.commandLine(), "--timeout-s must be at least 1, got " + timeoutSeconds);
+    }
+    if (cacheMb < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--cache-mb must be at least 0 (0: no cache), got " + cacheMb);
     }
     Map<String, BenchShape> out = new LinkedHashMap<>();
     // The first size in a JVM pays for JIT compilation and the broker's first topics: measured at

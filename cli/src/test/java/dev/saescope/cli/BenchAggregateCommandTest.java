@@ -42,6 +42,9 @@ class BenchAggregateCommandTest {
     Run scaleOne = run("--scales", "1");
     assertEquals(2, scaleOne.code());
     assertTrue(scaleOne.err().contains("--scales"), scaleOne.err());
+    Run negativeCache = run("--cache-mb", "-1");
+    assertEquals(2, negativeCache.code());
+    assertTrue(negativeCache.err().contains("--cache-mb"), negativeCache.err());
   }
 
   @Test

@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
 /**
  * Results shaped like the worker's (promoted from the aggregator tests' synthetic run, sized by a
  * {@link BenchShape}): per task and layer dense rows at q_end and the answer, an SAE's k active
- * latents of d_sae at every position, lens scores and a lens summary at q_end. Deterministic in the
- * seed.
+ * latents of d_sae at every position, lens scores and a lens summary at q_end; each says its task
+ * has one result per layer (results v3). Deterministic in the seed.
  */
 public final class SyntheticResults {
   static final Variant[] VARIANTS = {Variant.DIRECT, Variant.EVASIVE, Variant.COUNTERFACTUAL};
@@ -110,7 +110,10 @@ public final class SyntheticResults {
         scores,
         List.of(new LensSummary(qEnd, rnd.nextInt(20), (float) rnd.nextDouble())),
         1f,
-        System.currentTimeMillis());
+        System.currentTimeMillis(),
+        List.of(),
+        s.layers(), // results v3, as the worker writes: a task is complete without an idle wait
+        "fp32");
   }
 
   /** {@code k} distinct latent indices of {@code dSae}, ascending (Floyd's sampling). */

@@ -10,12 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Bytes of cards and batches for state stores and the repartition topic: a version byte, then the
- * fields in order (DataOutput: big-endian, modified UTF-8 strings). Internal to the aggregator:
- * only its own instances of the same version read them.
+ * Bytes of cards and batches for state stores and the repartition topic (DataOutput: big-endian,
+ * modified UTF-8 strings). Internal to the aggregator: only its own instances read them.
+ *
+ * <p>Version 2 (written): a card is a header (version, latent, fires, max, the histogram's
+ * non-empty bins, the number of contexts) and then each context behind its byte length, value and
+ * position first, so {@link CardBytes#merge} merges two cards without decoding their token strings.
+ * A batch is its run, SAE, layer and positions, then each card's bytes behind their length. Version
+ * 1 (the fields in record order) is still read, so state written before the change restores.
  */
 public final class CardCodec {
-  private static final byte VERSION = 1;
+  static final byte V1 = 1;
+  static final byte VERSION = 2;
 
   private CardCodec() {}
 
@@ -24,24 +30,44 @@ public final class CardCodec {
   }
 
   public static LatentCard card(byte[] bytes) {
-    return read(bytes, CardCodec::readCard);
+    return read(bytes, in -> bytes[0] == V1 ? readCardV1(in) : readCard(in));
+  }
+
+  /** Card bytes of the current version: {@code bytes} themselves when they already are. */
+  public static byte[] current(byte[] bytes) {
+    return bytes.length > 0 && bytes[0] == VERSION ? bytes : card(card(bytes));
   }
 
   public static byte[] batch(LatentBatch b) {
     return write(
         out -> {
-          out.writeUTF(b.runId());
-          out.writeUTF(b.saeId());
-          out.writeInt(b.layer());
-          out.writeLong(b.positions());
-          out.writeInt(b.cards().size());
+          writeBatchHeader(out, b.runId(), b.saeId(), b.layer(), b.positions(), b.cards().size());
           for (LatentCard c : b.cards()) {
-            writeCard(out, c);
+            byte[] card = card(c);
+            out.writeInt(card.length);
+            out.write(card);
           }
         });
   }
 
   public static LatentBatch batch(byte[] bytes) {
+    BatchBytes b = batchBytes(bytes);
+    List<LatentCard> cards = new ArrayList<>(b.cards().size());
+    for (byte[] c : b.cards()) {
+      cards.add(card(c));
+    }
+    return new LatentBatch(b.runId(), b.saeId(), b.layer(), b.positions(), cards);
+  }
+
+  /**
+   * A batch whose cards stay bytes (current version), for merging into stored cards.
+   *
+   * @param cards each card's bytes, by latent index
+   */
+  public record BatchBytes(
+      String runId, String saeId, int layer, long positions, List<byte[]> cards) {}
+
+  public static BatchBytes batchBytes(byte[] bytes) {
     return read(
         bytes,
         in -> {
@@ -50,36 +76,111 @@ public final class CardCodec {
           int layer = in.readInt();
           long positions = in.readLong();
           int n = in.readInt();
-          List<LatentCard> cards = new ArrayList<>(n);
+          List<byte[]> cards = new ArrayList<>(n);
           for (int i = 0; i < n; i++) {
-            cards.add(readCard(in));
+            if (bytes[0] == V1) {
+              cards.add(card(readCardV1(in)));
+            } else {
+              byte[] c = new byte[in.readInt()];
+              in.readFully(c);
+              cards.add(c);
+            }
           }
-          return new LatentBatch(run, sae, layer, positions, cards);
+          return new BatchBytes(run, sae, layer, positions, cards);
         });
+  }
+
+  private static void writeBatchHeader(
+      DataOutputStream out, String run, String sae, int layer, long positions, int cards)
+      throws IOException {
+    out.writeUTF(run);
+    out.writeUTF(sae);
+    out.writeInt(layer);
+    out.writeLong(positions);
+    out.writeInt(cards);
   }
 
   private static void writeCard(DataOutputStream out, LatentCard c) throws IOException {
     out.writeInt(c.latent());
     out.writeLong(c.fires());
     out.writeFloat(c.max());
+    writeHistogram(out, c.histogram());
     out.writeInt(c.top().size());
+    ByteArrayOutputStream context = new ByteArrayOutputStream(128);
+    DataOutputStream to = new DataOutputStream(context);
     for (LatentContext x : c.top()) {
-      out.writeFloat(x.value());
-      out.writeUTF(x.taskId());
-      out.writeUTF(x.itemId());
-      out.writeInt(x.position());
-      out.writeInt(x.at());
-      out.writeInt(x.tokens().size());
-      for (String t : x.tokens()) {
-        out.writeUTF(t);
+      context.reset();
+      writeContext(to, x);
+      to.flush();
+      out.writeInt(context.size());
+      context.writeTo(out);
+    }
+  }
+
+  /**
+   * Only the bins that are not empty, as {@code [bins][bin, count]...} (a byte each, then a long):
+   * a result's card fills one or two of the 42 bins, and 42 longs would be a third of its bytes.
+   */
+  static void writeHistogram(DataOutputStream out, long[] histogram) throws IOException {
+    int bins = 0;
+    for (long h : histogram) {
+      bins += h == 0 ? 0 : 1;
+    }
+    out.writeByte(bins);
+    for (int b = 0; b < histogram.length; b++) {
+      if (histogram[b] != 0) {
+        out.writeByte(b);
+        out.writeLong(histogram[b]);
       }
     }
-    for (long h : c.histogram()) {
-      out.writeLong(h);
+  }
+
+  static long[] readHistogram(DataInputStream in) throws IOException {
+    long[] h = new long[Histogram.BINS];
+    int bins = in.readUnsignedByte();
+    for (int i = 0; i < bins; i++) {
+      int b = in.readUnsignedByte();
+      if (b >= h.length) {
+        throw new IOException("histogram bin " + b + " of " + h.length);
+      }
+      h[b] = in.readLong();
+    }
+    return h;
+  }
+
+  /** Value and position first, then task id: what {@link LatentContext#STRONGEST_FIRST} reads. */
+  private static void writeContext(DataOutputStream out, LatentContext x) throws IOException {
+    out.writeFloat(x.value());
+    out.writeInt(x.position());
+    out.writeUTF(x.taskId());
+    out.writeUTF(x.itemId());
+    out.writeInt(x.at());
+    out.writeInt(x.tokens().size());
+    for (String t : x.tokens()) {
+      out.writeUTF(t);
     }
   }
 
   private static LatentCard readCard(DataInputStream in) throws IOException {
+    int latent = in.readInt();
+    long fires = in.readLong();
+    float max = in.readFloat();
+    long[] h = readHistogram(in);
+    int n = in.readInt();
+    List<LatentContext> top = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      in.readInt(); // the context's length, for readers that skip it
+      float v = in.readFloat();
+      int position = in.readInt();
+      String task = in.readUTF();
+      String item = in.readUTF();
+      int at = in.readInt();
+      top.add(new LatentContext(v, task, item, position, tokens(in), at));
+    }
+    return new LatentCard(latent, fires, max, top, h);
+  }
+
+  private static LatentCard readCardV1(DataInputStream in) throws IOException {
     int latent = in.readInt();
     long fires = in.readLong();
     float max = in.readFloat();
@@ -91,18 +192,22 @@ public final class CardCodec {
       String item = in.readUTF();
       int position = in.readInt();
       int at = in.readInt();
-      int k = in.readInt();
-      List<String> tokens = new ArrayList<>(k);
-      for (int j = 0; j < k; j++) {
-        tokens.add(in.readUTF());
-      }
-      top.add(new LatentContext(v, task, item, position, tokens, at));
+      top.add(new LatentContext(v, task, item, position, tokens(in), at));
     }
     long[] h = new long[Histogram.BINS];
     for (int i = 0; i < h.length; i++) {
       h[i] = in.readLong();
     }
     return new LatentCard(latent, fires, max, top, h);
+  }
+
+  private static List<String> tokens(DataInputStream in) throws IOException {
+    int k = in.readInt();
+    List<String> tokens = new ArrayList<>(k);
+    for (int j = 0; j < k; j++) {
+      tokens.add(in.readUTF());
+    }
+    return tokens;
   }
 
   private interface Writer {
@@ -115,7 +220,7 @@ public final class CardCodec {
 
   private static byte[] write(Writer w) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(VERSION);
       w.write(out);
@@ -129,9 +234,9 @@ public final class CardCodec {
   private static <T> T read(byte[] bytes, Reader<T> r) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte v = in.readByte();
-      if (v != VERSION) {
+      if (v != VERSION && v != V1) {
         throw new IllegalArgumentException(
-            "latent card bytes of version " + v + ", expected " + VERSION);
+            "latent card bytes of version " + v + ", expected " + V1 + " or " + VERSION);
       }
       return r.read(in);
     } catch (IOException e) {

@@ -82,6 +82,16 @@ public final class AggregateCommand implements Callable<Integer> {
   int threads;
 
   @Option(
+      names = "--cache-mb",
+      defaultValue = "128",
+      description =
+          "Kafka Streams record cache in MB, shared by the stream threads: latent cards rewritten"
+              + " between two commits stay in memory and reach RocksDB and the changelog once per"
+              + " commit. Size it to the run's cards (~2 KB per latent and SAE); 0 turns it off"
+              + " (default ${DEFAULT-VALUE}).")
+  long cacheMb;
+
+  @Option(
       names = "--task-idle-ms",
       defaultValue = "2000",
       description =
@@ -113,7 +123,8 @@ public final class AggregateCommand implements Callable<Integer> {
               state,
               advertised != null ? advertised : httpHost + ":" + httpPort,
               Duration.ofMillis(taskIdleMs),
-              threads);
+              threads,
+              cacheMb << 20);
     } catch (KafkaConfigException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 1;

@@ -1,8 +1,7 @@
 package dev.saescope.aggregator.stream;
 
+import dev.saescope.aggregator.cards.CardBytes;
 import dev.saescope.aggregator.cards.CardCodec;
-import dev.saescope.aggregator.cards.LatentBatch;
-import dev.saescope.aggregator.cards.LatentCard;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -11,7 +10,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The latent-card stage, partitioned by run and SAE (one batch per result: partitioning by latent
  * would send one record per active latent, hundreds per result): merges each batch into the cards
- * of its latents and counts the positions the SAE read.
+ * of its latents and counts the positions the SAE read. Cards are merged as bytes ({@link
+ * CardBytes}); the stores are cached ({@link AggregatorTopology}), so a card read and rewritten by
+ * many results between two commits costs one changelog record, not one per result.
  */
 final class CardCollector implements Processor<String, byte[], Void, Void> {
   private KeyValueStore<String, byte[]> cards;
@@ -25,15 +26,15 @@ final class CardCollector implements Processor<String, byte[], Void, Void> {
 
   @Override
   public void process(Record<String, byte[]> record) {
-    LatentBatch b = CardCodec.batch(Envelope.read(record.value()).payload());
-    for (LatentCard c : b.cards()) {
-      String key = StoreKeys.latent(b.runId(), b.saeId(), c.latent());
+    CardCodec.BatchBytes b = CardCodec.batchBytes(Envelope.read(record.value()).payload());
+    String prefix = StoreKeys.latentPrefix(b.runId(), b.saeId());
+    for (byte[] c : b.cards()) {
+      String key = prefix + StoreKeys.latentIndex(CardBytes.latent(c));
       byte[] old = cards.get(key);
-      cards.put(key, CardCodec.card(old == null ? c : CardCodec.card(old).merge(c)));
+      cards.put(key, old == null ? c : CardBytes.merge(old, c));
     }
-    String saeKey = StoreKeys.latentPrefix(b.runId(), b.saeId());
-    SaeTotals t = SaeTotals.parse(saes.get(saeKey));
-    saes.put(saeKey, new SaeTotals(b.layer(), t.positions() + b.positions()).toString());
+    SaeTotals t = SaeTotals.parse(saes.get(prefix));
+    saes.put(prefix, new SaeTotals(b.layer(), t.positions() + b.positions()).toString());
   }
 
   /** Per SAE in a run: its layer and the positions it encoded, as {@code "layer positions"}. */

@@ -82,6 +82,88 @@ class LatentCardTest {
   }
 
   @Test
+  void mergingBytesGivesTheBytesOfTheMergedCardInAnyOrder() {
+    List<LatentBatch> b = batches(120, 4);
+    Map<Integer, LatentCard> expected = merge(b);
+    List<LatentBatch> shuffled = new ArrayList<>(b);
+    Collections.shuffle(shuffled, new Random(5));
+    Map<Integer, byte[]> cards = new TreeMap<>();
+    for (LatentBatch batch : shuffled) {
+      for (byte[] c : CardCodec.batchBytes(CardCodec.batch(batch)).cards()) {
+        cards.merge(CardBytes.latent(c), c, CardBytes::merge);
+      }
+    }
+    assertEquals(expected.keySet(), cards.keySet());
+    for (int latent : expected.keySet()) {
+      assertEquals(
+          java.util.Arrays.toString(CardCodec.card(expected.get(latent))),
+          java.util.Arrays.toString(cards.get(latent)),
+          "latent " + latent);
+    }
+  }
+
+  @Test
+  void equalValuesAreOrderedByTaskThenPositionAsInTheRecordMerge() {
+    // Every activation 1.0: only the tie-break decides which 20 of 36 contexts are kept.
+    List<LatentCard> parts = new ArrayList<>();
+    for (int t = 5; t >= 0; t--) {
+      parts.add(LatentBatch.of(result("t" + t, t, new float[] {1, 1, 1, 1, 1, 1})).cards().get(0));
+    }
+    LatentCard byRecords = parts.get(0);
+    byte[] byBytes = CardCodec.card(parts.get(0));
+    for (LatentCard c : parts.subList(1, parts.size())) {
+      byRecords = byRecords.merge(c);
+      byBytes = CardBytes.merge(byBytes, CardCodec.card(c));
+    }
+    assertEquals(
+        java.util.Arrays.toString(CardCodec.card(byRecords)), java.util.Arrays.toString(byBytes));
+    assertEquals("t0", CardCodec.card(byBytes).top().get(0).taskId());
+  }
+
+  @Test
+  void cardsOfTheFirstVersionAreStillReadAndMerged() {
+    LatentCard c = batches(2, 6).get(0).cards().get(0);
+    byte[] v1 = v1(c);
+    assertEquals(c.top(), CardCodec.card(v1).top());
+    assertEquals(
+        java.util.Arrays.toString(CardCodec.card(c.merge(c))),
+        java.util.Arrays.toString(CardBytes.merge(v1, CardCodec.card(c))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> CardBytes.merge(CardCodec.card(c), CardCodec.card(LatentCard.empty(c.latent() + 1))));
+  }
+
+  /** A card as version 1 wrote it: the record's fields in order. */
+  private static byte[] v1(LatentCard c) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+      out.writeByte(1);
+      out.writeInt(c.latent());
+      out.writeLong(c.fires());
+      out.writeFloat(c.max());
+      out.writeInt(c.top().size());
+      for (LatentContext x : c.top()) {
+        out.writeFloat(x.value());
+        out.writeUTF(x.taskId());
+        out.writeUTF(x.itemId());
+        out.writeInt(x.position());
+        out.writeInt(x.at());
+        out.writeInt(x.tokens().size());
+        for (String t : x.tokens()) {
+          out.writeUTF(t);
+        }
+      }
+      for (long h : c.histogram()) {
+        out.writeLong(h);
+      }
+      return bytes.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void histogramBinsAreMonotoneAndCoverEverything() {
     assertEquals(0, Histogram.bin(0));
     assertEquals(0, Histogram.bin(Double.NaN));
