@@ -7,6 +7,7 @@ import dev.saescope.schemas.serde.MessageCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,12 +30,14 @@ import org.slf4j.LoggerFactory;
  * and offset, and skipped; the stream goes on.
  *
  * <p>A task is complete as soon as every part of every result it has is stored, when its results
- * say how many results the task has ({@code resultsPerTask}, results v3). Results of older workers
- * do not say; such a task is complete when no new part has arrived for it for {@code idle} (wall
- * clock, counted from this processor's start at the earliest, so a task half read before a crash
- * gets its remaining parts read again first): a worker publishes all layers of a task in one
- * transaction, and this stage reads committed data only, so a task's results arrive together. A
- * finished task is remembered, so a replayed or redone task is counted once.
+ * say how many results the task has ({@code resultsPerTask}, results v3); one still missing some
+ * after {@link #MISSING_AFTER} idle times is finished with what came, and what is missing is
+ * reported. Results of older workers do not say; such a task is complete when no new part has
+ * arrived for it for {@code idle} (wall clock, counted from this processor's start at the earliest,
+ * so a task half read before a crash gets its remaining parts read again first): a worker publishes
+ * all layers of a task in one transaction, and this stage reads committed data only, so a task's
+ * results arrive together. A finished task is remembered, so a replayed or redone task is counted
+ * once.
  */
 final class TaskIntake implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(TaskIntake.class);
@@ -43,6 +46,13 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
   private final TaskFinisher finisher;
   private final AggregatorMetrics metrics;
   private final Duration idle;
+
+  /**
+   * Idle times a task whose results state its size waits for the missing ones before it is finished
+   * without them (60 s at the default 2 s).
+   */
+  static final int MISSING_AFTER = 30;
+
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, byte[]> parts; // run|task|layer|site|part|parts -> message bytes
   private KeyValueStore<String, Long> active; // run|task -> wall-clock ms of its newest part
@@ -126,7 +136,7 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
   }
 
   private void finishIdle(long now) {
-    List<String> due = new ArrayList<>();
+    Map<String, Long> due = new LinkedHashMap<>(); // task -> ms without a new part, in key order
     try (KeyValueIterator<String, Long> it = active.all()) {
       while (it.hasNext()) {
         KeyValue<String, Long> e = it.next();
@@ -134,13 +144,49 @@ final class TaskIntake implements Processor<String, byte[], String, byte[]> {
         // count its idle time from the first record read since, not from its first parts'
         // arrival. With no record at all for ten idle times, nothing more is coming.
         long from = firstRecordMs >= 0 ? firstRecordMs : startedMs + 9 * idle.toMillis();
-        if (now - Math.max(e.value, from) >= idle.toMillis()) {
-          due.add(e.key);
+        long quiet = now - Math.max(e.value, from);
+        if (quiet >= idle.toMillis()) {
+          due.put(e.key, quiet);
         }
       }
     }
-    for (String task : due) {
+    for (Map.Entry<String, Long> e : due.entrySet()) {
+      String task = e.getKey();
+      int size = statedSize(task);
+      if (size > 0 && !allStored(task, size)) {
+        // Its results say how many there are: idle time is no sign that the rest will not come
+        // (a long pause of this stage looks the same), so wait MISSING_AFTER idle times, then
+        // finish with what came and say what is missing.
+        if (e.getValue() < MISSING_AFTER * idle.toMillis()) {
+          continue;
+        }
+        skip(
+            "incomplete",
+            "task " + task.replace(StoreKeys.SEP, '/'),
+            "its results say "
+                + size
+                + " per task; the rest did not come within "
+                + e.getValue() / 1000
+                + " s");
+      }
       finish(task, now);
+    }
+  }
+
+  /** The task size its stored parts state ({@code resultsPerTask}), 0 when they do not say. */
+  private int statedSize(String task) {
+    try (KeyValueIterator<String, byte[]> it =
+        parts.prefixScan(task + StoreKeys.SEP, new StringSerializer())) {
+      if (!it.hasNext()) {
+        return 0;
+      }
+      try {
+        return CODEC
+            .decode(it.next().value, "state:" + AggregatorTopology.PARTS, -1, -1)
+            .resultsPerTask();
+      } catch (DecodeException ex) { // was decodable when stored: the store is corrupt
+        throw new IllegalStateException("state store " + AggregatorTopology.PARTS, ex);
+      }
     }
   }
 

@@ -115,6 +115,46 @@ class AggregatorServiceTest {
     }
   }
 
+  /**
+   * A task whose results say their number waits past the idle time for one that never comes (a long
+   * pause of the aggregator looks the same as a late result), then, after {@link
+   * dev.saescope.aggregator.stream.TaskIntake} has waited 30 idle times, it is finished with what
+   * came and the missing result is reported as incomplete input.
+   */
+  @Test
+  void aTaskMissingAStatedResultWaitsThenFinishesAndIsReported(KafkaSettings kafka)
+      throws Exception {
+    List<ArchivedMessage> messages =
+        new ArrayList<>(SyntheticRun.messages(RUN, ITEMS, 19, 100_000, 3));
+    assertEquals(1 + 3 * SyntheticRun.tasks(ITEMS), messages.size(), "one message per result");
+    messages.remove(3); // the first task's layer 2
+    publishShuffledWithNoise(kafka, messages, 23);
+    int port = freePort();
+    AggregatorConfig config =
+        new AggregatorConfig(
+            kafka, dir.resolve("missing"), "127.0.0.1:" + port, Duration.ofMillis(200), 1);
+    long start = System.nanoTime();
+    try (Aggregator a = Aggregator.start(config, "127.0.0.1", port, null)) {
+      long deadline = start + Duration.ofSeconds(120).toNanos();
+      JsonObject summary = null;
+      while (System.nanoTime() < deadline) {
+        HttpResponse<String> r = send(port, "/api/runs/" + RUN + "/summary");
+        if (r.statusCode() == 200) {
+          summary = new JsonObject(r.body());
+          if (summary.getLong("tasks_done") == SyntheticRun.tasks(ITEMS)) {
+            break;
+          }
+        }
+        Thread.sleep(100);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertEquals(SyntheticRun.tasks(ITEMS), summary.getLong("tasks_done"), summary.encode());
+      assertTrue(seconds >= 30 * 0.2, "finished after " + seconds + " s, before 30 idle times");
+      assertTrue(
+          summary.getJsonObject("skipped_input").getLong("incomplete", 0L) >= 1, summary.encode());
+    }
+  }
+
   @Test
   void killedWithSigkillMidRunItRestartsToTheSameNumbers(KafkaSettings kafka) throws Exception {
     List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 5, 3000, 3);
