@@ -45,9 +45,6 @@ final class ResultBuilder {
   /** How many results {@link #of} returns for every task, which results carry for completeness. */
   private final int resultsPerTask;
 
-  /** The runtime computes in fp32 only today. */
-  private static final String DTYPE = "fp32";
-
   /** What every result of one task shares. */
   private record Common(
       Task task, PreparedTask prepared, TaskLabels labels, PromptTokens tokens, float computeMs) {}
@@ -291,7 +288,7 @@ final class ResultBuilder {
         System.currentTimeMillis(),
         latentTargets,
         resultsPerTask,
-        DTYPE);
+        model.dtype().label()); // the precision the model ran in; SAEs encode in fp32
   }
 
   /** The rows of {@code rows} at {@code positions} // [positions, width] */

@@ -1,8 +1,10 @@
 package dev.saescope.worker.compute;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.saescope.runtime.device.ComputeDtype;
 import dev.saescope.runtime.model.CaptureSpec;
 import dev.saescope.runtime.model.ForwardResult;
 import dev.saescope.runtime.model.GemmaModel;
@@ -123,6 +125,53 @@ class ResultBuilderTest {
     assertTrue(
         together.stream().anyMatch(r -> r.latentTargets().stream().anyMatch(t -> t.attrRank() > 0)),
         "some E3b latent was ranked");
+  }
+
+  /**
+   * The worker's per-task work on a bf16 model: the lens, the SAE encode of bf16 captures and the
+   * vocabulary ranks on the bf16 embedding all run, and every result records bf16.
+   */
+  @Test
+  void aBf16ModelsResultsSayBf16() throws Exception {
+    try (HfFolderWeights w = HfFolderWeights.open(TinyWorld.create(dir.resolve("bf16")).modelDir);
+        GemmaModel bf16 = GemmaModel.load(w, ai.djl.Device.cpu(), ComputeDtype.BF16)) {
+      List<ExperimentProcessor.AttachedSae> saes =
+          List.of(
+              new ExperimentProcessor.AttachedSae(
+                  "l1", reported, reported.metadata().hook().orElseThrow()));
+      ExperimentProcessor processor =
+          new ExperimentProcessor(bf16, tokenizer, "tiny", "w", saes, LAYERS, 64);
+      TaskLens lens = new TaskLens(bf16, LAYERS);
+      ResultBuilder builder =
+          new ResultBuilder(
+              bf16,
+              tokenizer,
+              "tiny",
+              "w",
+              LAYERS,
+              lens.layers(),
+              saes,
+              new SaeEncoder(saes, bf16));
+      List<TaskProcessor.Accepted<PreparedTask>> batch = new ArrayList<>();
+      for (Task t : BenchTasks.make("bf16", 4)) {
+        batch.add((TaskProcessor.Accepted<PreparedTask>) processor.check(t));
+      }
+      ForwardResult forward =
+          bf16.forward(
+              batch.stream().map(a -> a.prepared().tokens().ids()).toList(),
+              new CaptureSpec(
+                  Set.of(new HookPoint(1, Site.RESID_POST)), Positions.all(), Positions.none()));
+      List<LayerResult> results =
+          builder.of(
+              batch,
+              forward,
+              lens.at(batch.stream().map(TaskProcessor.Accepted::prepared).toList(), forward),
+              0f);
+      assertFalse(results.isEmpty());
+      for (LayerResult r : results) {
+        assertEquals("bf16", r.dtype(), r.taskId());
+      }
+    }
   }
 
   /** Sequence {@code seq} of {@code forward}, as a forward pass of that sequence alone. */
