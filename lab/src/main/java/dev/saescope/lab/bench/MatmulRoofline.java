@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.saescope.runtime.config.ModelConfig;
-import dev.saescope.runtime.model.EngineSettings;
+import dev.saescope.runtime.device.EngineSettings;
 import dev.saescope.runtime.model.Precision;
 import java.util.ArrayList;
 import java.util.Arrays;

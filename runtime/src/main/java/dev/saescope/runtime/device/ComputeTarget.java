@@ -2,7 +2,6 @@ package dev.saescope.runtime.device;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.saescope.runtime.model.EngineSettings;
 
 /**
  * The resolved {@code --dtype} and {@code --device} of a run: what the model and the SAEs run in,

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.saescope.runtime.config.ModelConfig;
 import dev.saescope.runtime.device.ComputeDtype;
+import dev.saescope.runtime.device.EngineSettings;
 import dev.saescope.runtime.weights.ModelWeights;
 import dev.saescope.runtime.weights.WeightsException;
 import java.util.List;

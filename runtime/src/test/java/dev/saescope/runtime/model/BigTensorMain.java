@@ -3,6 +3,7 @@ package dev.saescope.runtime.model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.saescope.runtime.device.EngineSettings;
 import java.nio.FloatBuffer;
 
 /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.saescope.runtime.device.EngineSettings;
 import java.nio.FloatBuffer;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.saescope.runtime.model;
+package dev.saescope.runtime.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.saescope.runtime.model;
+package dev.saescope.runtime.device;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
