@@ -178,22 +178,25 @@ class Gemma270mDtypeTest {
     assertTrue(worstTop1 >= 0.5, "lens top-1 agreement at some layer " + worstTop1);
   }
 
-  /** Lens of each layer's rows against the final layer's rows, targets: the next token. */
+  /**
+   * Lens of each layer's rows, each row with the final layer's row at its position as reference
+   * (for KL to the final layer); the target (token 0) is not read.
+   */
   private static void lens(GemmaModel m, ForwardResult r, List<LensStats> out) {
+    Rows last = r.capture(17, Site.RESID_POST, 0);
+    int n = last.count();
+    int width = last.width();
+    int[][] targets = new int[2 * n][1];
+    int[] refs = new int[2 * n];
+    for (int i = 0; i < 2 * n; i++) {
+      refs[i] = n + (i % n);
+    }
+    int[] positions = IntStream.range(0, 2 * n).toArray();
     for (int l = 0; l < 18; l++) {
-      Rows rows = r.capture(l, Site.RESID_POST, 0);
-      Rows last = r.capture(17, Site.RESID_POST, 0);
-      int n = rows.count();
-      float[] both = new float[2 * n * rows.width()];
-      System.arraycopy(rows.values(), 0, both, 0, n * rows.width());
-      System.arraycopy(last.values(), 0, both, n * rows.width(), n * rows.width());
-      int[][] targets = new int[2 * n][1];
-      int[] refs = new int[2 * n];
-      for (int i = 0; i < 2 * n; i++) {
-        refs[i] = n + (i % n);
-      }
-      int[] positions = IntStream.range(0, 2 * n).toArray();
-      out.add(m.lensStats(new Rows(positions, rows.width(), both), targets, refs));
+      float[] both = new float[2 * n * width];
+      System.arraycopy(r.capture(l, Site.RESID_POST, 0).values(), 0, both, 0, n * width);
+      System.arraycopy(last.values(), 0, both, n * width, n * width);
+      out.add(m.lensStats(new Rows(positions, width, both), targets, refs));
     }
   }
 

@@ -81,24 +81,10 @@ class ResultBuilderTest {
                 "l1", reported, reported.metadata().hook().orElseThrow()),
             new ExperimentProcessor.AttachedSae(
                 "l0", alone, alone.metadata().hook().orElseThrow()));
-    ExperimentProcessor processor =
-        new ExperimentProcessor(model, tokenizer, "tiny", "w", saes, LAYERS, 64);
     TaskLens lens = new TaskLens(model, LAYERS);
-    ResultBuilder builder =
-        new ResultBuilder(
-            model,
-            tokenizer,
-            "tiny",
-            "w",
-            LAYERS,
-            lens.layers(),
-            saes,
-            new SaeEncoder(saes, model));
+    ResultBuilder builder = builder(model, lens, saes);
     // 30 tasks ask for more E3b rows than one DirectionRanks call holds
-    List<TaskProcessor.Accepted<PreparedTask>> batch = new ArrayList<>();
-    for (Task t : BenchTasks.make("batch", 30)) {
-      batch.add((TaskProcessor.Accepted<PreparedTask>) processor.check(t));
-    }
+    List<TaskProcessor.Accepted<PreparedTask>> batch = accepted(model, saes, "batch", 30);
     Set<HookPoint> hooks = new HashSet<>();
     hooks.add(new HookPoint(1, Site.RESID_POST)); // reported, the final layer, l1's
     hooks.add(new HookPoint(0, Site.RESID_POST)); // l0's
@@ -139,23 +125,9 @@ class ResultBuilderTest {
           List.of(
               new ExperimentProcessor.AttachedSae(
                   "l1", reported, reported.metadata().hook().orElseThrow()));
-      ExperimentProcessor processor =
-          new ExperimentProcessor(bf16, tokenizer, "tiny", "w", saes, LAYERS, 64);
       TaskLens lens = new TaskLens(bf16, LAYERS);
-      ResultBuilder builder =
-          new ResultBuilder(
-              bf16,
-              tokenizer,
-              "tiny",
-              "w",
-              LAYERS,
-              lens.layers(),
-              saes,
-              new SaeEncoder(saes, bf16));
-      List<TaskProcessor.Accepted<PreparedTask>> batch = new ArrayList<>();
-      for (Task t : BenchTasks.make("bf16", 4)) {
-        batch.add((TaskProcessor.Accepted<PreparedTask>) processor.check(t));
-      }
+      ResultBuilder builder = builder(bf16, lens, saes);
+      List<TaskProcessor.Accepted<PreparedTask>> batch = accepted(bf16, saes, "bf16", 4);
       ForwardResult forward =
           bf16.forward(
               batch.stream().map(a -> a.prepared().tokens().ids()).toList(),
@@ -172,6 +144,24 @@ class ResultBuilderTest {
         assertEquals("bf16", r.dtype(), r.taskId());
       }
     }
+  }
+
+  private static ResultBuilder builder(
+      GemmaModel m, TaskLens lens, List<ExperimentProcessor.AttachedSae> saes) {
+    return new ResultBuilder(
+        m, tokenizer, "tiny", "w", LAYERS, lens.layers(), saes, new SaeEncoder(saes, m));
+  }
+
+  /** {@code n} bench tasks as the worker accepts them. */
+  private static List<TaskProcessor.Accepted<PreparedTask>> accepted(
+      GemmaModel m, List<ExperimentProcessor.AttachedSae> saes, String run, int n) {
+    ExperimentProcessor processor =
+        new ExperimentProcessor(m, tokenizer, "tiny", "w", saes, LAYERS, 64);
+    List<TaskProcessor.Accepted<PreparedTask>> batch = new ArrayList<>();
+    for (Task t : BenchTasks.make(run, n)) {
+      batch.add((TaskProcessor.Accepted<PreparedTask>) processor.check(t));
+    }
+    return batch;
   }
 
   /** Sequence {@code seq} of {@code forward}, as a forward pass of that sequence alone. */
