@@ -25,10 +25,11 @@ import java.util.List;
  */
 final class ObservationCodec {
   /**
-   * Version 2 adds the attribution's rank to scores and the two E3b ranks to peaks; version 1 is
-   * still read (those as -1). Bump it, and keep a reader for the old one, on any change.
+   * Version 2 adds the attribution's rank to scores and the two E3b ranks to peaks, version 3 the
+   * dtype after the model id; versions 1 and 2 are still read (ranks -1, dtype fp32, the only one
+   * their workers had). Bump it, and keep a reader for the old ones, on any change.
    */
-  static final byte VERSION = 2;
+  static final byte VERSION = 3;
 
   private ObservationCodec() {}
 
@@ -42,6 +43,7 @@ final class ObservationCodec {
       w.str(o.itemId());
       out.writeLong(o.itemKey());
       w.str(o.modelId());
+      w.str(o.dtype());
       w.labels(o.labels());
       w.tokens(o.tokens());
       out.writeInt(o.gold0());
@@ -61,11 +63,11 @@ final class ObservationCodec {
   static TaskObservation decode(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int version = in.readByte();
-      if (version != 1 && version != VERSION) {
+      if (version < 1 || version > VERSION) {
         throw new IllegalArgumentException(
             "observation bytes: version "
                 + version
-                + " is unknown; this reader reads 1 and "
+                + " is unknown; this reader reads 1 to "
                 + VERSION);
       }
       Reader r = new Reader(in, bytes.length, version);
@@ -74,6 +76,7 @@ final class ObservationCodec {
       String itemId = r.str();
       long itemKey = in.readLong();
       String modelId = r.str();
+      String dtype = version >= 3 ? r.str() : "fp32";
       TaskLabels labels = r.labels();
       PromptTokens tokens = r.tokens();
       int gold0 = in.readInt();
@@ -96,6 +99,7 @@ final class ObservationCodec {
           itemKey,
           labels,
           modelId,
+          dtype,
           tokens,
           gold0,
           goldPosition,

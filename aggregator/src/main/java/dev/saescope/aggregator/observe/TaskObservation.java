@@ -21,6 +21,7 @@ import java.util.List;
  * @param labels what the experiments group by: variant, evasive family, subject mention, template,
  *     relation, gold objects, object-in-subject flag
  * @param modelId the model, as the worker names it
+ * @param dtype what the model and SAEs ran in ({@code fp32}, {@code bf16}, {@code fp16})
  * @param tokens token ids and texts (texts untrusted), {@code q_end} and the answer span: the
  *     question is positions {@code [1, ansStart)} (BOS left out), the answer {@code [ansStart,
  *     ansEnd)}
@@ -37,6 +38,7 @@ public record TaskObservation(
     long itemKey,
     TaskLabels labels,
     String modelId,
+    String dtype,
     PromptTokens tokens,
     int gold0,
     int goldPosition,
@@ -57,8 +59,9 @@ public record TaskObservation(
           .thenComparing(TaskObservation::taskId);
 
   public TaskObservation {
-    if (runId == null || taskId == null || itemId == null || modelId == null) {
-      throw new IllegalArgumentException("observation: run, task, item and model ids are needed");
+    if (runId == null || taskId == null || itemId == null || modelId == null || dtype == null) {
+      throw new IllegalArgumentException(
+          "observation: run, task, item and model ids and the dtype are needed");
     }
     String at = "observation of task " + taskId;
     if (labels == null || tokens == null || layers == null) {

@@ -80,6 +80,7 @@ public final class TaskObservations {
         itemKey,
         first.labels(),
         first.modelId(),
+        first.dtype(),
         tokens,
         gold0,
         goldPosition,
@@ -108,6 +109,7 @@ public final class TaskObservations {
       same(first, r, "labels", first.labels(), r.labels());
       same(first, r, "tokens", first.tokens(), r.tokens());
       same(first, r, "model id", first.modelId(), r.modelId());
+      same(first, r, "dtype", first.dtype(), r.dtype());
       LayerResult last = out.isEmpty() ? null : out.get(out.size() - 1);
       if (last == null || last.layer() != r.layer() || !last.site().equals(r.site())) {
         out.add(r);

@@ -31,13 +31,13 @@ public final class Headlines {
 
   public static List<Headline> of(RunReport r) {
     List<Headline> out = new ArrayList<>();
-    best(r.e1().drift(), DriftRow::nextQEnd)
+    extreme(r.e1().drift(), DriftRow::nextQEnd, LOWEST)
         .ifPresent(
             d ->
                 out.add(
                     new Headline(
                         "E1a",
-                        "largest change to the next layer at q_end (1 - cos): layer " + d.layer(),
+                        "largest change at q_end, cos(h_l, h_l+1) lowest: layer " + d.layer(),
                         d.nextQEnd())));
     best(r.e1().commit(), CommitRow::fraction)
         .ifPresent(
@@ -100,11 +100,20 @@ public final class Headlines {
   }
 
   /** The row with the largest finite value; the shallowest layer on ties (rows come in order). */
+  private static final int HIGHEST = 1;
+
+  private static final int LOWEST = -1;
+
   private static <T> Optional<T> best(List<T> rows, Function<T, Estimate> figure) {
+    return extreme(rows, figure, HIGHEST);
+  }
+
+  /** The row whose finite figure is highest ({@code sign} 1) or lowest (-1); the first on ties. */
+  private static <T> Optional<T> extreme(List<T> rows, Function<T, Estimate> figure, int sign) {
     T best = null;
     for (T row : rows) {
-      double v = figure.apply(row).value();
-      if (Double.isFinite(v) && (best == null || v > figure.apply(best).value())) {
+      double v = sign * figure.apply(row).value();
+      if (Double.isFinite(v) && (best == null || v > sign * figure.apply(best).value())) {
         best = row;
       }
     }

@@ -36,6 +36,15 @@ record Plot(
       }
     }
 
+    boolean positiveX() {
+      for (double v : x) {
+        if (!(v > 0)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     boolean hasPoints() {
       for (double v : y) {
         if (Double.isFinite(v)) {

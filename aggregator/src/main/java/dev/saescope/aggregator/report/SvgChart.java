@@ -52,6 +52,10 @@ final class SvgChart {
     chart.getStyler().setLegendVisible(!plot.bars());
     if (plot.bars()) {
       chart.getStyler().setYAxisMin(0.0);
+      // Activation bins are log-spaced (cards.Histogram): a log axis draws them equally wide.
+      chart
+          .getStyler()
+          .setXAxisLogarithmic(plot.series().stream().allMatch(Plot.Series::positiveX));
     }
     int colour = 0;
     for (Plot.Series s : plot.series()) {

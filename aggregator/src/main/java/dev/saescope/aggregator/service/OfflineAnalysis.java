@@ -1,6 +1,8 @@
 package dev.saescope.aggregator.service;
 
 import dev.saescope.aggregator.analysis.AnalysisOptions;
+import dev.saescope.aggregator.cards.LatentBatch;
+import dev.saescope.aggregator.cards.LatentCard;
 import dev.saescope.aggregator.observe.TaskObservation;
 import dev.saescope.aggregator.report.RunAnalysis;
 import dev.saescope.aggregator.report.RunReport;
@@ -61,7 +63,8 @@ public final class OfflineAnalysis {
       }
       i++;
     }
-    Map<String, List<TaskObservation>> byRun = observe(parts.values(), metrics);
+    Map<String, Map<String, Map<Integer, LatentCard>>> cards = new TreeMap<>();
+    Map<String, List<TaskObservation>> byRun = observe(parts.values(), metrics, cards);
     LatentInfoEffects effects = LatentInfoEffects.of(latentInfo);
     Map<String, RunReport> out = new TreeMap<>();
     for (var e : byRun.entrySet()) {
@@ -69,17 +72,24 @@ public final class OfflineAnalysis {
       out.put(
           e.getKey(),
           RunAnalysis.compute(
-              RunReports.info(e.getKey(), e.getValue()),
-              e.getValue(),
-              effects,
-              AnalysisOptions.of(seed)));
+                  RunReports.info(e.getKey(), e.getValue()),
+                  e.getValue(),
+                  effects,
+                  AnalysisOptions.of(seed))
+              .withHistograms(ReportHistograms.of(cardsOf(cards.get(e.getKey())))));
     }
     return out;
   }
 
-  /** Each task's parts joined and reduced exactly as the stream stores them, by run id. */
+  /**
+   * Each task's parts joined and reduced exactly as the stream stores them, by run id; the latent
+   * cards of the tasks observed merged into {@code cards} (run, SAE, latent), as the card stage
+   * merges them.
+   */
   private static Map<String, List<TaskObservation>> observe(
-      Iterable<Map<String, LayerResult>> tasks, AggregatorMetrics metrics) {
+      Iterable<Map<String, LayerResult>> tasks,
+      AggregatorMetrics metrics,
+      Map<String, Map<String, Map<Integer, LatentCard>>> cards) {
     TaskFinisher.Observer observer = Observations.observer();
     Map<String, List<TaskObservation>> byRun = new TreeMap<>();
     for (Map<String, LayerResult> task : tasks) {
@@ -97,11 +107,30 @@ public final class OfflineAnalysis {
         // Through the stored bytes, exactly as the stream keeps observations.
         TaskObservation o = TaskObservation.fromBytes(observer.observe(whole));
         byRun.computeIfAbsent(o.runId(), k -> new ArrayList<>()).add(o);
+        for (LayerResult r : whole) {
+          if (r.saeId() != null) {
+            Map<Integer, LatentCard> sae =
+                cards
+                    .computeIfAbsent(r.runId(), k -> new TreeMap<>())
+                    .computeIfAbsent(r.saeId(), k -> new TreeMap<>());
+            for (LatentCard c : LatentBatch.of(r).cards()) {
+              sae.merge(c.latent(), c, LatentCard::merge);
+            }
+          }
+        }
       } catch (IllegalArgumentException e) {
         metrics.skipped("inconsistent");
         LOG.warn("skipped task {}: {}", whole.get(0).taskId(), e.getMessage());
       }
     }
     return byRun;
+  }
+
+  private static Map<String, List<LatentCard>> cardsOf(Map<String, Map<Integer, LatentCard>> run) {
+    Map<String, List<LatentCard>> out = new TreeMap<>();
+    if (run != null) {
+      run.forEach((sae, byLatent) -> out.put(sae, List.copyOf(byLatent.values())));
+    }
+    return out;
   }
 }

@@ -1,6 +1,7 @@
 package dev.saescope.aggregator.service;
 
 import dev.saescope.aggregator.analysis.AnalysisOptions;
+import dev.saescope.aggregator.cards.LatentCard;
 import dev.saescope.aggregator.observe.TaskObservation;
 import dev.saescope.aggregator.report.ReportJson;
 import dev.saescope.aggregator.report.RunAnalysis;
@@ -11,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -51,20 +53,29 @@ public final class RunReports {
             obs,
             LatentInfoEffects.of(queries.latentInfo()),
             AnalysisOptions.of(announcement.map(RunAnnouncement::seed).orElse(0L)));
+    Map<String, List<LatentCard>> cards = new TreeMap<>();
+    for (String sae : queries.saes(run).keySet()) {
+      cards.put(sae, queries.cards(run, sae));
+    }
+    r = r.withHistograms(ReportHistograms.of(cards));
     Cached fresh = new Cached(tasks, r, new JsonObject(ReportJson.write(r)));
     cache.put(run, fresh);
     return fresh;
   }
 
-  /** The model and SAEs the observations say produced them. */
+  /**
+   * The model, SAEs and dtype the observations say produced them; a run whose workers ran in
+   * different dtypes names them all ({@code bf16,fp32}).
+   */
   static RunInfo info(String run, List<TaskObservation> obs) {
     TreeSet<String> models = new TreeSet<>();
     TreeSet<String> saes = new TreeSet<>();
+    TreeSet<String> dtypes = new TreeSet<>();
     for (TaskObservation o : obs) {
       models.add(o.modelId());
       saes.addAll(o.saeIds());
+      dtypes.add(o.dtype());
     }
-    // Workers compute in fp32 today; results will carry their dtype with the bf16 work (issue 11).
-    return new RunInfo(run, String.join(",", models), List.copyOf(saes), "fp32");
+    return new RunInfo(run, String.join(",", models), List.copyOf(saes), String.join(",", dtypes));
   }
 }

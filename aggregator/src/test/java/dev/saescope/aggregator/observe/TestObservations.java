@@ -102,6 +102,7 @@ public final class TestObservations {
           ItemKey.of(itemId),
           labels,
           "tiny-model",
+          "fp32",
           tokens,
           gold0,
           goldPosition,

@@ -98,4 +98,30 @@ public final class TestResults {
         1f,
         1000L);
   }
+
+  /** {@code r} as computed in {@code dtype}. */
+  public static LayerResult inDtype(LayerResult r, String dtype) {
+    return new LayerResult(
+        r.runId(),
+        r.taskId(),
+        r.itemId(),
+        r.labels(),
+        r.layer(),
+        r.site(),
+        r.part(),
+        r.parts(),
+        r.modelId(),
+        r.saeId(),
+        r.workerId(),
+        r.tokens(),
+        r.dense(),
+        r.latents(),
+        r.scores(),
+        r.lens(),
+        r.computeMs(),
+        r.producedAtMs(),
+        r.latentTargets(),
+        r.resultsPerTask(),
+        dtype);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.saescope.aggregator.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.saescope.aggregator.Aggregator;
@@ -60,6 +61,7 @@ class AggregatorServiceTest {
       throws Exception {
     List<ArchivedMessage> messages = SyntheticRun.messages(RUN, ITEMS, 7, 1500, 3);
     JsonObject expected = offline(messages);
+    assertFalse(expected.getJsonArray("histograms").isEmpty(), "latent histograms compared too");
     publishShuffledWithNoise(kafka, messages, 11);
 
     JsonObject first;
