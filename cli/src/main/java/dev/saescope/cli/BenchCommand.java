@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       BenchModelCommand.class,
+      dev.saescope.lab.cli.BenchLensCommand.class,
       dev.saescope.lab.cli.BenchSaeCommand.class,
       dev.saescope.cli.BenchPipelineCommand.class,
       dev.saescope.cli.BenchAggregateCommand.class,

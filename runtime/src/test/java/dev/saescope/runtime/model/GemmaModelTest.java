@@ -182,6 +182,76 @@ public class GemmaModelTest {
   }
 
   @Test
+  void lensStatsEqualTheFullLogSoftmaxWorkedOutInJava() {
+    for (GemmaModel model : List.of(gemma2, gemma3)) {
+      ModelConfig c = model.config();
+      int[] seq = randomSequences(1, 5, 5, c.vocabSize(), 29).get(0);
+      ForwardResult r = model.forward(List.of(seq), everything(c));
+      int d = c.dModel();
+      int perPosition = c.nLayers();
+      int n = seq.length * perPosition;
+      float[] values = new float[n * d];
+      int[] positions = new int[n];
+      int[][] targets = new int[n][];
+      int[] refs = new int[n];
+      Random rnd = new Random(3);
+      for (int pos = 0, row = 0; pos < seq.length; pos++) {
+        for (int l = 0; l < perPosition; l++, row++) {
+          System.arraycopy(r.capture(l, Site.RESID_POST, 0).values(), pos * d, values, row * d, d);
+          positions[row] = pos;
+          targets[row] = new int[] {rnd.nextInt(c.vocabSize()), seq[pos]};
+          // runs of rows sharing the final layer's row, and a last position referring back to
+          // another position's rows (not consecutive)
+          refs[row] = pos == seq.length - 1 ? l : pos * perPosition + perPosition - 1;
+        }
+      }
+      Rows rows = new Rows(positions, d, values);
+      LensStats stats = model.lensStats(rows, targets, refs);
+      int[] all = IntStream.range(0, c.vocabSize()).toArray();
+      double[][] lp = logSoftmax(model.lensLogits(rows, all));
+      for (int i = 0; i < n; i++) {
+        String at = c.architecture() + " row " + i;
+        for (int j = 0; j < 2; j++) {
+          double t = lp[i][targets[i][j]];
+          assertEquals(t, stats.targetLogprobs()[i][j], 1e-4, at);
+          assertEquals(
+              java.util.Arrays.stream(lp[i]).filter(v -> v > t).count(),
+              stats.targetRanks()[i][j],
+              at);
+        }
+        int argMax = 0;
+        double kl = 0;
+        for (int v = 0; v < all.length; v++) {
+          argMax = lp[i][v] > lp[i][argMax] ? v : argMax;
+          kl += Math.exp(lp[refs[i]][v]) * (lp[refs[i]][v] - lp[i][v]);
+        }
+        assertEquals(argMax, stats.top1()[i], at);
+        assertEquals(kl / Math.log(2), stats.klBits()[i], 1e-4 + 1e-4 * kl, at + " KL");
+      }
+    }
+  }
+
+  private static double[][] logSoftmax(float[][] logits) {
+    double[][] out = new double[logits.length][];
+    for (int i = 0; i < logits.length; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (float v : logits[i]) {
+        max = Math.max(max, v);
+      }
+      double sum = 0;
+      for (float v : logits[i]) {
+        sum += Math.exp(v - max);
+      }
+      double log = max + Math.log(sum);
+      out[i] = new double[logits[i].length];
+      for (int v = 0; v < logits[i].length; v++) {
+        out[i][v] = logits[i][v] - log;
+      }
+    }
+    return out;
+  }
+
+  @Test
   void topKSortsAndNormalises() {
     List<TokenScore> top = GemmaModel.topK(new float[] {0f, 2f, 1f, 2f}, 3);
     assertEquals(List.of(1, 3, 2), top.stream().map(TokenScore::id).toList());
