@@ -172,6 +172,30 @@ class ModelCommandsTest {
   }
 
   @Test
+  void benchLensJsonOnATinyModelAndBadSizesRefused() throws Exception {
+    Run r =
+        run(
+            new BenchLensCommand(),
+            "--model",
+            model.toString(),
+            "--rows",
+            "6",
+            "--group",
+            "3",
+            "--repeats",
+            "1",
+            "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = JSON.readTree(r.out());
+    assertTrue(j.get("ratio").asDouble() > 0, r.out());
+    assertTrue(j.get("lensMs").asDouble() > 0, r.out());
+    assertEquals(5, j.get("phasesMs").size(), r.out());
+    Run bad = run(new BenchLensCommand(), "--model", model.toString(), "--rows", "0");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--rows"), bad.err());
+  }
+
+  @Test
   void makeRandomModelRejectsUnknownModelsAndLayerCounts() {
     Run r =
         run(
