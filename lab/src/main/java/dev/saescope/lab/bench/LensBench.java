@@ -87,7 +87,9 @@ public final class LensBench {
         progress.accept("round " + (r + 2) + " of " + (reps + 1));
         long t0 = System.nanoTime();
         try (NDManager sub = m.newSubManager()) {
-          x.matMul(wT).attach(sub);
+          NDArray y = x.matMul(wT);
+          y.attach(sub);
+          y.get(0, 0).toType(DataType.FLOAT32, false).getFloat(); // waits for async engines (CUDA)
         }
         long t1 = System.nanoTime();
         model.lensStats(resid, targets, refs);
@@ -119,11 +121,9 @@ public final class LensBench {
     int vocab = model.config().vocabSize();
     List<NDArray> parts = new ArrayList<>();
     for (int from = 0; from < vocab; from += 16384) {
+      int start = from;
       int[] ids = new int[Math.min(16384, vocab - from)];
-      Arrays.setAll(ids, i -> i);
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] += from;
-      }
+      Arrays.setAll(ids, i -> start + i);
       float[][] cols = model.unembeddingColumns(ids);
       float[] flat = new float[ids.length * d];
       for (int i = 0; i < ids.length; i++) {

@@ -185,7 +185,7 @@ final class LogitLens {
       NDArray tlp = lp.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
       long[] rankFlat = new long[n * k];
       for (int j = 0; j < k; j++) { // one [n, vocab] comparison per target, counted in fp32
-        // (exact below 2^24 > any vocabulary; a float sum is ~2x faster than a long one)
+        // (exact below 2^24 > any vocabulary; in torch a float sum is ~2x faster than a long one)
         float[] r =
             lp.gt(tlp.get(":, {}:{}", j, j + 1))
                 .toType(DataType.FLOAT32, false)
@@ -209,9 +209,10 @@ final class LogitLens {
   /**
    * KL(p_ref || p_i) in bits per row, as {@code sum p_ref log p_ref - sum p_ref log p_i}: each
    * reference's {@code p_ref} and negative entropy once, then one matrix-vector product per run of
-   * consecutive rows sharing a reference (the worker's rows come grouped so). Four times cheaper
-   * than forming {@code p_ref (log p_ref - log p_i)} for every row, which reads and writes three
-   * [rows, vocab] arrays. A row's KL to itself is 0; rounding below 0 is clamped to 0.
+   * consecutive rows sharing a reference (the worker's rows come grouped so). About 40 times
+   * cheaper than forming {@code p_ref (log p_ref - log p_i)} for every row, which reads and writes
+   * three [rows, vocab] arrays (bench lens: 12 against 505 ms). A row's KL to itself is 0; rounding
+   * below 0 is clamped to 0.
    */
   private static float[] klBits(NDArray lp, int[] refRows) {
     int n = refRows.length;
