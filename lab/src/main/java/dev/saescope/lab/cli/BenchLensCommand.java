@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.saescope.common.cli.ModelOptions;
 import dev.saescope.lab.bench.LensBench;
 import dev.saescope.runtime.device.ComputeTarget;
-import dev.saescope.runtime.load.ModelSpec;
-import dev.saescope.runtime.model.GemmaModel;
-import dev.saescope.runtime.weights.ModelWeights;
+import dev.saescope.runtime.load.LoadedModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -70,17 +68,11 @@ public final class BenchLensCommand implements Callable<Integer> {
     LensBench.Result r;
     try {
       ComputeTarget target = ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device());
-      GemmaModel model;
       err.println("loading " + modelOptions.spec());
-      try (ModelWeights w =
-          ModelSpec.open(
-              modelOptions.spec(),
-              new ModelSpec.OpenOptions(
-                  modelOptions.tokenizer(), modelOptions.offline(), System.err))) {
-        model = GemmaModel.load(w, target.device(), target.dtype());
-      }
-      try (model) {
-        r = LensBench.run(model, target.device(), rows, group, repeats, err::println);
+      try (LoadedModel loaded =
+          LoadedModel.open(
+              modelOptions.spec(), modelOptions.tokenizer(), modelOptions.offline(), target)) {
+        r = LensBench.run(loaded.model(), target.device(), rows, group, repeats, err::println);
       }
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
