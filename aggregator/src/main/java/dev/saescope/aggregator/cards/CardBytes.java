@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * {@link LatentCard#merge} on card bytes ({@link CardCodec} version 2), for the stream's card
+ * {@link LatentCard#merge} on card bytes ({@link CardCodec} version 3), for the stream's card
  * stage: counts and histogram added from the header, the strongest contexts picked by value, task
- * id and position and copied as bytes. Token strings are never decoded and a task id only when two
- * values tie, so a merge costs about one copy of the card. The result's bytes equal those of {@code
+ * id and position and copied as bytes. A task id is decoded only when two values tie, so a merge
+ * costs about one copy of the card. The result's bytes equal those of {@code
  * CardCodec.card(a.merge(b))}: a function of the activations merged in, whatever their order.
  */
 public final class CardBytes {

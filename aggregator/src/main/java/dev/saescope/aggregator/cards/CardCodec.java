@@ -13,15 +13,18 @@ import java.util.List;
  * Bytes of cards and batches for state stores and the repartition topic (DataOutput: big-endian,
  * modified UTF-8 strings). Internal to the aggregator: only its own instances read them.
  *
- * <p>Version 2 (written): a card is a header (version, latent, fires, max, the histogram's
- * non-empty bins, the number of contexts) and then each context behind its byte length, value and
- * position first, so {@link CardBytes#merge} merges two cards without decoding their token strings.
- * A batch is its run, SAE, layer and positions, then each card's bytes behind their length. Version
- * 1 (the fields in record order) is still read, so state written before the change restores.
+ * <p>Version 3 (written): a card is a header (version, latent, fires, max, the histogram's
+ * non-empty bins, the number of contexts) and then each context behind its byte length: value,
+ * position, task id and item id, value and position first, so {@link CardBytes#merge} merges two
+ * cards without decoding their strings. A batch is its run, SAE, layer and positions, then each
+ * card's bytes behind their length. Versions 1 (the fields in record order) and 2 (as 3, each
+ * context with its token window) are still read, their windows dropped, so state written before
+ * restores.
  */
 public final class CardCodec {
   static final byte V1 = 1;
-  static final byte VERSION = 2;
+  static final byte V2 = 2;
+  static final byte VERSION = 3;
 
   private CardCodec() {}
 
@@ -30,7 +33,7 @@ public final class CardCodec {
   }
 
   public static LatentCard card(byte[] bytes) {
-    return read(bytes, in -> bytes[0] == V1 ? readCardV1(in) : readCard(in));
+    return read(bytes, in -> bytes[0] == V1 ? readCardV1(in) : readCard(in, bytes[0] == V2));
   }
 
   /** Card bytes of the current version: {@code bytes} themselves when they already are. */
@@ -83,7 +86,7 @@ public final class CardCodec {
             } else {
               byte[] c = new byte[in.readInt()];
               in.readFully(c);
-              cards.add(c);
+              cards.add(current(c));
             }
           }
           return new BatchBytes(run, sae, layer, positions, cards);
@@ -154,14 +157,10 @@ public final class CardCodec {
     out.writeInt(x.position());
     out.writeUTF(x.taskId());
     out.writeUTF(x.itemId());
-    out.writeInt(x.at());
-    out.writeInt(x.tokens().size());
-    for (String t : x.tokens()) {
-      out.writeUTF(t);
-    }
   }
 
-  private static LatentCard readCard(DataInputStream in) throws IOException {
+  /** A card of version 3, or of version 2 when {@code windows}: its token windows are skipped. */
+  private static LatentCard readCard(DataInputStream in, boolean windows) throws IOException {
     int latent = in.readInt();
     long fires = in.readLong();
     float max = in.readFloat();
@@ -174,8 +173,11 @@ public final class CardCodec {
       int position = in.readInt();
       String task = in.readUTF();
       String item = in.readUTF();
-      int at = in.readInt();
-      top.add(new LatentContext(v, task, item, position, tokens(in), at));
+      if (windows) {
+        in.readInt(); // the activating token's index in the window
+        skipTokens(in);
+      }
+      top.add(new LatentContext(v, task, item, position));
     }
     return new LatentCard(latent, fires, max, top, h);
   }
@@ -191,8 +193,9 @@ public final class CardCodec {
       String task = in.readUTF();
       String item = in.readUTF();
       int position = in.readInt();
-      int at = in.readInt();
-      top.add(new LatentContext(v, task, item, position, tokens(in), at));
+      in.readInt(); // the activating token's index in the window
+      skipTokens(in);
+      top.add(new LatentContext(v, task, item, position));
     }
     long[] h = new long[Histogram.BINS];
     for (int i = 0; i < h.length; i++) {
@@ -201,13 +204,12 @@ public final class CardCodec {
     return new LatentCard(latent, fires, max, top, h);
   }
 
-  private static List<String> tokens(DataInputStream in) throws IOException {
+  /** A token window of versions 1 and 2: its length, then each string. */
+  private static void skipTokens(DataInputStream in) throws IOException {
     int k = in.readInt();
-    List<String> tokens = new ArrayList<>(k);
     for (int j = 0; j < k; j++) {
-      tokens.add(in.readUTF());
+      in.readUTF();
     }
-    return tokens;
   }
 
   private interface Writer {
@@ -234,9 +236,9 @@ public final class CardCodec {
   private static <T> T read(byte[] bytes, Reader<T> r) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte v = in.readByte();
-      if (v != VERSION && v != V1) {
+      if (v < V1 || v > VERSION) {
         throw new IllegalArgumentException(
-            "latent card bytes of version " + v + ", expected " + V1 + " or " + VERSION);
+            "latent card bytes of version " + v + ", expected " + V1 + " to " + VERSION);
       }
       return r.read(in);
     } catch (IOException e) {

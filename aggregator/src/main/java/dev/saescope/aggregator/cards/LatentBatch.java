@@ -26,45 +26,39 @@ public record LatentBatch(
 
   /** The batch of a whole result; empty cards when the result has no SAE. */
   public static LatentBatch of(LayerResult r) {
-    Map<Integer, List<LatentContext>> contexts = new TreeMap<>();
-    Map<Integer, long[]> histograms = new TreeMap<>();
-    Map<Integer, float[]> maxima = new TreeMap<>();
-    Map<Integer, long[]> fires = new TreeMap<>();
-    List<String> texts = r.tokens().texts();
+    Map<Integer, Partial> byLatent = new TreeMap<>();
     for (LatentRow row : r.latents().rows()) {
-      int p = row.position();
-      int from = Math.max(0, p - LatentContext.WINDOW);
-      int to = Math.min(texts.size(), p + LatentContext.WINDOW + 1);
       for (int j = 0; j < row.indices().length; j++) {
         float v = row.values()[j];
-        if (!(v > 0)) {
-          continue; // stored zeros are not firings
+        if (v > 0) { // stored zeros are not firings
+          byLatent
+              .computeIfAbsent(row.indices()[j], k -> new Partial())
+              .add(new LatentContext(v, r.taskId(), r.itemId(), row.position()));
         }
-        int latent = row.indices()[j];
-        contexts
-            .computeIfAbsent(latent, k -> new ArrayList<>())
-            .add(
-                new LatentContext(v, r.taskId(), r.itemId(), p, texts.subList(from, to), p - from));
-        histograms.computeIfAbsent(latent, k -> new long[Histogram.BINS])[Histogram.bin(v)]++;
-        float[] m = maxima.computeIfAbsent(latent, k -> new float[1]);
-        m[0] = Math.max(m[0], v);
-        fires.computeIfAbsent(latent, k -> new long[1])[0]++;
       }
     }
-    List<LatentCard> cards = new ArrayList<>(contexts.size());
-    for (var e : contexts.entrySet()) {
-      List<LatentContext> c = e.getValue();
-      c.sort(LatentContext.STRONGEST_FIRST);
-      int latent = e.getKey();
-      cards.add(
-          new LatentCard(
-              latent,
-              fires.get(latent)[0],
-              maxima.get(latent)[0],
-              c.subList(0, Math.min(LatentCard.TOP, c.size())),
-              histograms.get(latent)));
-    }
+    List<LatentCard> cards = new ArrayList<>(byLatent.size());
+    byLatent.forEach((latent, p) -> cards.add(p.card(latent)));
     String sae = r.saeId() == null ? "" : r.saeId();
     return new LatentBatch(r.runId(), sae, r.layer(), r.latents().rows().size(), cards);
+  }
+
+  /** One latent's firings in one result. */
+  private static final class Partial {
+    private final List<LatentContext> contexts = new ArrayList<>();
+    private final long[] histogram = new long[Histogram.BINS];
+    private float max;
+
+    void add(LatentContext c) {
+      contexts.add(c);
+      histogram[Histogram.bin(c.value())]++;
+      max = Math.max(max, c.value());
+    }
+
+    LatentCard card(int latent) {
+      contexts.sort(LatentContext.STRONGEST_FIRST);
+      List<LatentContext> top = contexts.subList(0, Math.min(LatentCard.TOP, contexts.size()));
+      return new LatentCard(latent, contexts.size(), max, top, histogram);
+    }
   }
 }

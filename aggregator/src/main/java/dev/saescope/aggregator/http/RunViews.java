@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -150,15 +151,17 @@ public final class RunViews {
                     ApiException.notFound(
                         "latent " + index + " of SAE " + sae.id() + " never fired in " + run));
     JsonArray top = new JsonArray();
+    Map<String, List<String>> texts = new HashMap<>(); // task id -> its token strings
     for (LatentContext x : c.top()) {
+      LatentContext.Window w = window(run, x, texts);
       top.add(
           new JsonObject()
               .put("value", num(x.value()))
               .put("task_id", x.taskId())
               .put("item_id", x.itemId())
               .put("position", x.position())
-              .put("at", x.at())
-              .put("tokens", new JsonArray(x.tokens())));
+              .put("at", w.at())
+              .put("tokens", new JsonArray(w.tokens())));
     }
     JsonArray histogram = new JsonArray();
     for (int b = 0; b < c.histogram().length; b++) {
@@ -188,6 +191,29 @@ public final class RunViews {
                     .put("promoted", tokens(e.top()))
                     .put("suppressed", tokens(e.bottom())))
         .put("e3b", e3b);
+  }
+
+  /**
+   * A context's tokens, from its task's observation ({@code texts} caches them per task, null when
+   * absent). Empty, at -1, when this instance holds no observation of the task (the run's
+   * observations live on the instance that owns the run) or the position is not in its text.
+   */
+  private LatentContext.Window window(
+      String run, LatentContext x, Map<String, List<String>> texts) {
+    if (!texts.containsKey(x.taskId())) {
+      for (byte[] b : queries.itemObservations(run, x.itemId())) {
+        TaskObservation o = TaskObservation.fromBytes(b);
+        if (o.itemId().equals(x.itemId())) {
+          texts.put(o.taskId(), o.tokens().texts());
+        }
+      }
+      texts.putIfAbsent(x.taskId(), null);
+    }
+    List<String> t = texts.get(x.taskId());
+    if (t == null || x.position() < 0 || x.position() >= t.size()) {
+      return new LatentContext.Window(List.of(), -1);
+    }
+    return x.window(t);
   }
 
   /**

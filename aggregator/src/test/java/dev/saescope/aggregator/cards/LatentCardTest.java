@@ -30,7 +30,7 @@ class LatentCardTest {
     assertEquals(small.size(), large.size(), "one card per latent that fired");
     long smallBytes = small.values().stream().mapToLong(c -> CardCodec.card(c).length).sum();
     long largeBytes = large.values().stream().mapToLong(c -> CardCodec.card(c).length).sum();
-    // Contexts differ in token strings, so bytes vary a little, never with the stream's length.
+    // Contexts differ in task ids, so bytes vary a little, never with the stream's length.
     assertTrue(largeBytes < smallBytes * 1.2, smallBytes + " bytes -> " + largeBytes);
     for (LatentCard c : large.values()) {
       assertEquals(LatentCard.TOP, c.top().size(), "latent " + c.latent() + " keeps the top 20");
@@ -65,7 +65,19 @@ class LatentCardTest {
     assertEquals(
         List.of(3f, 2f, 1f, 0.5f, 0.25f), c.top().stream().map(LatentContext::value).toList());
     LatentContext best = c.top().get(0);
-    assertEquals("tok1", best.tokens().get(best.at()), "the window is centred on the token");
+    assertEquals(1, best.position());
+    List<String> texts = new ArrayList<>();
+    for (int p = 0; p < 30; p++) {
+      texts.add("tok" + p);
+    }
+    LatentContext.Window w = best.window(texts);
+    assertEquals("tok1", w.tokens().get(w.at()), "the window is centred on the token");
+    assertEquals(texts.subList(0, 1 + LatentContext.WINDOW + 1), w.tokens(), "cut at the start");
+    LatentContext.Window middle = new LatentContext(1f, "t", "i", 20).window(texts);
+    assertEquals(texts.subList(12, 29), middle.tokens(), "8 tokens each side");
+    assertEquals(8, middle.at());
+    assertThrows(
+        IllegalArgumentException.class, () -> new LatentContext(1f, "t", "i", 30).window(texts));
   }
 
   @Test
@@ -121,19 +133,24 @@ class LatentCardTest {
   }
 
   @Test
-  void cardsOfTheFirstVersionAreStillReadAndMerged() {
+  void cardsOfEarlierVersionsAreStillReadAndMerged() {
     LatentCard c = batches(2, 6).get(0).cards().get(0);
-    byte[] v1 = v1(c);
-    assertEquals(c.top(), CardCodec.card(v1).top());
-    assertEquals(
-        java.util.Arrays.toString(CardCodec.card(c.merge(c))),
-        java.util.Arrays.toString(CardBytes.merge(v1, CardCodec.card(c))));
+    for (byte[] old : List.of(v1(c), v2(c))) {
+      assertEquals(c.top(), CardCodec.card(old).top(), "version " + old[0]);
+      assertEquals(
+          java.util.Arrays.toString(CardCodec.card(c.merge(c))),
+          java.util.Arrays.toString(CardBytes.merge(old, CardCodec.card(c))),
+          "version " + old[0]);
+    }
     assertThrows(
         IllegalArgumentException.class,
         () -> CardBytes.merge(CardCodec.card(c), CardCodec.card(LatentCard.empty(c.latent() + 1))));
   }
 
-  /** A card as version 1 wrote it: the record's fields in order. */
+  /** Tokens as earlier versions stored them with every context. */
+  private static final List<String> WINDOW = List.of("a", "b", "c");
+
+  /** A card as version 1 wrote it: the record's fields in order, with each context's window. */
   private static byte[] v1(LatentCard c) {
     try {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -148,11 +165,7 @@ class LatentCardTest {
         out.writeUTF(x.taskId());
         out.writeUTF(x.itemId());
         out.writeInt(x.position());
-        out.writeInt(x.at());
-        out.writeInt(x.tokens().size());
-        for (String t : x.tokens()) {
-          out.writeUTF(t);
-        }
+        writeWindow(out);
       }
       for (long h : c.histogram()) {
         out.writeLong(h);
@@ -160,6 +173,42 @@ class LatentCardTest {
       return bytes.toByteArray();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** A card as version 2 wrote it: version 3 with each context's window after its ids. */
+  private static byte[] v2(LatentCard c) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+      out.writeByte(2);
+      out.writeInt(c.latent());
+      out.writeLong(c.fires());
+      out.writeFloat(c.max());
+      CardCodec.writeHistogram(out, c.histogram());
+      out.writeInt(c.top().size());
+      for (LatentContext x : c.top()) {
+        java.io.ByteArrayOutputStream context = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream to = new java.io.DataOutputStream(context);
+        to.writeFloat(x.value());
+        to.writeInt(x.position());
+        to.writeUTF(x.taskId());
+        to.writeUTF(x.itemId());
+        writeWindow(to);
+        out.writeInt(context.size());
+        context.writeTo(out);
+      }
+      return bytes.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void writeWindow(java.io.DataOutputStream out) throws java.io.IOException {
+    out.writeInt(1); // the activating token's index
+    out.writeInt(WINDOW.size());
+    for (String t : WINDOW) {
+      out.writeUTF(t);
     }
   }
 

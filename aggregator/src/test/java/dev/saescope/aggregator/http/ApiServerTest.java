@@ -137,6 +137,23 @@ class ApiServerTest {
     assertEquals(20, top.size());
     JsonObject first = top.getJsonObject(0);
     assertTrue(first.getJsonArray("tokens").contains(WebRun.HOSTILE), "tokens pass as data");
+    // A card keeps where a latent fired; the window comes from that task's observation.
+    String itemId = java.net.URLEncoder.encode(first.getString("item_id"), StandardCharsets.UTF_8);
+    JsonObject item = ok("/api/runs/" + WebRun.RUN + "/items/" + itemId);
+    JsonArray texts = null;
+    for (Object t : item.getJsonArray("tasks")) {
+      if (((JsonObject) t).getString("task_id").equals(first.getString("task_id"))) {
+        texts = ((JsonObject) t).getJsonArray("tokens");
+      }
+    }
+    assertNotNull(texts, "the context's task is on its item's page");
+    assertEquals(
+        texts.getString(first.getInteger("position")),
+        first.getJsonArray("tokens").getString(first.getInteger("at")),
+        "the window's activating token is the task's token at the position");
+    for (Object x : top) {
+      assertFalse(((JsonObject) x).getJsonArray("tokens").isEmpty(), "every window resolved");
+    }
     long total = 0;
     for (Object b : c.getJsonArray("histogram")) {
       total += ((JsonObject) b).getLong("count");
