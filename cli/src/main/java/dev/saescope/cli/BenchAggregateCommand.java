@@ -55,6 +55,13 @@ public final class BenchAggregateCommand implements Callable<Integer> {
   int layers;
 
   @Option(
+      names = "--sae-layers",
+      description =
+          "Of those, layers with an SAE, evenly spaced (default: all; the demo's worker runs 3 of"
+              + " 18).")
+  Integer saeLayers;
+
+  @Option(
       names = "--d-model",
       defaultValue = "2304",
       description = "Dense row width (default: ${DEFAULT-VALUE}, gemma-2-2b).")
@@ -126,7 +133,7 @@ public final class BenchAggregateCommand implements Callable<Integer> {
    * Results of the summary bench: the summary reads counts, not vectors, and small results let
    * 10,000 items load in about a minute on 2 cores.
    */
-  static final BenchShape SUMMARY_SHAPE = new BenchShape(1, 2, 32, 256, 8, 8);
+  static final BenchShape SUMMARY_SHAPE = new BenchShape(1, 2, 2, 32, 256, 8, 8);
 
   @Override
   public Integer call() throws Exception {
@@ -254,7 +261,8 @@ public final class BenchAggregateCommand implements Callable<Integer> {
   Map<String, BenchShape> sizes() {
     BenchShape base;
     try {
-      base = new BenchShape(items, layers, dModel, dSae, k, positions);
+      int withSae = saeLayers == null ? layers : saeLayers;
+      base = new BenchShape(items, layers, withSae, dModel, dSae, k, positions);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -276,9 +284,9 @@ public final class BenchAggregateCommand implements Callable<Integer> {
         throw new ParameterException(
             spec.commandLine(), "--scales values must be at least 2, got " + s);
       }
-      out.put("items-x" + s, new BenchShape(items * s, layers, dModel, dSae, k, positions));
-      out.put("layers-x" + s, new BenchShape(items, layers * s, dModel, dSae, k, positions));
-      out.put("latents-x" + s, new BenchShape(items, layers, dModel, dSae * s, k * s, positions));
+      for (String dimension : List.of("items", "layers", "latents")) {
+        out.put(dimension + "-x" + s, base.scaled(dimension, s));
+      }
     }
     return out;
   }
@@ -341,7 +349,7 @@ public final class BenchAggregateCommand implements Callable<Integer> {
     return String.format(
         Locale.ROOT,
         "{\"bench\":\"aggregate\",\"size\":\"%s\",\"items\":%d,\"tasks\":%d,\"layers\":%d,"
-            + "\"d_model\":%d,\"d_sae\":%d,\"k\":%d,\"positions\":%d,\"results\":%d,"
+            + "\"sae_layers\":%d,\"d_model\":%d,\"d_sae\":%d,\"k\":%d,\"positions\":%d,\"results\":%d,"
             + "\"result_bytes\":%d,\"stream_ms\":%d,\"stream_results_per_s\":%.1f,"
             + "\"stream_mb_per_s\":%.2f,\"observe_ns_per_result\":%.0f,"
             + "\"observe_results_per_s\":%.1f,\"ratio\":%.4f,\"state_entries\":%d,"
@@ -350,6 +358,7 @@ public final class BenchAggregateCommand implements Callable<Integer> {
         s.items(),
         s.tasks(),
         s.layers(),
+        s.saeLayers(),
         s.dModel(),
         s.dSae(),
         s.k(),

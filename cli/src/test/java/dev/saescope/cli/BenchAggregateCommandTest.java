@@ -42,6 +42,9 @@ class BenchAggregateCommandTest {
     Run scaleOne = run("--scales", "1");
     assertEquals(2, scaleOne.code());
     assertTrue(scaleOne.err().contains("--scales"), scaleOne.err());
+    Run saeLayers = run("--layers", "4", "--sae-layers", "5");
+    assertEquals(2, saeLayers.code());
+    assertTrue(saeLayers.err().contains("--sae-layers"), saeLayers.err());
     Run negativeCache = run("--cache-mb", "-1");
     assertEquals(2, negativeCache.code());
     assertTrue(negativeCache.err().contains("--cache-mb"), negativeCache.err());
@@ -54,7 +57,9 @@ class BenchAggregateCommandTest {
             "--items",
             "3",
             "--layers",
-            "2",
+            "3",
+            "--sae-layers",
+            "1",
             "--d-model",
             "32",
             "--d-sae",
@@ -85,6 +90,9 @@ class BenchAggregateCommandTest {
     JsonNode items = sizes.get(2);
     assertEquals("items-x2", items.get("size").asText());
     assertEquals(2 * base.get("results").asLong(), items.get("results").asLong());
+    JsonNode layers = sizes.get(3);
+    assertEquals(6, layers.get("layers").asInt());
+    assertEquals(2, layers.get("sae_layers").asInt(), "SAE layers scale with the layers");
   }
 
   @Test

@@ -106,7 +106,7 @@ public final class AggregatorBench {
       Counter consumed = registry.find("saescope.aggregator.results").counter();
       long deadline = System.nanoTime() + timeout.toNanos();
       long first = 0;
-      long positions = shape.results() * shape.positions(); // every result has an SAE
+      long positions = shape.saeResults() * shape.positions();
       while (runTasks(service.streams(), run) < shape.tasks()
           || saePositions(service.streams(), run) < positions) {
         long now = System.nanoTime();

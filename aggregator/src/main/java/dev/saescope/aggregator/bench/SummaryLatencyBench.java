@@ -114,6 +114,7 @@ public final class SummaryLatencyBench {
         new BenchShape(
             loaded + streamed,
             shape.layers(),
+            shape.saeLayers(),
             shape.dModel(),
             shape.dSae(),
             shape.k(),

@@ -17,8 +17,9 @@ import java.util.SplittableRandom;
 /**
  * Results shaped like the worker's (promoted from the aggregator tests' synthetic run, sized by a
  * {@link BenchShape}): per task and layer dense rows at q_end and the answer, an SAE's k active
- * latents of d_sae at every position, lens scores and a lens summary at q_end; each says its task
- * has one result per layer (results v3). Deterministic in the seed.
+ * latents of d_sae at every position where the layer has an SAE ({@link BenchShape#hasSae}), lens
+ * scores and a lens summary at q_end; each says its task has one result per layer (results v3).
+ * Deterministic in the seed.
  */
 public final class SyntheticResults {
   static final Variant[] VARIANTS = {Variant.DIRECT, Variant.EVASIVE, Variant.COUNTERFACTUAL};
@@ -59,7 +60,7 @@ public final class SyntheticResults {
       values[i] = (float) gaussian(rnd);
     }
     List<LatentRow> latents = new ArrayList<>(n);
-    for (int p = 0; p < n; p++) {
+    for (int p = 0; s.hasSae(layer) && p < n; p++) {
       int[] idx = distinctSorted(rnd, s.k(), s.dSae()); // [k] of dSae
       float[] val = new float[s.k()];
       for (int j = 0; j < val.length; j++) {
@@ -102,11 +103,11 @@ public final class SyntheticResults {
         0,
         1,
         "synthetic-model",
-        "sae-l" + layer,
+        s.hasSae(layer) ? "sae-l" + layer : null,
         "w1",
         new PromptTokens(ids, texts, qEnd, ansStart, n),
         new DenseRows(densePos, s.dModel(), values),
-        new LatentRows(s.dSae(), latents),
+        s.hasSae(layer) ? new LatentRows(s.dSae(), latents) : LatentRows.none(),
         scores,
         List.of(new LensSummary(qEnd, rnd.nextInt(20), (float) rnd.nextDouble())),
         1f,

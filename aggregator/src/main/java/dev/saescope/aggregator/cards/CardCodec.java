@@ -29,7 +29,7 @@ public final class CardCodec {
   private CardCodec() {}
 
   public static byte[] card(LatentCard c) {
-    return write(out -> writeCard(out, c));
+    return write(512, out -> writeCard(out, c, Scratch.create()));
   }
 
   public static LatentCard card(byte[] bytes) {
@@ -41,16 +41,31 @@ public final class CardCodec {
     return bytes.length > 0 && bytes[0] == VERSION ? bytes : card(card(bytes));
   }
 
+  /** A batch's bytes: each card written into one reused buffer, then behind its length. */
   public static byte[] batch(LatentBatch b) {
+    Scratch card = Scratch.create();
+    Scratch contexts = Scratch.create();
     return write(
+        64 + 96 * b.cards().size(),
         out -> {
           writeBatchHeader(out, b.runId(), b.saeId(), b.layer(), b.positions(), b.cards().size());
           for (LatentCard c : b.cards()) {
-            byte[] card = card(c);
-            out.writeInt(card.length);
-            out.write(card);
+            card.bytes().reset();
+            card.out().writeByte(VERSION);
+            writeCard(card.out(), c, contexts);
+            card.out().flush();
+            out.writeInt(card.bytes().size());
+            card.bytes().writeTo(out);
           }
         });
+  }
+
+  /** A buffer to write into and reset, so a batch of a thousand cards allocates two, not 2,000. */
+  private record Scratch(ByteArrayOutputStream bytes, DataOutputStream out) {
+    static Scratch create() {
+      ByteArrayOutputStream b = new ByteArrayOutputStream(256);
+      return new Scratch(b, new DataOutputStream(b));
+    }
   }
 
   public static LatentBatch batch(byte[] bytes) {
@@ -103,20 +118,20 @@ public final class CardCodec {
     out.writeInt(cards);
   }
 
-  private static void writeCard(DataOutputStream out, LatentCard c) throws IOException {
+  /** A card after its version byte; each context goes through {@code context} for its length. */
+  private static void writeCard(DataOutputStream out, LatentCard c, Scratch context)
+      throws IOException {
     out.writeInt(c.latent());
     out.writeLong(c.fires());
     out.writeFloat(c.max());
     writeHistogram(out, c.histogram());
     out.writeInt(c.top().size());
-    ByteArrayOutputStream context = new ByteArrayOutputStream(128);
-    DataOutputStream to = new DataOutputStream(context);
     for (LatentContext x : c.top()) {
-      context.reset();
-      writeContext(to, x);
-      to.flush();
-      out.writeInt(context.size());
-      context.writeTo(out);
+      context.bytes().reset();
+      writeContext(context.out(), x);
+      context.out().flush();
+      out.writeInt(context.bytes().size());
+      context.bytes().writeTo(out);
     }
   }
 
@@ -220,9 +235,9 @@ public final class CardCodec {
     T read(DataInputStream in) throws IOException;
   }
 
-  private static byte[] write(Writer w) {
+  private static byte[] write(int expectedBytes, Writer w) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(expectedBytes);
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(VERSION);
       w.write(out);
