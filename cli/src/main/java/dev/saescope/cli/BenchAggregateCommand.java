@@ -107,6 +107,14 @@ public final class BenchAggregateCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   long cacheMb;
 
+  @Option(
+      names = "--commit-interval-ms",
+      defaultValue = "1000",
+      description =
+          "The aggregator's commit interval, as aggregate --commit-interval-ms (default:"
+              + " ${DEFAULT-VALUE}).")
+  long commitIntervalMs;
+
   @Option(names = "--json", description = "Print one JSON object per size instead of the table.")
   boolean json;
 
@@ -152,7 +160,8 @@ public final class BenchAggregateCommand implements Callable<Integer> {
               KafkaSettings.forBootstrap(broker.bootstrapServers()),
               dir.resolve("state"),
               Duration.ofSeconds(timeoutSeconds),
-              cacheMb << 20);
+              cacheMb << 20,
+              Duration.ofMillis(commitIntervalMs));
       for (Map.Entry<String, BenchShape> e : sizes.entrySet()) {
         err.printf("bench aggregate: %s %s%n", e.getKey(), e.getValue());
         err.flush();
@@ -273,6 +282,10 @@ public final class BenchAggregateCommand implements Callable<Integer> {
     if (cacheMb < 0) {
       throw new ParameterException(
           spec.commandLine(), "--cache-mb must be at least 0 (0: no cache), got " + cacheMb);
+    }
+    if (commitIntervalMs < 1) {
+      throw new ParameterException(
+          spec.commandLine(), "--commit-interval-ms must be at least 1, got " + commitIntervalMs);
     }
     Map<String, BenchShape> out = new LinkedHashMap<>();
     // The first size in a JVM pays for JIT compilation and the broker's first topics: measured at

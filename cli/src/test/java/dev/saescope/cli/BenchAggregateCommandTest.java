@@ -45,6 +45,9 @@ class BenchAggregateCommandTest {
     Run saeLayers = run("--layers", "4", "--sae-layers", "5");
     assertEquals(2, saeLayers.code());
     assertTrue(saeLayers.err().contains("--sae-layers"), saeLayers.err());
+    Run noCommits = run("--commit-interval-ms", "0");
+    assertEquals(2, noCommits.code());
+    assertTrue(noCommits.err().contains("--commit-interval-ms"), noCommits.err());
     Run negativeCache = run("--cache-mb", "-1");
     assertEquals(2, negativeCache.code());
     assertTrue(negativeCache.err().contains("--cache-mb"), negativeCache.err());

@@ -57,18 +57,26 @@ public final class AggregatorBench {
   private final Path stateRoot;
   private final Duration timeout;
   private final long cacheBytes;
+  private final Duration commitInterval;
 
   /**
    * @param kafka the broker (its topic prefix is replaced per size)
    * @param stateRoot where each size's aggregator keeps its stores
    * @param timeout longest wait for one size's run to be observed
    * @param cacheBytes the aggregator's record cache
+   * @param commitInterval the aggregator's commit interval
    */
-  public AggregatorBench(KafkaSettings kafka, Path stateRoot, Duration timeout, long cacheBytes) {
+  public AggregatorBench(
+      KafkaSettings kafka,
+      Path stateRoot,
+      Duration timeout,
+      long cacheBytes,
+      Duration commitInterval) {
     this.kafka = kafka;
     this.stateRoot = stateRoot;
     this.timeout = timeout;
     this.cacheBytes = cacheBytes;
+    this.commitInterval = commitInterval;
   }
 
   /**
@@ -91,7 +99,13 @@ public final class AggregatorBench {
     // finishes the task early and drops its late layers as duplicates.
     AggregatorConfig config =
         new AggregatorConfig(
-            sized, stateRoot.resolve(label), "127.0.0.1:1", BENCH_IDLE, 1, cacheBytes);
+            sized,
+            stateRoot.resolve(label),
+            "127.0.0.1:1",
+            BENCH_IDLE,
+            1,
+            cacheBytes,
+            commitInterval);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AggregatorMetrics metrics = new AggregatorMetrics(registry);
     try (AggregatorService service =

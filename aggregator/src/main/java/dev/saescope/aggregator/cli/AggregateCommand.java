@@ -92,6 +92,16 @@ public final class AggregateCommand implements Callable<Integer> {
   long cacheMb;
 
   @Option(
+      names = "--commit-interval-ms",
+      defaultValue = "1000",
+      description =
+          "How often state and outputs commit, one transaction each. Each commit writes every card"
+              + " rewritten since the last, so longer intervals cost less when many cards are hot;"
+              + " a task reaches the summary within about two intervals (default"
+              + " ${DEFAULT-VALUE}).")
+  long commitIntervalMs;
+
+  @Option(
       names = "--task-idle-ms",
       defaultValue = "2000",
       description =
@@ -124,7 +134,8 @@ public final class AggregateCommand implements Callable<Integer> {
               advertised != null ? advertised : httpHost + ":" + httpPort,
               Duration.ofMillis(taskIdleMs),
               threads,
-              cacheMb << 20);
+              cacheMb << 20,
+              Duration.ofMillis(commitIntervalMs));
     } catch (KafkaConfigException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 1;
