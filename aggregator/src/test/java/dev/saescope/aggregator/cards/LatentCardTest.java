@@ -152,52 +152,62 @@ class LatentCardTest {
 
   /** A card as version 1 wrote it: the record's fields in order, with each context's window. */
   private static byte[] v1(LatentCard c) {
-    try {
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-      out.writeByte(1);
-      out.writeInt(c.latent());
-      out.writeLong(c.fires());
-      out.writeFloat(c.max());
-      out.writeInt(c.top().size());
-      for (LatentContext x : c.top()) {
-        out.writeFloat(x.value());
-        out.writeUTF(x.taskId());
-        out.writeUTF(x.itemId());
-        out.writeInt(x.position());
-        writeWindow(out);
-      }
-      for (long h : c.histogram()) {
-        out.writeLong(h);
-      }
-      return bytes.toByteArray();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return bytes(
+        out -> {
+          out.writeByte(1);
+          out.writeInt(c.latent());
+          out.writeLong(c.fires());
+          out.writeFloat(c.max());
+          out.writeInt(c.top().size());
+          for (LatentContext x : c.top()) {
+            out.writeFloat(x.value());
+            out.writeUTF(x.taskId());
+            out.writeUTF(x.itemId());
+            out.writeInt(x.position());
+            writeWindow(out);
+          }
+          for (long h : c.histogram()) {
+            out.writeLong(h);
+          }
+        });
   }
 
   /** A card as version 2 wrote it: version 3 with each context's window after its ids. */
   private static byte[] v2(LatentCard c) {
+    return bytes(
+        out -> {
+          out.writeByte(2);
+          out.writeInt(c.latent());
+          out.writeLong(c.fires());
+          out.writeFloat(c.max());
+          CardCodec.writeHistogram(out, c.histogram());
+          out.writeInt(c.top().size());
+          for (LatentContext x : c.top()) {
+            byte[] context =
+                bytes(
+                    to -> {
+                      to.writeFloat(x.value());
+                      to.writeInt(x.position());
+                      to.writeUTF(x.taskId());
+                      to.writeUTF(x.itemId());
+                      writeWindow(to);
+                    });
+            out.writeInt(context.length);
+            out.write(context);
+          }
+        });
+  }
+
+  private interface Writes {
+    void to(java.io.DataOutputStream out) throws java.io.IOException;
+  }
+
+  private static byte[] bytes(Writes w) {
     try {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-      out.writeByte(2);
-      out.writeInt(c.latent());
-      out.writeLong(c.fires());
-      out.writeFloat(c.max());
-      CardCodec.writeHistogram(out, c.histogram());
-      out.writeInt(c.top().size());
-      for (LatentContext x : c.top()) {
-        java.io.ByteArrayOutputStream context = new java.io.ByteArrayOutputStream();
-        java.io.DataOutputStream to = new java.io.DataOutputStream(context);
-        to.writeFloat(x.value());
-        to.writeInt(x.position());
-        to.writeUTF(x.taskId());
-        to.writeUTF(x.itemId());
-        writeWindow(to);
-        out.writeInt(context.size());
-        context.writeTo(out);
-      }
+      w.to(out);
+      out.flush();
       return bytes.toByteArray();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
