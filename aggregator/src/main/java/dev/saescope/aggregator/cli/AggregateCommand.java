@@ -87,7 +87,7 @@ public final class AggregateCommand implements Callable<Integer> {
       description =
           "Kafka Streams record cache in MB, shared by the stream threads: latent cards rewritten"
               + " between two commits stay in memory and reach RocksDB and the changelog once per"
-              + " commit. Size it to the run's cards (~2 KB per latent and SAE); 0 turns it off"
+              + " commit. Size it to the run's cards (under 1 KB per latent and SAE); 0 turns it off"
               + " (default ${DEFAULT-VALUE}).")
   long cacheMb;
 

@@ -28,8 +28,8 @@ public record AggregatorConfig(
     Duration commitInterval) {
   /**
    * Record cache of one instance: all cards of a run of Gemma 3 270M with an SAE at each of its 18
-   * layers (18 x 2,048 latents; {@code bench aggregate} at that shape: 70 MB of state, ~1.9 KB a
-   * card) with room to spare; Kafka's default of 10 MB holds a seventh of them.
+   * layers (18 x 2,048 latents; {@code bench aggregate} at that shape: 31-56 MB of state, under 1
+   * KB a card) with room to spare; Kafka's default of 10 MB holds a fraction of them.
    */
   public static final long DEFAULT_CACHE_BYTES = 128L << 20;
 
