@@ -130,11 +130,8 @@ def load_state(reader):
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="fp32")
-    dtype_name = parser.parse_args().dtype
-    torch.set_num_threads(2)
+def load_model(dtype_name="fp32", attn="eager"):
+    """The GGUF's weights in transformers' Gemma3ForCausalLM at dtype_name, tied unembedding."""
     reader = GGUFReader(str(GGUF))
     state = load_state(reader)
     vocab, hidden = state["model.embed_tokens.weight"].shape
@@ -155,7 +152,7 @@ def main():
         rms_norm_eps=1e-6,
         max_position_embeddings=32768,
         tie_word_embeddings=True,
-        attn_implementation="eager",
+        attn_implementation=attn,
     )
     model = Gemma3ForCausalLM(config).to(torch.float32).eval()
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -163,7 +160,15 @@ def main():
     assert set(missing) <= {"lm_head.weight"}, missing
     model.tie_weights()
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
-    model = model.to(DTYPES[dtype_name])
+    return model.to(DTYPES[dtype_name])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="fp32")
+    dtype_name = parser.parse_args().dtype
+    torch.set_num_threads(2)
+    model = load_model(dtype_name)
 
     tok = Tokenizer.from_file(str(TOKENIZER))
     seqs = [tok.encode(TEXT_LONG).ids, tok.encode(TEXT_SHORT).ids]

@@ -86,6 +86,14 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object with 'ratio' and the raw figures.")
   boolean json;
 
+  @Option(
+      names = "--in-process-only",
+      description = {
+        "Measure the in-process rate only (no broker): what tools/side_by_side.py compares with",
+        "a transformers + SAELens script doing the same work."
+      })
+  boolean inProcessOnly;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -99,10 +107,35 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             modelOptions.offline(),
             ComputeTarget.resolve(modelOptions.dtype(), modelOptions.device()));
     List<Sae> opened = new ArrayList<>();
-    try (EmbeddedBroker broker =
-        EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
+    try {
       Bench bench = prepare(loaded, model, opened);
       Rate inProcess = measureInProcess(bench, err);
+      double lensSeconds = bench.processor().lensNanos() / 1e9;
+      if (inProcessOnly) {
+        PipelineMeasurement.renderInProcess(
+            out,
+            json,
+            model,
+            loaded.model().dtype().label(),
+            bench.taskList().size(),
+            inProcess.tokens(),
+            inProcess.seconds(),
+            lensSeconds / inProcess.seconds());
+        return 0;
+      }
+      return throughKafka(bench, inProcess, model, dir, out, err);
+    } finally {
+      opened.forEach(Sae::close);
+      loaded.close();
+    }
+  }
+
+  /** Phases 2 and 3 on an embedded broker, then the whole measurement printed. */
+  private int throughKafka(
+      Bench bench, Rate inProcess, String model, Path dir, PrintWriter out, PrintWriter err)
+      throws Exception {
+    try (EmbeddedBroker broker =
+        EmbeddedBroker.start(EmbeddedBroker.Config.at(dir.resolve("kafka")).withPort(0))) {
       KafkaSettings kafka = KafkaSettings.forBootstrap(broker.bootstrapServers());
       KafkaRun throughKafka = measureThroughKafka(bench, kafka, err);
       double tasksPerSecond = bench.taskList().size() / inProcess.seconds() / 2;
@@ -121,9 +154,6 @@ public final class BenchPipelineCommand implements Callable<Integer> {
               bench.processor().lensNanos() / 1e9 / (inProcess.seconds() + throughKafka.seconds()))
           .render(out, json);
       return 0;
-    } finally {
-      opened.forEach(Sae::close);
-      loaded.close();
     }
   }
 

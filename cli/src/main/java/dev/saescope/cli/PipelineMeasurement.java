@@ -74,6 +74,37 @@ record PipelineMeasurement(
     out.flush();
   }
 
+  /** What {@code bench pipeline --in-process-only} prints: the in-process phase alone. */
+  static void renderInProcess(
+      PrintWriter out,
+      boolean json,
+      String model,
+      String dtype,
+      int tasks,
+      long tokens,
+      double seconds,
+      double lensShare) {
+    if (json) {
+      out.println(
+          new JsonObject()
+              .put("bench", "pipeline")
+              .put("model", model)
+              .put("dtype", dtype)
+              .put("tasks", tasks)
+              .put("tokens", tokens)
+              .put("in_process_seconds", seconds)
+              .put("in_process_tokens_per_s", tokens / seconds)
+              .put("lens_share", lensShare)
+              .encode());
+    } else {
+      out.printf(
+          "in-process   %.1f tokens/s (%d tokens, %.1f s; %s)%n",
+          tokens / seconds, tokens, seconds, dtype);
+      out.printf("full-vocabulary lens: %.0f%% of compute time%n", 100 * lensShare);
+    }
+    out.flush();
+  }
+
   private static double percentile(double[] sorted, double p) {
     if (sorted.length == 0) {
       return Double.NaN;
