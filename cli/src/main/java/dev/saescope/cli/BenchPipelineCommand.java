@@ -120,7 +120,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             bench.taskList().size(),
             inProcess.tokens(),
             inProcess.seconds(),
-            lensSeconds / inProcess.seconds());
+            lensSeconds / inProcess.seconds(),
+            bench.processor().lensSharedFraction());
         return 0;
       }
       return throughKafka(bench, inProcess, model, dir, out, err);

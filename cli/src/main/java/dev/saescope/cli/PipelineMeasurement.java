@@ -83,7 +83,8 @@ record PipelineMeasurement(
       int tasks,
       long tokens,
       double seconds,
-      double lensShare) {
+      double lensShare,
+      double lensShared) {
     if (json) {
       out.println(
           new JsonObject()
@@ -95,12 +96,16 @@ record PipelineMeasurement(
               .put("in_process_seconds", seconds)
               .put("in_process_tokens_per_s", tokens / seconds)
               .put("lens_share", lensShare)
+              .put("lens_positions_shared", lensShared)
               .encode());
     } else {
       out.printf(
           "in-process   %.1f tokens/s (%d tokens, %.1f s; %s)%n",
           tokens / seconds, tokens, seconds, dtype);
-      out.printf("full-vocabulary lens: %.0f%% of compute time%n", 100 * lensShare);
+      out.printf(
+          "full-vocabulary lens: %.0f%% of compute time; %.0f%% of its positions shared with"
+              + " another task's prefix%n",
+          100 * lensShare, 100 * lensShared);
     }
     out.flush();
   }

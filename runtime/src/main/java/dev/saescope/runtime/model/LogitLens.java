@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.saescope.runtime.config.ModelConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,13 @@ import java.util.Map;
 final class LogitLens {
   /** Rows per chunk of a full-vocabulary lens, to bound the [rows, vocab] scratch memory. */
   static final int CHUNK_ROWS = 64;
+
+  /**
+   * Lens calls get a multiple of this many rows: the CPU engine's matmul takes another kernel for a
+   * few rows not divisible by 4, whose sums round differently (as in DirectionRanks), so a row's
+   * ranks would depend on which rows share its call.
+   */
+  static final int ROW_MULTIPLE = 4;
 
   private final ModelConfig config;
   private final NDManager manager;
@@ -144,16 +152,17 @@ final class LogitLens {
    * of the row's target ids, the top-1 token, and KL(p_ref || p_row) in bits against the row's
    * reference row (the final layer, for "how far is this layer from the model's answer"). Costs one
    * [rows, vocab] unembedding, whose price is mostly reading W_U once: pass many rows per call.
-   * Only {@code rows × (2·targets + 2)} numbers are copied to Java.
+   * Ranks cost one [rows, vocab] compare and count per distinct token of the busiest row ({@link
+   * RankSlots}). Only {@code rows × (2·slots + 2)} numbers are copied to Java.
    *
-   * @param targets {@code [rows][k]} ids to score, the same k for every row
+   * @param targets {@code [rows][k]} ids to score, or {@link RankSlots#NONE} for a column without
+   *     one (log-probability 0, rank -1); rows may differ in k
    * @param refRows {@code [rows]} index of each row's reference row; rows sharing one are cheapest
    *     consecutive (one matrix-vector product per run of them)
    */
   public LensStats stats(Rows resid, int[][] targets, int[] refRows) {
     checkResid(resid);
     int n = resid.count();
-    int k = n == 0 ? 0 : targets[0].length;
     if (targets.length != n || refRows.length != n || n > 4 * CHUNK_ROWS) {
       throw new IllegalArgumentException(
           "lens of "
@@ -162,47 +171,48 @@ final class LogitLens {
               + 4 * CHUNK_ROWS
               + ") needs one target list and one reference per row");
     }
-    long[] ids = new long[n * k];
     for (int i = 0; i < n; i++) {
-      if (targets[i].length != k || refRows[i] < 0 || refRows[i] >= n) {
+      if (refRows[i] < 0 || refRows[i] >= n) {
         throw new IllegalArgumentException(
-            "lens row "
-                + i
-                + ": "
-                + targets[i].length
-                + " targets (want "
-                + k
-                + "), reference "
-                + refRows[i]);
-      }
-      checkIds(targets[i]);
-      for (int j = 0; j < k; j++) {
-        ids[i * k + j] = targets[i][j];
+            "lens row " + i + ": reference " + refRows[i] + " outside [0, " + n + ")");
       }
     }
+    // Zero rows pad the call to a multiple of ROW_MULTIPLE, so that a row's stats do not depend on
+    // which rows share its call (see ROW_MULTIPLE); each padding row is its own KL reference.
+    int padded = (n + ROW_MULTIPLE - 1) / ROW_MULTIPLE * ROW_MULTIPLE;
+    int[][] paddedTargets = Arrays.copyOf(targets, padded);
+    int[] paddedRefs = Arrays.copyOf(refRows, padded);
+    for (int i = n; i < padded; i++) {
+      paddedTargets[i] = new int[0];
+      paddedRefs[i] = i;
+    }
+    float[] values = Arrays.copyOf(resid.values(), padded * config.dModel());
+    RankSlots slots = RankSlots.of(paddedTargets, config.vocabSize(), padded);
+    int s = slots.slots();
     try (NDManager m = manager.newSubManager()) {
-      NDArray lp = unembed(input(m, resid.values(), n)).logSoftmax(1); // [n, vocab]
-      NDArray tlp = lp.gather(m.create(ids, new Shape(n, k)), 1); // [n, k]
-      long[] rankFlat = new long[n * k];
-      for (int j = 0; j < k; j++) { // one [n, vocab] comparison per target, counted in fp32
-        // (exact below 2^24 > any vocabulary; in torch a float sum is ~2x faster than a long one)
-        float[] r =
-            lp.gt(tlp.get(":, {}:{}", j, j + 1))
-                .toType(DataType.FLOAT32, false)
-                .sum(new int[] {1})
-                .toFloatArray(); // [n]
-        for (int i = 0; i < n; i++) {
-          rankFlat[i * k + j] = (long) r[i];
+      NDArray lp = unembed(input(m, values, padded)).logSoftmax(1); // [padded, vocab]
+      long[] counts = new long[padded * s];
+      float[] scores = new float[0];
+      if (s > 0) {
+        NDArray at = lp.gather(m.create(slots.ids(), new Shape(padded, s)), 1); // [padded, slots]
+        for (int j = 0; j < s; j++) { // one [padded, vocab] comparison per slot, counted in fp32
+          // (exact below 2^24 > any vocabulary; in torch a float sum is ~2x faster than a long one)
+          float[] r =
+              lp.gt(at.get(":, {}:{}", j, j + 1))
+                  .toType(DataType.FLOAT32, false)
+                  .sum(new int[] {1})
+                  .toFloatArray(); // [padded]
+          for (int i = 0; i < padded; i++) {
+            counts[i * s + j] = (long) r[i];
+          }
         }
+        scores = at.toFloatArray();
       }
-      float[] tlpFlat = tlp.toFloatArray();
-      float[][] logprobs = new float[n][k];
-      long[][] rankRows = new long[n][k];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(tlpFlat, i * k, logprobs[i], 0, k);
-        System.arraycopy(rankFlat, i * k, rankRows[i], 0, k);
-      }
-      return new LensStats(logprobs, rankRows, lp.argMax(1).toLongArray(), klBits(lp, refRows));
+      return new LensStats(
+          Arrays.copyOf(slots.spread(scores), n),
+          Arrays.copyOf(slots.spread(counts, -1), n),
+          Arrays.copyOf(lp.argMax(1).toLongArray(), n),
+          Arrays.copyOf(klBits(lp, paddedRefs), n));
     }
   }
 

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.saescope.runtime.model.Precision;
+import dev.saescope.runtime.model.RankSlots;
+import java.util.Arrays;
 
 /**
  * Where chosen tokens rank when directions in the residual stream are read straight through the
@@ -30,11 +32,14 @@ public final class DirectionRanks {
 
   /**
    * For each row {@code r} and each of its targets {@code t}: how many tokens {@code v_r · W_U}
-   * puts strictly above {@code targets[r][t]} (0 = top-1; ties count for the target).
+   * puts strictly above {@code targets[r][t]} (0 = top-1; ties count for the target). Counting
+   * costs one [rows, vocab] compare per distinct token of the busiest row of a call ({@link
+   * RankSlots}).
    *
    * @param embedding the tied embedding {@code [vocab, dModel]} ({@code W_U^T}), only read
    * @param directions {@code [rows, dModel]} row-major
-   * @param targets {@code [rows][k]} token ids, the same k for every row
+   * @param targets {@code [rows][k]} token ids, or {@link RankSlots#NONE} for a column without one
+   *     (rank -1); rows may differ in k
    * @throws IllegalArgumentException when shapes disagree or a token id is outside the vocabulary
    */
   public static int[][] of(NDArray embedding, float[] directions, int[][] targets) {
@@ -46,50 +51,50 @@ public final class DirectionRanks {
     int vocab = (int) shape[0];
     int d = (int) shape[1];
     int rows = targets.length;
-    int k = rows == 0 ? 0 : targets[0].length;
     if (directions.length != rows * d) {
       throw new IllegalArgumentException(
           directions.length + " direction values for " + rows + " rows of width " + d);
     }
-    for (int r = 0; r < rows; r++) {
-      if (targets[r].length != k) {
-        throw new IllegalArgumentException(
-            "row " + r + " has " + targets[r].length + " targets, row 0 has " + k);
-      }
-      for (int id : targets[r]) {
-        if (id < 0 || id >= vocab) {
-          throw new IllegalArgumentException("token id " + id + " outside [0, " + vocab + ")");
-        }
-      }
-    }
-    int[][] out = new int[rows][k];
-    for (int from = 0; from < rows && k > 0; from += CHUNK_ROWS) {
+    RankSlots.of(targets, vocab, rows); // names a bad id before any engine work
+    int[][] out = new int[rows][];
+    for (int from = 0; from < rows; from += CHUNK_ROWS) {
       int n = Math.min(CHUNK_ROWS, rows - from);
       int padded = (n + ROW_MULTIPLE - 1) / ROW_MULTIPLE * ROW_MULTIPLE; // padding: token 0, zeros
-      long[] ids = new long[padded * k];
+      RankSlots slots = RankSlots.of(Arrays.copyOfRange(targets, from, from + n), vocab, padded);
+      long[] counts =
+          slots.slots() == 0
+              ? new long[0]
+              : counts(embedding, directions, from, n, padded, d, slots);
+      long[][] ranks = slots.spread(counts, -1);
       for (int r = 0; r < n; r++) {
-        for (int j = 0; j < k; j++) {
-          ids[r * k + j] = targets[from + r][j];
-        }
+        out[from + r] = Arrays.stream(ranks[r]).mapToInt(x -> (int) x).toArray();
       }
-      float[] chunk = new float[padded * d];
-      System.arraycopy(directions, from * d, chunk, 0, n * d);
-      try (NDManager m = embedding.getManager().newSubManager()) {
-        NDArray wU = embedding.transpose(); // [dModel, vocab], a view
-        wU.attach(m); // made in the embedding's manager: closed with this call's
-        NDArray v = Precision.to(m.create(chunk, new Shape(padded, d)), Precision.of(embedding));
-        NDArray logits = Precision.fp32(v.matMul(wU)); // [padded, vocab]
-        NDArray at = logits.gather(m.create(ids, new Shape(padded, k)), 1); // [padded, k]
-        for (int j = 0; j < k; j++) {
-          // Closed per target: the sum copies the booleans to int64 first, 268 MB at 128 rows. (A
-          // sum in fp32 after toType was faster here but made the next logit lens calls slower.)
-          try (NDArray column = at.get(":, {}:{}", j, j + 1); // [padded, 1]
-              NDArray gt = logits.gt(column); // [padded, vocab]
-              NDArray above = gt.sum(new int[] {1})) { // [padded]
-            long[] counts = above.toLongArray();
-            for (int r = 0; r < n; r++) {
-              out[from + r][j] = (int) counts[r];
-            }
+    }
+    return out;
+  }
+
+  /** Per row and slot of one call: tokens above the slot's token, {@code [padded * slots]}. */
+  private static long[] counts(
+      NDArray embedding, float[] directions, int from, int n, int padded, int d, RankSlots slots) {
+    int k = slots.slots();
+    long[] out = new long[padded * k];
+    float[] chunk = new float[padded * d];
+    System.arraycopy(directions, from * d, chunk, 0, n * d);
+    try (NDManager m = embedding.getManager().newSubManager()) {
+      NDArray wU = embedding.transpose(); // [dModel, vocab], a view
+      wU.attach(m); // made in the embedding's manager: closed with this call's
+      NDArray v = Precision.to(m.create(chunk, new Shape(padded, d)), Precision.of(embedding));
+      NDArray logits = Precision.fp32(v.matMul(wU)); // [padded, vocab]
+      NDArray at = logits.gather(m.create(slots.ids(), new Shape(padded, k)), 1); // [padded, k]
+      for (int j = 0; j < k; j++) {
+        // Closed per slot: the sum copies the booleans to int64 first, 268 MB at 128 rows. (A sum
+        // in fp32 after toType was faster here but made the next logit lens calls slower.)
+        try (NDArray column = at.get(":, {}:{}", j, j + 1); // [padded, 1]
+            NDArray gt = logits.gt(column); // [padded, vocab]
+            NDArray above = gt.sum(new int[] {1})) { // [padded]
+          long[] c = above.toLongArray();
+          for (int r = 0; r < padded; r++) {
+            out[r * k + j] = c[r];
           }
         }
       }

@@ -182,6 +182,26 @@ public class GemmaModelTest {
   }
 
   @Test
+  void lensStatsNameABadTokenOrReference() {
+    ModelConfig c = gemma3.config();
+    Rows rows = new Rows(new int[] {0, 1}, c.dModel(), new float[2 * c.dModel()]);
+    IllegalArgumentException badId =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> gemma3.lensStats(rows, new int[][] {{1}, {-1, c.vocabSize()}}, new int[] {1, 1}));
+    assertTrue(
+        badId.getMessage().contains("row 1: token id " + c.vocabSize() + " outside"),
+        badId.getMessage());
+    IllegalArgumentException badRef =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> gemma3.lensStats(rows, new int[][] {{1}, {2}}, new int[] {0, 2}));
+    assertTrue(
+        badRef.getMessage().contains("lens row 1: reference 2 outside [0, 2)"),
+        badRef.getMessage());
+  }
+
+  @Test
   void lensStatsEqualTheFullLogSoftmaxWorkedOutInJava() {
     for (GemmaModel model : List.of(gemma2, gemma3)) {
       ModelConfig c = model.config();
@@ -199,7 +219,12 @@ public class GemmaModelTest {
         for (int l = 0; l < perPosition; l++, row++) {
           System.arraycopy(r.capture(l, Site.RESID_POST, 0).values(), pos * d, values, row * d, d);
           positions[row] = pos;
-          targets[row] = new int[] {rnd.nextInt(c.vocabSize()), seq[pos]};
+          int random = rnd.nextInt(c.vocabSize());
+          // rows differ in their number of targets, some absent (-1) or repeated
+          targets[row] =
+              row % 3 == 0
+                  ? new int[] {random, seq[pos], -1, seq[pos]}
+                  : new int[] {random, seq[pos]};
           // runs of rows sharing the final layer's row, and a last position referring back to
           // another position's rows (not consecutive)
           refs[row] = pos == seq.length - 1 ? l : pos * perPosition + perPosition - 1;
@@ -211,7 +236,12 @@ public class GemmaModelTest {
       double[][] lp = logSoftmax(model.lensLogits(rows, all));
       for (int i = 0; i < n; i++) {
         String at = c.architecture() + " row " + i;
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < targets[i].length; j++) {
+          if (targets[i][j] < 0) {
+            assertEquals(0f, stats.targetLogprobs()[i][j], at + " absent");
+            assertEquals(-1, stats.targetRanks()[i][j], at + " absent");
+            continue;
+          }
           double t = lp[i][targets[i][j]];
           assertEquals(t, stats.targetLogprobs()[i][j], 1e-4, at);
           assertEquals(

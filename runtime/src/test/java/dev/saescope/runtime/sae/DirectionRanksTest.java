@@ -21,10 +21,12 @@ class DirectionRanksTest {
     float[] embed = Reference.gauss(rnd, VOCAB * D, 1f);
     int rows = DirectionRanks.CHUNK_ROWS + 7; // two engine calls
     float[] dirs = Reference.gauss(rnd, rows * D, 1f);
-    int[][] targets = new int[rows][3];
+    int[][] targets = new int[rows][]; // 1 to 4 targets, some absent (-1), some repeated
     for (int r = 0; r < rows; r++) {
-      for (int j = 0; j < 3; j++) {
-        targets[r][j] = rnd.nextInt(VOCAB);
+      targets[r] = new int[1 + r % 4];
+      for (int j = 0; j < targets[r].length; j++) {
+        double u = rnd.nextDouble();
+        targets[r][j] = u < 0.2 ? -1 : u < 0.35 && j > 0 ? targets[r][j - 1] : rnd.nextInt(VOCAB);
       }
     }
     try (NDManager m = NDManager.newBaseManager()) {
@@ -39,11 +41,13 @@ class DirectionRanksTest {
             logits[v] += (double) dirs[r * D + c] * embed[v * D + c];
           }
         }
-        int[] want = new int[3];
-        for (int j = 0; j < 3; j++) {
+        int[] want = new int[targets[r].length];
+        for (int j = 0; j < want.length; j++) {
+          int t = targets[r][j];
           for (int v = 0; v < VOCAB; v++) {
-            want[j] += logits[v] > logits[targets[r][j]] ? 1 : 0;
+            want[j] += t < 0 ? 0 : logits[v] > logits[t] ? 1 : 0;
           }
+          want[j] = t < 0 ? -1 : want[j];
         }
         assertArrayEquals(want, got[r], "row " + r);
       }
@@ -78,6 +82,13 @@ class DirectionRanksTest {
               IllegalArgumentException.class,
               () -> DirectionRanks.of(e, new float[D], new int[][] {{VOCAB}}));
       assertTrue(badId.getMessage().contains("token id 300 outside [0, 300)"), badId.getMessage());
+      IllegalArgumentException negative =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> DirectionRanks.of(e, new float[2 * D], new int[][] {{1}, {2, -2}}));
+      assertTrue(
+          negative.getMessage().contains("row 1: token id -2 outside [0, 300)"),
+          negative.getMessage());
     }
   }
 }

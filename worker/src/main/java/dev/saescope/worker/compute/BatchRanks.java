@@ -5,14 +5,13 @@ import dev.saescope.runtime.sae.DirectionRanks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The {@link DirectionRanks} that one micro-batch asks for, computed together: every task's and
  * SAE's directions are gathered first, then ranked in as few engine calls as the rows fill. Each
  * call streams all of W_U (671 MB on Gemma 3 270M), so one call per task and SAE, for a few rows
- * each, was several times slower.
+ * each, was several times slower. Identical directions are ranked once, with the union of their
+ * tokens: the same latent chosen twice for E3b, or tasks that share the prefix up to a position.
  */
 final class BatchRanks {
   /** The tied embedding {@code [vocab, dModel]}: {@code W_U^T}, owned by the model. */
@@ -20,10 +19,7 @@ final class BatchRanks {
 
   private final int d;
 
-  /**
-   * Requests by their number of targets: every row of a {@link DirectionRanks} call has as many.
-   */
-  private final Map<Integer, List<Ranks>> byTargets = new TreeMap<>();
+  private final List<Ranks> requests = new ArrayList<>();
 
   BatchRanks(NDArray embedding) {
     this.embedding = embedding;
@@ -54,7 +50,7 @@ final class BatchRanks {
    * Queues rows to rank; their ranks are read from the returned {@link Ranks} after {@link #run}.
    *
    * @param directions {@code [rows, dModel]} row-major
-   * @param targets {@code [rows][k]} token ids, the same k for every row
+   * @param targets {@code [rows][k]} token ids or -1 (none: rank -1)
    */
   Ranks add(float[] directions, int[][] targets) {
     if (directions.length != targets.length * d) {
@@ -62,35 +58,36 @@ final class BatchRanks {
           directions.length + " direction values for " + targets.length + " rows of width " + d);
     }
     Ranks out = new Ranks(directions, targets);
-    int k = targets.length == 0 ? 0 : targets[0].length;
-    byTargets.computeIfAbsent(k, x -> new ArrayList<>()).add(out);
+    requests.add(out);
     return out;
   }
 
-  /** Ranks every queued row: one {@link DirectionRanks#of} per number of targets. */
+  /** Ranks every queued row in one {@link DirectionRanks#of}, each distinct direction once. */
   void run() {
-    for (List<Ranks> requests : byTargets.values()) {
-      int rows = 0;
-      for (Ranks r : requests) {
-        rows += r.targets.length;
+    SharedRows shared = new SharedRows();
+    List<int[][]> added = new ArrayList<>(); // per request and row: SharedRows.add's result
+    for (Ranks r : requests) {
+      int[][] at = new int[r.targets.length][];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = shared.add(Arrays.copyOfRange(r.directions, i * d, (i + 1) * d), r.targets[i]);
       }
-      float[] directions = new float[rows * d]; // [rows, dModel]
-      int[][] targets = new int[rows][];
-      int row = 0;
-      for (Ranks r : requests) {
-        int n = r.targets.length;
-        System.arraycopy(r.directions, 0, directions, row * d, n * d);
-        System.arraycopy(r.targets, 0, targets, row, n);
-        row += n;
-      }
-      int[][] ranks = DirectionRanks.of(embedding, directions, targets);
-      row = 0;
-      for (Ranks r : requests) {
-        int n = r.targets.length;
-        r.ranks = Arrays.copyOfRange(ranks, row, row + n);
-        row += n;
-      }
+      added.add(at);
     }
-    byTargets.clear();
+    float[] directions = new float[shared.size() * d]; // [distinct, dModel]
+    int[][] targets = new int[shared.size()][];
+    for (int u = 0; u < shared.size(); u++) {
+      System.arraycopy(shared.row(u), 0, directions, u * d, d);
+      targets[u] = shared.tokens(u);
+    }
+    int[][] ranks = DirectionRanks.of(embedding, directions, targets);
+    for (int q = 0; q < requests.size(); q++) {
+      int[][] at = added.get(q);
+      int[][] out = new int[at.length][];
+      for (int i = 0; i < at.length; i++) {
+        out[i] = SharedRows.spread(at[i], ranks[at[i][0]], -1);
+      }
+      requests.get(q).ranks = out;
+    }
+    requests.clear();
   }
 }

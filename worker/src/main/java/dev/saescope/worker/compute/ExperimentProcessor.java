@@ -186,6 +186,14 @@ public final class ExperimentProcessor implements TaskProcessor<PreparedTask> {
     return lens.nanos();
   }
 
+  /**
+   * The share of full-vocabulary lens positions since start computed once for several tasks that
+   * share the prefix up to them (0 to 1).
+   */
+  public double lensSharedFraction() {
+    return lens.sharedFraction();
+  }
+
   /** The attached SAEs. */
   public List<AttachedSae> saes() {
     return saes;

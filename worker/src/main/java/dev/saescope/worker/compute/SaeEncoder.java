@@ -79,20 +79,14 @@ final class SaeEncoder {
       }
       valid[q] = PreparedTask.validTargets(targets[q]);
     }
-    BatchRanks.Ranks ranks = batch.add(dirs, valid);
+    BatchRanks.Ranks ranks = batch.add(dirs, targets); // absent targets (-1) rank -1
     float[][] values = dots(dirs, d, valid);
-    return () -> {
-      int[][] r = ranks.get();
-      for (int q = 0; q < positions.length; q++) {
-        for (int j = 0; j < targets[q].length; j++) {
-          if (targets[q][j] < 0) {
-            values[q][j] = 0f;
-            r[q][j] = -1;
-          }
-        }
+    for (int q = 0; q < positions.length; q++) {
+      for (int j = 0; j < targets[q].length; j++) {
+        values[q][j] = targets[q][j] < 0 ? 0f : values[q][j];
       }
-      return new Attribution(values, r);
-    };
+    }
+    return () -> new Attribution(values, ranks.get());
   }
 
   /**

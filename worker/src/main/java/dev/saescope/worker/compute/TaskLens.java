@@ -26,6 +26,8 @@ final class TaskLens {
   private final GemmaModel model;
   private final List<Integer> layers;
   private long nanos;
+  private long positions; // lens positions asked for
+  private long computed; // of which computed (the others shared a computed one's group)
 
   /**
    * One task's lens: row {@code q * layers().size() + k} is lens position {@code positions[q]} at
@@ -56,76 +58,109 @@ final class TaskLens {
   }
 
   /**
-   * One {@link Stats} per task. Tasks share unembedding calls of up to {@value #LENS_ROWS} rows
-   * (one task's rows never split): the call's cost is mostly reading W_U (671 MB on Gemma 3 270M),
-   * so one call per task would be several times slower.
+   * One {@link Stats} per task. A lens position's rows at every lens layer form a group; groups
+   * that are equal bit for bit (tasks sharing the prefix up to that position: the direct, evasive
+   * and counterfactual forms of one question at {@code q_end}) are computed once, scoring every
+   * token their tasks ask ({@link SharedRows}). Groups share unembedding calls of up to {@value
+   * #LENS_ROWS} rows (a group never splits): the call's cost is mostly reading W_U (671 MB on Gemma
+   * 3 270M), so one call per task would be several times slower.
    */
   List<Stats> at(List<PreparedTask> tasks, ForwardResult forward) {
     long start = System.nanoTime();
-    List<Stats> out = new ArrayList<>(tasks.size());
-    int from = 0;
-    while (from < tasks.size()) {
-      int to = from;
-      int rows = 0;
-      while (to < tasks.size() && (to == from || rows + rowsOf(tasks.get(to)) <= LENS_ROWS)) {
-        rows += rowsOf(tasks.get(to));
-        to++;
+    int d = model.config().dModel();
+    SharedRows groups = new SharedRows();
+    int[][][] added = new int[tasks.size()][][]; // per task and lens position: SharedRows.add's
+    for (int t = 0; t < tasks.size(); t++) {
+      PreparedTask p = tasks.get(t);
+      int[] positions = p.lensPositions();
+      added[t] = new int[positions.length][];
+      for (int q = 0; q < positions.length; q++) {
+        float[] group = new float[layers.size() * d]; // [layers, dModel]
+        for (int k = 0; k < layers.size(); k++) {
+          Rows r = forward.capture(layers.get(k), Site.RESID_POST, t);
+          System.arraycopy(r.values(), positions[q] * d, group, k * d, d);
+        }
+        added[t][q] = groups.add(group, p.lensTargets(positions[q])); // -1 = none: not ranked
       }
-      out.addAll(call(tasks, from, to, rows, forward));
-      from = to;
+    }
+    LensStats[] byGroup = new LensStats[groups.size()];
+    int perCall = Math.max(1, LENS_ROWS / layers.size());
+    for (int from = 0; from < groups.size(); from += perCall) {
+      call(groups, from, Math.min(groups.size(), from + perCall), byGroup);
+    }
+    List<Stats> out = new ArrayList<>(tasks.size());
+    for (int t = 0; t < tasks.size(); t++) {
+      out.add(stats(tasks.get(t).lensPositions(), added[t], byGroup));
     }
     synchronized (this) {
       nanos += System.nanoTime() - start;
+      positions += Arrays.stream(added).mapToLong(a -> a.length).sum();
+      computed += groups.size();
     }
     return out;
   }
 
-  private int rowsOf(PreparedTask p) {
-    return p.lensPositions().length * layers.size();
-  }
-
-  /** One lens call over tasks {@code [from, to)} holding {@code rows} rows in all. */
-  private List<Stats> call(
-      List<PreparedTask> tasks, int from, int to, int rows, ForwardResult forward) {
-    int perPosition = layers.size();
+  /** One lens call over groups {@code [from, to)}, their stats into {@code byGroup}. */
+  private void call(SharedRows groups, int from, int to, LensStats[] byGroup) {
+    int perGroup = layers.size();
     int finalIndex = layers.indexOf(model.config().nLayers() - 1);
     int d = model.config().dModel();
+    int rows = (to - from) * perGroup;
     float[] values = new float[rows * d]; // [rows, dModel]
-    int[] positions = new int[rows];
     int[][] targets = new int[rows][];
     int[] refs = new int[rows];
-    int row = 0;
-    for (int t = from; t < to; t++) {
-      PreparedTask p = tasks.get(t);
-      for (int pos : p.lensPositions()) {
-        int[] scored = PreparedTask.validTargets(p.lensTargets(pos));
-        int finalRow = row + finalIndex;
-        for (int k = 0; k < perPosition; k++, row++) {
-          Rows r = forward.capture(layers.get(k), Site.RESID_POST, t);
-          System.arraycopy(r.values(), pos * d, values, row * d, d);
-          positions[row] = pos;
-          targets[row] = scored;
-          refs[row] = finalRow;
-        }
+    for (int g = from; g < to; g++) {
+      int first = (g - from) * perGroup;
+      System.arraycopy(groups.row(g), 0, values, first * d, perGroup * d);
+      int[] tokens = groups.tokens(g);
+      for (int k = 0; k < perGroup; k++) {
+        targets[first + k] = tokens;
+        refs[first + k] = first + finalIndex;
       }
     }
-    LensStats all = model.lensStats(new Rows(positions, d, values), targets, refs);
-    List<Stats> out = new ArrayList<>(to - from);
-    int first = 0;
-    for (int t = from; t < to; t++) {
-      int[] at = tasks.get(t).lensPositions();
-      int last = first + at.length * perPosition;
-      out.add(
-          new Stats(
-              at,
-              new LensStats(
-                  Arrays.copyOfRange(all.targetLogprobs(), first, last),
-                  Arrays.copyOfRange(all.targetRanks(), first, last),
-                  Arrays.copyOfRange(all.top1(), first, last),
-                  Arrays.copyOfRange(all.klBits(), first, last))));
-      first = last;
+    LensStats all = model.lensStats(new Rows(new int[rows], d, values), targets, refs);
+    for (int g = from; g < to; g++) {
+      int first = (g - from) * perGroup;
+      int last = first + perGroup;
+      byGroup[g] =
+          new LensStats(
+              Arrays.copyOfRange(all.targetLogprobs(), first, last),
+              Arrays.copyOfRange(all.targetRanks(), first, last),
+              Arrays.copyOfRange(all.top1(), first, last),
+              Arrays.copyOfRange(all.klBits(), first, last));
     }
-    return out;
+  }
+
+  /** A task's stats from its groups': row {@code q * layers + k}, in its own target columns. */
+  private Stats stats(int[] positions, int[][] added, LensStats[] byGroup) {
+    int perGroup = layers.size();
+    int rows = positions.length * perGroup;
+    float[][] logprobs = new float[rows][];
+    long[][] ranks = new long[rows][];
+    long[] top1 = new long[rows];
+    float[] kl = new float[rows];
+    for (int q = 0; q < positions.length; q++) {
+      int[] at = added[q];
+      LensStats g = byGroup[at[0]];
+      for (int k = 0; k < perGroup; k++) {
+        int row = q * perGroup + k;
+        logprobs[row] = new float[at.length - 1];
+        ranks[row] = new long[at.length - 1];
+        for (int j = 0; j < at.length - 1; j++) {
+          int c = at[1 + j];
+          logprobs[row][j] = c < 0 ? 0f : g.targetLogprobs()[k][c];
+          ranks[row][j] = c < 0 ? -1 : g.targetRanks()[k][c];
+        }
+        top1[row] = g.top1()[k];
+        kl[row] = g.klBits()[k];
+      }
+    }
+    return new Stats(positions, new LensStats(logprobs, ranks, top1, kl));
+  }
+
+  /** The share of lens positions since start that reused another task's group: 0 to 1. */
+  synchronized double sharedFraction() {
+    return positions == 0 ? 0 : 1 - (double) computed / positions;
   }
 
   /** Time spent in the lens since start. */

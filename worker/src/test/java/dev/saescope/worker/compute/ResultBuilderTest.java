@@ -1,5 +1,6 @@
 package dev.saescope.worker.compute;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,43 @@ class ResultBuilderTest {
     assertTrue(
         together.stream().anyMatch(r -> r.latentTargets().stream().anyMatch(t -> t.attrRank() > 0)),
         "some E3b latent was ranked");
+  }
+
+  /**
+   * Tasks that share a prefix (the bench's direct, evasive and counterfactual forms of one question
+   * share it up to {@code q_end}) share their lens rows there: each task's lens must be exactly
+   * what the lens gives it alone.
+   */
+  @Test
+  void sharedLensRowsGiveEachTaskWhatItGetsAlone() {
+    TaskLens lens = new TaskLens(model, LAYERS);
+    List<PreparedTask> tasks =
+        accepted(model, List.of(), "lens", 12).stream()
+            .map(TaskProcessor.Accepted::prepared)
+            .toList();
+    ForwardResult forward =
+        model.forward(
+            tasks.stream().map(p -> p.tokens().ids()).toList(),
+            new CaptureSpec(
+                Set.of(new HookPoint(1, Site.RESID_POST)), Positions.all(), Positions.none()));
+    List<TaskLens.Stats> together = lens.at(tasks, forward);
+    // 3 of 4 tasks share q_end with 2 others; a direct answer also asks for answer positions
+    assertTrue(lens.sharedFraction() > 0.3, "shared: " + lens.sharedFraction());
+    for (int i = 0; i < tasks.size(); i++) {
+      TaskLens.Stats alone = lens.at(List.of(tasks.get(i)), only(forward, i)).get(0);
+      TaskLens.Stats got = together.get(i);
+      String at = "task " + i;
+      assertArrayEquals(alone.positions(), got.positions(), at);
+      assertArrayEquals(alone.rows().top1(), got.rows().top1(), at + " top-1");
+      assertArrayEquals(alone.rows().klBits(), got.rows().klBits(), at + " KL");
+      for (int r = 0; r < alone.rows().top1().length; r++) {
+        assertArrayEquals(
+            alone.rows().targetRanks()[r], got.rows().targetRanks()[r], at + " ranks");
+        assertArrayEquals(
+            alone.rows().targetLogprobs()[r], got.rows().targetLogprobs()[r], at + " logprobs");
+      }
+    }
+    assertEquals(-1, together.get(1).rows().targetRanks()[0][1], "an evasive answer has no future");
   }
 
   /**
