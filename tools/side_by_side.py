@@ -359,7 +359,12 @@ class Forward:
             + ["--batch", "8", "--seq", "128", "--repeats", "3", "--dtype", self.dtype],
             exe,
         )
-        return {"": r["tokensPerSecond"], " best": r["tokensPerSecondBest"]}
+        return {
+            "": r["tokensPerSecond"],
+            " best": r["tokensPerSecondBest"],
+            " roofline ratio": r["ratio"],
+            " roofline ratio to model shapes": r["ratioAgainstModelShapes"],
+        }
 
     def python(self):
         out = {}
@@ -490,15 +495,15 @@ def report(rounds, works, builds):
             values = [row[k] for row in rounds]
             cells = []
             for o in ours:
-                if k == o or k.endswith(" best") or "matmul" in k:
+                if k == o or k.endswith(" best") or "matmul" in k or "ratio" in k:
                     cells.append("")
                     continue
                 mid = speed(statistics.median(r[o] for r in rounds), statistics.median(values))
                 each = [speed(row[o], row[k]) for row in rounds]
                 cells.append(f"{mid:.2f} ({min(each):.2f}-{max(each):.2f})")
             print(
-                f"| {label} | {k[len(label) + 2 :]} | {statistics.median(values):,.1f} | "
-                f"{min(values):,.1f}-{max(values):,.1f} | " + " | ".join(cells) + " |"
+                f"| {label} | {k[len(label) + 2 :]} | {statistics.median(values):,.2f} | "
+                f"{min(values):,.2f}-{max(values):,.2f} | " + " | ".join(cells) + " |"
             )
 
 
