@@ -24,13 +24,6 @@ final class LogitLens {
   /** Rows per chunk of a full-vocabulary lens, to bound the [rows, vocab] scratch memory. */
   static final int CHUNK_ROWS = 64;
 
-  /**
-   * Lens calls get a multiple of this many rows: the CPU engine's matmul takes another kernel for a
-   * few rows not divisible by 4, whose sums round differently (as in DirectionRanks), so a row's
-   * ranks would depend on which rows share its call.
-   */
-  static final int ROW_MULTIPLE = 4;
-
   private final ModelConfig config;
   private final NDManager manager;
   private final DeviceWeights weights;
@@ -177,9 +170,9 @@ final class LogitLens {
             "lens row " + i + ": reference " + refRows[i] + " outside [0, " + n + ")");
       }
     }
-    // Zero rows pad the call to a multiple of ROW_MULTIPLE, so that a row's stats do not depend on
-    // which rows share its call (see ROW_MULTIPLE); each padding row is its own KL reference.
-    int padded = (n + ROW_MULTIPLE - 1) / ROW_MULTIPLE * ROW_MULTIPLE;
+    // Zero rows pad the call (RankSlots.paddedRows), so that a row's stats do not depend on which
+    // rows share its call; each padding row is its own KL reference.
+    int padded = RankSlots.paddedRows(n);
     int[][] paddedTargets = Arrays.copyOf(targets, padded);
     int[] paddedRefs = Arrays.copyOf(refRows, padded);
     for (int i = n; i < padded; i++) {

@@ -73,6 +73,16 @@ public final class RankSlots {
     return new RankSlots(slots, ids, slotOf);
   }
 
+  /**
+   * The rows a call of {@code rows} rows is padded to, a multiple of 4: the CPU engine's matmul
+   * takes another kernel for a few rows not divisible by 4, whose sums round differently (measured
+   * on PyTorch 2.7 CPU), so without padding a row's ranks would depend on which rows share its
+   * call.
+   */
+  public static int paddedRows(int rows) {
+    return (rows + 3) / 4 * 4;
+  }
+
   private static int indexOf(int[] a, int n, int id) {
     for (int i = 0; i < n; i++) {
       if (a[i] == id) {

@@ -21,13 +21,6 @@ public final class DirectionRanks {
   /** Rows per engine call: 128 x 262144 vocab x 4 bytes = 134 MB of logits scratch. */
   static final int CHUNK_ROWS = 128;
 
-  /**
-   * Engine calls get a multiple of this many rows, zero rows padding the last one: the CPU engine's
-   * matmul takes another kernel for a few rows not divisible by 4, whose sums round differently
-   * (measured on PyTorch 2.7 CPU), so a row's ranks would depend on which rows share its call.
-   */
-  static final int ROW_MULTIPLE = 4;
-
   private DirectionRanks() {}
 
   /**
@@ -59,7 +52,7 @@ public final class DirectionRanks {
     int[][] out = new int[rows][];
     for (int from = 0; from < rows; from += CHUNK_ROWS) {
       int n = Math.min(CHUNK_ROWS, rows - from);
-      int padded = (n + ROW_MULTIPLE - 1) / ROW_MULTIPLE * ROW_MULTIPLE; // padding: token 0, zeros
+      int padded = RankSlots.paddedRows(n); // padding: token 0, zeros
       RankSlots slots = RankSlots.of(Arrays.copyOfRange(targets, from, from + n), vocab, padded);
       long[] counts =
           slots.slots() == 0

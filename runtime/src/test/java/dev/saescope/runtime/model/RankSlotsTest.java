@@ -32,6 +32,15 @@ class RankSlotsTest {
   }
 
   @Test
+  void callsArePaddedToAMultipleOfFourRows() {
+    assertArrayEquals(
+        new int[] {0, 4, 4, 4, 4, 8, 128, 132},
+        java.util.stream.IntStream.of(0, 1, 3, 4, 4, 5, 128, 129)
+            .map(RankSlots::paddedRows)
+            .toArray());
+  }
+
+  @Test
   void anIdOutsideTheVocabularyIsNamedWithItsRow() {
     for (int bad : new int[] {10, -2}) {
       IllegalArgumentException e =
