@@ -110,8 +110,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     try {
       Bench bench = prepare(loaded, model, opened);
       Rate inProcess = measureInProcess(bench, err);
-      double lensSeconds = bench.processor().lensNanos() / 1e9;
       if (inProcessOnly) {
+        double lensSeconds = bench.processor().lensNanos() / 1e9;
         PipelineMeasurement.renderInProcess(
             out,
             json,

@@ -65,9 +65,9 @@ final class BatchRanks {
   /** Ranks every queued row in one {@link DirectionRanks#of}, each distinct direction once. */
   void run() {
     SharedRows shared = new SharedRows();
-    List<int[][]> added = new ArrayList<>(); // per request and row: SharedRows.add's result
+    List<SharedRows.Asked[]> added = new ArrayList<>(); // per request and row
     for (Ranks r : requests) {
-      int[][] at = new int[r.targets.length][];
+      SharedRows.Asked[] at = new SharedRows.Asked[r.targets.length];
       for (int i = 0; i < at.length; i++) {
         at[i] = shared.add(Arrays.copyOfRange(r.directions, i * d, (i + 1) * d), r.targets[i]);
       }
@@ -81,10 +81,10 @@ final class BatchRanks {
     }
     int[][] ranks = DirectionRanks.of(embedding, directions, targets);
     for (int q = 0; q < requests.size(); q++) {
-      int[][] at = added.get(q);
+      SharedRows.Asked[] at = added.get(q);
       int[][] out = new int[at.length][];
       for (int i = 0; i < at.length; i++) {
-        out[i] = SharedRows.spread(at[i], ranks[at[i][0]], -1);
+        out[i] = at[i].spread(ranks[at[i].row()], -1);
       }
       requests.get(q).ranks = out;
     }

@@ -32,11 +32,26 @@ final class SharedRows {
   private final List<List<Integer>> tokens = new ArrayList<>();
 
   /**
-   * Adds a row (kept, not copied: do not change it) asking for {@code targets} (-1 = none).
+   * What one added row asks of the shared rows.
    *
-   * @return the row's index, then for each target its column in {@link #tokens} (-1 for none)
+   * @param row the shared row's index
+   * @param columns for each target, its column in {@link #tokens} of that row, -1 for none
    */
-  int[] add(float[] values, int[] targets) {
+  record Asked(int row, int[] columns) {
+    /**
+     * This row's values from its shared row's: {@code perToken[column]}, {@code absent} for none.
+     */
+    int[] spread(int[] perToken, int absent) {
+      int[] out = new int[columns.length];
+      for (int j = 0; j < out.length; j++) {
+        out[j] = columns[j] < 0 ? absent : perToken[columns[j]];
+      }
+      return out;
+    }
+  }
+
+  /** Adds a row (kept, not copied: do not change it) asking for {@code targets} (-1 = none). */
+  Asked add(float[] values, int[] targets) {
     int u =
         index.computeIfAbsent(
             new Key(values),
@@ -46,17 +61,16 @@ final class SharedRows {
               return rows.size() - 1;
             });
     List<Integer> asked = tokens.get(u);
-    int[] out = new int[1 + targets.length];
-    out[0] = u;
+    int[] columns = new int[targets.length];
     for (int j = 0; j < targets.length; j++) {
       int c = targets[j] < 0 ? -1 : asked.indexOf(targets[j]);
       if (targets[j] >= 0 && c < 0) {
         asked.add(targets[j]);
         c = asked.size() - 1;
       }
-      out[1 + j] = c;
+      columns[j] = c;
     }
-    return out;
+    return new Asked(u, columns);
   }
 
   /** Distinct rows so far. */
@@ -72,17 +86,5 @@ final class SharedRows {
   /** The distinct tokens asked of row {@code u}, in the order first asked. */
   int[] tokens(int u) {
     return tokens.get(u).stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  /**
-   * One asked row's values from its shared row's: {@code perToken[c]} at each column of {@code
-   * added} ({@link #add}'s result), {@code absent} for none.
-   */
-  static int[] spread(int[] added, int[] perToken, int absent) {
-    int[] out = new int[added.length - 1];
-    for (int j = 0; j < out.length; j++) {
-      out[j] = added[1 + j] < 0 ? absent : perToken[added[1 + j]];
-    }
-    return out;
   }
 }

@@ -69,11 +69,11 @@ final class TaskLens {
     long start = System.nanoTime();
     int d = model.config().dModel();
     SharedRows groups = new SharedRows();
-    int[][][] added = new int[tasks.size()][][]; // per task and lens position: SharedRows.add's
+    SharedRows.Asked[][] added = new SharedRows.Asked[tasks.size()][]; // per task and position
     for (int t = 0; t < tasks.size(); t++) {
       PreparedTask p = tasks.get(t);
       int[] positions = p.lensPositions();
-      added[t] = new int[positions.length][];
+      added[t] = new SharedRows.Asked[positions.length];
       for (int q = 0; q < positions.length; q++) {
         float[] group = new float[layers.size() * d]; // [layers, dModel]
         for (int k = 0; k < layers.size(); k++) {
@@ -132,7 +132,7 @@ final class TaskLens {
   }
 
   /** A task's stats from its groups': row {@code q * layers + k}, in its own target columns. */
-  private Stats stats(int[] positions, int[][] added, LensStats[] byGroup) {
+  private Stats stats(int[] positions, SharedRows.Asked[] added, LensStats[] byGroup) {
     int perGroup = layers.size();
     int rows = positions.length * perGroup;
     float[][] logprobs = new float[rows][];
@@ -140,14 +140,14 @@ final class TaskLens {
     long[] top1 = new long[rows];
     float[] kl = new float[rows];
     for (int q = 0; q < positions.length; q++) {
-      int[] at = added[q];
-      LensStats g = byGroup[at[0]];
+      int[] columns = added[q].columns();
+      LensStats g = byGroup[added[q].row()];
       for (int k = 0; k < perGroup; k++) {
         int row = q * perGroup + k;
-        logprobs[row] = new float[at.length - 1];
-        ranks[row] = new long[at.length - 1];
-        for (int j = 0; j < at.length - 1; j++) {
-          int c = at[1 + j];
+        logprobs[row] = new float[columns.length];
+        ranks[row] = new long[columns.length];
+        for (int j = 0; j < columns.length; j++) {
+          int c = columns[j];
           logprobs[row][j] = c < 0 ? 0f : g.targetLogprobs()[k][c];
           ranks[row][j] = c < 0 ? -1 : g.targetRanks()[k][c];
         }
