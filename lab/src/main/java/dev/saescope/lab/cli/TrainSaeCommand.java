@@ -106,6 +106,16 @@ public final class TrainSaeCommand implements Callable<Integer> {
   Double lr;
 
   @Option(
+      names = "--std-weight-exponent",
+      defaultValue = "0",
+      description =
+          "Weigh each input dimension's squared error by sigma^-2a, sigma its spread over the first"
+              + " batch: 0 (default) is plain MSE, 1 counts every dimension equally. Gemma's few"
+              + " massive residual dimensions otherwise take the SAE's capacity (fetch-sae uses"
+              + " 0.5).")
+  double stdWeightExponent;
+
+  @Option(
       names = "--seed",
       defaultValue = "0",
       description = "Initialisation and shuffling seed (default ${DEFAULT-VALUE}).")
@@ -142,6 +152,10 @@ public final class TrainSaeCommand implements Callable<Integer> {
       }
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
+      return 2;
+    }
+    if (!(stdWeightExponent >= 0 && stdWeightExponent <= 1)) {
+      err.println("error: --std-weight-exponent must be in [0, 1], got " + stdWeightExponent);
       return 2;
     }
     long t0 = System.nanoTime();
@@ -190,6 +204,7 @@ public final class TrainSaeCommand implements Callable<Integer> {
           base.withBatchSize(batch)
               .withLr(lr != null ? lr : base.lr())
               .withCheckpointEvery(checkpointEvery)
+              .withStdWeightExponent(stdWeightExponent)
               .withTarget(modelOptions.spec(), Optional.of(h));
       Path dir = hooks.size() == 1 ? out : out.resolve("layer_" + h.layer() + "_" + h.site().key());
       dirs.add(dir);

@@ -41,6 +41,13 @@ public final class SaeProvisioner {
   /** The completeness marker, written last. */
   public static final String MARKER = "fetch-sae.json";
 
+  /**
+   * The recipe a folder's checkpoint is being trained with, written when training starts: a
+   * checkpoint resumes only under the same recipe (the trainer's own check does not see the corpus
+   * or the context).
+   */
+  public static final String TRAINING = "fetch-sae.training.json";
+
   private SaeProvisioner() {}
 
   /** One SAE folder and what it reads. */
@@ -105,7 +112,7 @@ public final class SaeProvisioner {
   public static State state(SaeRecipe recipe, Provisioned p) {
     Path marker = p.path().resolve(MARKER);
     if (!Files.isRegularFile(marker)) {
-      return State.INCOMPLETE;
+      return checkpointState(recipe, p);
     }
     try {
       JsonNode m = JSON.readTree(marker.toFile());
@@ -130,6 +137,28 @@ public final class SaeProvisioner {
       return State.STALE;
     }
     return State.COMPLETE;
+  }
+
+  /** A folder without a marker: a checkpoint of this recipe resumes, any other starts over. */
+  private static State checkpointState(SaeRecipe recipe, Provisioned p) {
+    if (!Files.isDirectory(p.path().resolve("checkpoint"))) {
+      return State.INCOMPLETE;
+    }
+    Path training = p.path().resolve(TRAINING);
+    JsonNode saved = null;
+    try {
+      saved = Files.isRegularFile(training) ? JSON.readTree(training.toFile()).get("recipe") : null;
+    } catch (IOException e) {
+      LOG.warn("{}: unreadable ({})", training, e.getMessage());
+    }
+    if (!recipe.matches(saved, p.hook())) {
+      LOG.info(
+          "{} holds a checkpoint of {}; training from nothing",
+          p.path(),
+          saved == null ? "an unrecorded recipe" : "another recipe (" + saved + ")");
+      return State.STALE;
+    }
+    return State.INCOMPLETE;
   }
 
   /**
@@ -178,6 +207,7 @@ public final class SaeProvisioner {
   /** Removes a stale SAE folder's files (only the ones saescope writes there). */
   static void discard(Path dir) throws IOException {
     Files.deleteIfExists(dir.resolve(MARKER));
+    Files.deleteIfExists(dir.resolve(TRAINING));
     Files.deleteIfExists(dir.resolve(SaeFormat.SAELENS_CFG));
     Files.deleteIfExists(dir.resolve(SaeFormat.SAELENS_WEIGHTS));
     Path ckpt = dir.resolve("checkpoint");
@@ -273,12 +303,17 @@ public final class SaeProvisioner {
       List<HookPoint> hooks)
       throws IOException {
     for (Provisioned p : todo) {
+      Files.createDirectories(p.path());
+      ObjectNode training = JSON.createObjectNode();
+      training.set("recipe", recipe.toJson(p.hook()));
+      JSON.writeValue(p.path().resolve(TRAINING).toFile(), training);
       int dIn = p.hook().site().width(m.model().config());
       TrainConfig cfg =
           TrainConfig.of(dIn, recipe.width(), recipe.k(), recipe.tokens(), recipe.seed())
               .withBatchSize(recipe.batch())
               .withLr(recipe.lr())
               .withLrDecayFrom(recipe.lrDecayFrom())
+              .withStdWeightExponent(recipe.stdWeightExponent())
               .withCheckpointEvery(
                   Math.max(1, (int) (20_000 / recipe.batch()))) // about every 20k tokens
               .withTarget(recipe.model(), Optional.of(p.hook()));

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param forwardSeqs sequences per forward pass
  * @param seed initialisation and shuffling seed
  * @param corpus names the training text (a version of the default corpus, or the --text paths)
+ * @param stdWeightExponent per-dimension loss weight exponent ({@link
+ *     TrainConfig#stdWeightExponent}; 0 = plain MSE)
  */
 public record SaeRecipe(
     String model,
@@ -41,8 +43,15 @@ public record SaeRecipe(
     int context,
     int forwardSeqs,
     long seed,
-    String corpus) {
+    String corpus,
+    double stdWeightExponent) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The default corpus: the Debian documentation ({@code debian-doc-v2}) line by line in turn with
+   * WordNet's glosses ({@link WordNetGlosses}).
+   */
+  public static final String DOCS_AND_WORDNET = "debian-doc-v2+wordnet-3.1";
 
   /**
    * Gemma 3 270M (18 layers, d_model 640): layers 3, 9 and 15 cover early, middle and late depth.
@@ -64,7 +73,8 @@ public record SaeRecipe(
           128,
           8,
           0,
-          "debian-doc-v2");
+          DOCS_AND_WORDNET,
+          0.5);
 
   public SaeRecipe {
     Objects.requireNonNull(model, "model");
@@ -80,7 +90,8 @@ public record SaeRecipe(
         || !(lr > 0)
         || !(lrDecayFrom >= 0 && lrDecayFrom <= 1)
         || context < 2
-        || forwardSeqs < 1) {
+        || forwardSeqs < 1
+        || !(stdWeightExponent >= 0 && stdWeightExponent <= 1)) {
       throw new IllegalArgumentException(
           "invalid SAE recipe " + model + ": layers " + layers + ", width " + width + ", k " + k);
     }
@@ -108,7 +119,8 @@ public record SaeRecipe(
         context,
         forwardSeqs,
         seed,
-        corpus);
+        corpus,
+        stdWeightExponent);
   }
 
   /** This recipe trained on other text. */
@@ -126,7 +138,8 @@ public record SaeRecipe(
         context,
         forwardSeqs,
         seed,
-        name);
+        name,
+        stdWeightExponent);
   }
 
   public List<HookPoint> hooks() {
@@ -158,6 +171,9 @@ public record SaeRecipe(
     o.put("forward_seqs", forwardSeqs);
     o.put("seed", seed);
     o.put("corpus", corpus);
+    if (stdWeightExponent > 0) {
+      o.put("std_weight_exponent", stdWeightExponent);
+    }
     return o;
   }
 

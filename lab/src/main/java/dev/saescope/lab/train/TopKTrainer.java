@@ -24,7 +24,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code z = TopK(ReLU((x - b_dec) W_enc + b_enc))}, {@code x_hat = z W_dec + b_dec};
  *   <li>inputs scaled by one constant so that {@code E||x||^2 = d_in} (folded back into the weights
- *       on export, as SAELens does for {@code expected_average_only_in});
+ *       on export, as SAELens does for {@code expected_average_only_in}); with {@link
+ *       TrainConfig#stdWeightExponent} {@code a > 0} each dimension {@code c} is first multiplied
+ *       by {@code sigma_c^-a} (its spread over the first batch), which makes the MSE weigh
+ *       dimensions more evenly, and that too is folded back: the exported SAE reads and writes the
+ *       model's own activations;
  *   <li>{@code W_dec} rows random unit vectors, {@code W_enc = W_dec^T}, {@code b_dec} = geometric
  *       median of the first batch (§2 "Initialization");
  *   <li>loss = MSE + {@code auxCoeff * min(dead/auxK, 1) * AuxK}, where AuxK reconstructs the
@@ -52,6 +56,7 @@ public final class TopKTrainer implements AutoCloseable {
   final NDArray[] adamV;
   final long[] lastFired; // [dSae] token count when each latent last fired
   float scale; // inputs are multiplied by this; 0 until the first batch sets it
+  float[] dimWeights; // [dIn] sigma_c^-a, before the scale; null for plain MSE
   long step;
   long tokens;
   private float[] buf; // [batchSize, dIn] staging for one step
@@ -220,23 +225,59 @@ public final class TopKTrainer implements AutoCloseable {
     return n;
   }
 
-  /** Scale so that E||s x||^2 = d_in, and b_dec = geometric median of the scaled first batch. */
+  /**
+   * Per-dimension weights (when asked for), the scale so that E||s w x||^2 = d_in, and b_dec =
+   * geometric median of the weighted, scaled first batch.
+   */
   private void initialise(float[] buf, int n) {
+    float[] x = Arrays.copyOf(buf, n * cfg.dIn());
+    if (cfg.stdWeightExponent() > 0) {
+      dimWeights = stdWeights(x, n, cfg.dIn(), cfg.stdWeightExponent());
+      for (int i = 0; i < x.length; i++) {
+        x[i] *= dimWeights[i % cfg.dIn()];
+      }
+    }
     double sq = 0;
-    for (int i = 0; i < n * cfg.dIn(); i++) {
-      sq += (double) buf[i] * buf[i];
+    for (float v : x) {
+      sq += (double) v * v;
     }
     scale = (float) Math.sqrt(cfg.dIn() / Math.max(sq / n, 1e-30));
-    float[] x = Arrays.copyOf(buf, n * cfg.dIn());
     for (int i = 0; i < x.length; i++) {
       x[i] *= scale;
     }
     bDec.set(GeometricMedian.of(x, n, cfg.dIn(), 100));
     LOG.info(
-        "input scale {} (E||x||^2 = {}), b_dec initialised to the geometric median of {} vectors",
+        "input scale {} (E||{}||^2 = {}), b_dec initialised to the geometric median of {} vectors",
         scale,
+        dimWeights == null ? "x" : "sigma^-" + cfg.stdWeightExponent() + " x",
         sq / n,
         n);
+  }
+
+  /**
+   * {@code sigma_c^-a} for each dimension of {@code x} ({@code [n, dIn]}); a spread below 1e-3 of
+   * the median counts as that (a constant dimension would otherwise get an unbounded weight).
+   */
+  static float[] stdWeights(float[] x, int n, int dIn, double a) {
+    double[] sum = new double[dIn];
+    double[] sumSq = new double[dIn];
+    for (int i = 0; i < n * dIn; i++) {
+      sum[i % dIn] += x[i];
+      sumSq[i % dIn] += (double) x[i] * x[i];
+    }
+    double[] sd = new double[dIn];
+    for (int c = 0; c < dIn; c++) {
+      double mean = sum[c] / n;
+      sd[c] = Math.sqrt(Math.max(0, sumSq[c] / n - mean * mean));
+    }
+    double[] sorted = sd.clone();
+    Arrays.sort(sorted);
+    double floor = Math.max(1e-3 * sorted[dIn / 2], 1e-30);
+    float[] w = new float[dIn];
+    for (int c = 0; c < dIn; c++) {
+      w[c] = (float) Math.pow(Math.max(sd[c], floor), -a);
+    }
+    return w;
   }
 
   private TrainProgress step(float[] buf, int n) {
@@ -255,7 +296,11 @@ public final class TopKTrainer implements AutoCloseable {
     double fvu;
     float[] counts;
     try (NDManager sm = manager.newSubManager()) {
-      NDArray x = sm.create(Arrays.copyOf(buf, n * dIn), new Shape(n, dIn)).muli(scale); // [n, dIn]
+      NDArray x = sm.create(Arrays.copyOf(buf, n * dIn), new Shape(n, dIn)); // [n, dIn]
+      if (dimWeights != null) {
+        x.muli(sm.create(dimWeights));
+      }
+      x.muli(scale);
       NDArray mask; // [n, dSae] 1 where a latent is active
       NDArray err; // [n, dIn]
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -360,20 +405,28 @@ public final class TopKTrainer implements AutoCloseable {
     wDec.divi(norms.maximum(1e-12f));
   }
 
-  /** The SAE so far, with the input scale folded into the weights (see the class comment). */
+  /**
+   * The SAE so far, with the input scale and weights folded into the weights (see the class
+   * comment): row c of W_enc times {@code s w_c}, column c of W_dec and b_dec[c] divided by it.
+   */
   public SaeParams export() {
+    int dIn = cfg.dIn();
     float s = scale == 0 ? 1 : scale;
-    float[] we = wEnc.toFloatArray();
-    float[] wd = wDec.toFloatArray();
+    float[] c = new float[dIn];
+    for (int i = 0; i < dIn; i++) {
+      c[i] = dimWeights == null ? s : s * dimWeights[i];
+    }
+    float[] we = wEnc.toFloatArray(); // [dIn, dSae]
+    float[] wd = wDec.toFloatArray(); // [dSae, dIn]
     float[] bd = bDec.toFloatArray();
     for (int i = 0; i < we.length; i++) {
-      we[i] *= s;
+      we[i] *= c[i / cfg.dSae()];
     }
     for (int i = 0; i < wd.length; i++) {
-      wd[i] /= s;
+      wd[i] /= c[i % dIn];
     }
     for (int i = 0; i < bd.length; i++) {
-      bd[i] /= s;
+      bd[i] /= c[i];
     }
     return SaeParams.of(
         cfg.modelId(),

@@ -60,6 +60,12 @@ final class TrainCheckpoint {
     j.put("step", t.step);
     j.put("tokens", t.tokens);
     j.put("scale", t.scale);
+    if (t.dimWeights != null) {
+      ArrayNode w = j.putArray("dim_weights");
+      for (float v : t.dimWeights) {
+        w.add(v);
+      }
+    }
     j.set("config", config(t.config()));
     ArrayNode fired = j.putArray("last_fired");
     for (long f : t.lastFired) {
@@ -100,6 +106,9 @@ final class TrainCheckpoint {
           c.lrDecayFrom()); // absent = constant, as in checkpoints made before it existed
       o.put("total_tokens", c.totalTokens()); // the decay schedule depends on the budget
     }
+    if (c.stdWeightExponent() > 0) {
+      o.put("std_weight_exponent", c.stdWeightExponent()); // absent = plain MSE, as before it
+    }
     return o;
   }
 
@@ -113,6 +122,19 @@ final class TrainCheckpoint {
     }
     JsonNode saved = j.path("config");
     ObjectNode now = config(t.config());
+    for (var it = saved.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (now.get(f) == null) {
+        throw new WeightsException(
+            jsonFile,
+            "checkpoint was made with "
+                + f
+                + "="
+                + saved.get(f)
+                + " but this run does not set it (use another --out, or the same settings to"
+                + " resume)");
+      }
+    }
     for (var it = now.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (saved.get(f) == null || !now.get(f).asText().equals(saved.get(f).asText())) {
@@ -140,6 +162,17 @@ final class TrainCheckpoint {
     t.step = j.path("step").asLong();
     t.tokens = j.path("tokens").asLong();
     t.scale = (float) j.path("scale").asDouble();
+    JsonNode w = j.path("dim_weights");
+    if (t.config().stdWeightExponent() > 0 && t.step > 0) {
+      if (w.size() != t.config().dIn()) {
+        throw new WeightsException(
+            jsonFile, "dim_weights has " + w.size() + " entries, expected " + t.config().dIn());
+      }
+      t.dimWeights = new float[w.size()];
+      for (int i = 0; i < w.size(); i++) {
+        t.dimWeights[i] = (float) w.get(i).asDouble();
+      }
+    }
     JsonNode fired = j.path("last_fired");
     if (fired.size() != t.lastFired.length) {
       throw new WeightsException(

@@ -29,6 +29,11 @@ import java.util.function.Consumer;
  * @param lrDecayFrom fraction of {@code totalTokens} after which the learning rate falls linearly
  *     to 0 at the end (1 = constant); Gao et al. 2024 §A.3 and SAELens' {@code lr_decay_steps}
  *     decay at the end of training, which settles the short runs here noticeably
+ * @param stdWeightExponent per-dimension loss weight {@code sigma_c^-a} with {@code sigma_c} the
+ *     dimension's spread over the first batch: 0 is plain MSE (each dimension weighs by its
+ *     variance), 1 makes every dimension count equally. Gemma's residual stream carries a few
+ *     massive dimensions (~50% of the variance at Gemma 3 270M's layer 9) that the next layers read
+ *     with a ~40x smaller norm gain; plain MSE spends the SAE on them (BENCHMARKS.md)
  */
 public record TrainConfig(
     int dIn,
@@ -47,7 +52,8 @@ public record TrainConfig(
     int checkpointEvery,
     String modelId,
     Optional<HookPoint> hook,
-    double lrDecayFrom) {
+    double lrDecayFrom,
+    double stdWeightExponent) {
   public TrainConfig {
     Objects.requireNonNull(modelId, "modelId");
     Objects.requireNonNull(hook, "hook");
@@ -67,6 +73,10 @@ public record TrainConfig(
     if (!(lrDecayFrom >= 0 && lrDecayFrom <= 1)) {
       throw new IllegalArgumentException(
           "lr decay start must be a fraction in [0, 1], got " + lrDecayFrom);
+    }
+    if (!(stdWeightExponent >= 0 && stdWeightExponent <= 1)) {
+      throw new IllegalArgumentException(
+          "std weight exponent must be in [0, 1], got " + stdWeightExponent);
     }
   }
 
@@ -91,7 +101,8 @@ public record TrainConfig(
         100,
         "",
         Optional.empty(),
-        1.0);
+        1.0,
+        0.0);
   }
 
   public TrainConfig withBatchSize(int b) {
@@ -126,6 +137,10 @@ public record TrainConfig(
     return edit(e -> e.lrDecayFrom = fraction);
   }
 
+  public TrainConfig withStdWeightExponent(double a) {
+    return edit(e -> e.stdWeightExponent = a);
+  }
+
   /** A copy with some fields changed, checked again by the constructor. */
   private TrainConfig edit(Consumer<Editable> change) {
     Editable e = new Editable(this);
@@ -152,6 +167,7 @@ public record TrainConfig(
     private String modelId;
     private Optional<HookPoint> hook;
     private double lrDecayFrom;
+    private double stdWeightExponent;
 
     Editable(TrainConfig c) {
       dIn = c.dIn;
@@ -171,6 +187,7 @@ public record TrainConfig(
       modelId = c.modelId;
       hook = c.hook;
       lrDecayFrom = c.lrDecayFrom;
+      stdWeightExponent = c.stdWeightExponent;
     }
 
     TrainConfig build() {
@@ -191,7 +208,8 @@ public record TrainConfig(
           checkpointEvery,
           modelId,
           hook,
-          lrDecayFrom);
+          lrDecayFrom,
+          stdWeightExponent);
     }
   }
 

@@ -160,7 +160,8 @@ class FetchSaeCommandTest {
             REAL.context(),
             REAL.forwardSeqs(),
             REAL.seed(),
-            REAL.corpus());
+            REAL.corpus(),
+            REAL.stdWeightExponent());
     assertEquals(
         SaeProvisioner.State.STALE,
         SaeProvisioner.state(wider, all.get(0)),
@@ -179,7 +180,8 @@ class FetchSaeCommandTest {
             REAL.context(),
             REAL.forwardSeqs(),
             1,
-            REAL.corpus());
+            REAL.corpus(),
+            REAL.stdWeightExponent());
     assertEquals(
         SaeProvisioner.State.STALE,
         SaeProvisioner.state(reseeded, all.get(0)),
@@ -245,7 +247,20 @@ class FetchSaeCommandTest {
         List.of("the cat sat on the mat", "a quick brown fox", "jumps over the lazy dog");
     SaeRecipe tiny =
         new SaeRecipe(
-            "tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 3, "test");
+            "tiny",
+            List.of(0, 1),
+            Site.RESID_POST,
+            16,
+            4,
+            384,
+            64,
+            1e-3,
+            0.5,
+            16,
+            4,
+            3,
+            "test",
+            0.5);
     Path root = tmp.resolve("saes");
     PrintWriter err = new PrintWriter(new StringWriter());
 
@@ -274,12 +289,38 @@ class FetchSaeCommandTest {
     assertEquals(2, loads[0]);
     assertEquals(hashes.get(1), SaeLoader.load(first.get(1).path()).meta().hash());
 
+    // a checkpoint resumes only under its own recipe: another corpus, or no record, starts over
+    Files.delete(first.get(0).path().resolve(SaeProvisioner.MARKER));
+    assertEquals(SaeProvisioner.State.INCOMPLETE, SaeProvisioner.state(tiny, first.get(0)));
+    assertEquals(
+        SaeProvisioner.State.STALE,
+        SaeProvisioner.state(tiny.withCorpus("other text"), first.get(0)),
+        "the trainer's own check does not see the corpus");
+    Files.delete(first.get(0).path().resolve(SaeProvisioner.TRAINING));
+    assertEquals(SaeProvisioner.State.STALE, SaeProvisioner.state(tiny, first.get(0)));
+    SaeProvisioner.provision(tiny, root, loader, corpus, "test", err, true);
+    assertEquals(3, loads[0]);
+    assertEquals(hashes.get(0), SaeLoader.load(first.get(0).path()).meta().hash(), "same seed");
+
     // another seed: every folder is stale and trained again into a different SAE
     SaeRecipe reseeded =
         new SaeRecipe(
-            "tiny", List.of(0, 1), Site.RESID_POST, 16, 4, 384, 64, 1e-3, 0.5, 16, 4, 4, "test");
+            "tiny",
+            List.of(0, 1),
+            Site.RESID_POST,
+            16,
+            4,
+            384,
+            64,
+            1e-3,
+            0.5,
+            16,
+            4,
+            4,
+            "test",
+            0.5);
     SaeProvisioner.provision(reseeded, root, loader, corpus, "test", err, true);
-    assertEquals(3, loads[0]);
+    assertEquals(4, loads[0]);
     for (int i = 0; i < first.size(); i++) {
       assertEquals(SaeProvisioner.State.COMPLETE, SaeProvisioner.state(reseeded, first.get(i)));
       assertFalse(

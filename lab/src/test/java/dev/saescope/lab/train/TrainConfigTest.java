@@ -2,6 +2,7 @@ package dev.saescope.lab.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,5 +29,15 @@ class TrainConfigTest {
     TrainConfig c = TrainConfig.of(8, 16, 4, 1000, 0);
     assertThrows(IllegalArgumentException.class, () -> c.withLrDecayFrom(1.5));
     assertThrows(IllegalArgumentException.class, () -> c.withLrDecayFrom(-0.1));
+  }
+
+  @Test
+  void stdWeightExponentOutsideZeroToOneIsRejectedByName() {
+    TrainConfig c = TrainConfig.of(8, 16, 4, 1000, 0);
+    assertEquals(0, c.stdWeightExponent(), 0, "plain MSE by default");
+    for (double bad : new double[] {-0.1, 1.5, Double.NaN}) {
+      var e = assertThrows(IllegalArgumentException.class, () -> c.withStdWeightExponent(bad));
+      assertTrue(e.getMessage().contains("std weight exponent"), e.getMessage());
+    }
   }
 }

