@@ -45,8 +45,8 @@ import picocli.CommandLine.Spec;
       "gemma-3-270m: layers 3, 9, 15 at resid_post, width 2048, TopK k=64, 600k tokens per SAE,"
           + " batch 1024, Adam lr 8e-4 decaying linearly to 0 over the last 20%%, context 128, seed"
           + " 0, each dimension's squared error weighted by sigma^-1 (std weight exponent 0.5:"
-          + " Gemma's few massive residual dimensions would otherwise take the SAE); 25-30 minutes"
-          + " on 2 cores. The model is fetched first (fetch-model) unless --offline.",
+          + " Gemma's few massive residual dimensions would otherwise take the SAE); about 20"
+          + " minutes on 2 cores. The model is fetched first (fetch-model) unless --offline.",
       "Default corpus (debian-doc-v2+wordnet-3.1): line by line in turn, the English text every"
           + " Debian/Ubuntu system has, /usr/share/common-licenses plus the package docs under"
           + " /usr/share/doc: copyright (Debian policy 12.5 requires one per package), changelog*,"

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A trainer's full state in {@code OUT/checkpoint/}: {@code state.safetensors} (parameters and Adam
@@ -122,32 +124,23 @@ final class TrainCheckpoint {
     }
     JsonNode saved = j.path("config");
     ObjectNode now = config(t.config());
-    for (var it = saved.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (now.get(f) == null) {
+    Set<String> fields = new TreeSet<>();
+    saved.fieldNames().forEachRemaining(fields::add);
+    now.fieldNames().forEachRemaining(fields::add);
+    for (String f : fields) { // a setting absent on one side (an older checkpoint) differs too
+      String was = saved.has(f) ? saved.get(f).asText() : "(not set)";
+      String is = now.has(f) ? now.get(f).asText() : "(not set)";
+      if (!was.equals(is)) {
         throw new WeightsException(
             jsonFile,
             "checkpoint was made with "
                 + f
                 + "="
-                + saved.get(f)
-                + " but this run does not set it (use another --out, or the same settings to"
-                + " resume)");
-      }
-    }
-    for (var it = now.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (saved.get(f) == null || !now.get(f).asText().equals(saved.get(f).asText())) {
-        throw new WeightsException(
-            jsonFile,
-            "checkpoint was made with "
-                + f
-                + "="
-                + saved.get(f)
+                + was
                 + " but this run has "
                 + f
                 + "="
-                + now.get(f)
+                + is
                 + " (use another --out, or the same settings to resume)");
       }
     }

@@ -224,6 +224,25 @@ class FetchSaeCommandTest {
     assertTrue(r.err().contains("gemma-3-270m"), r.err());
   }
 
+  /** Two layers of a tiny model, weighted loss, 384 tokens: seconds to train. */
+  private static SaeRecipe tinyRecipe(long seed) {
+    return new SaeRecipe(
+        "tiny",
+        List.of(0, 1),
+        Site.RESID_POST,
+        16,
+        4,
+        384,
+        64,
+        1e-3,
+        0.5,
+        16,
+        4,
+        seed,
+        "test",
+        0.5);
+  }
+
   @Test
   void aTinyRecipeTrainsMarksReusesAndResumes(@TempDir Path tmp) throws Exception {
     ModelConfig config = TinyModels.gemma3();
@@ -245,22 +264,7 @@ class FetchSaeCommandTest {
         };
     List<String> corpus =
         List.of("the cat sat on the mat", "a quick brown fox", "jumps over the lazy dog");
-    SaeRecipe tiny =
-        new SaeRecipe(
-            "tiny",
-            List.of(0, 1),
-            Site.RESID_POST,
-            16,
-            4,
-            384,
-            64,
-            1e-3,
-            0.5,
-            16,
-            4,
-            3,
-            "test",
-            0.5);
+    SaeRecipe tiny = tinyRecipe(3);
     Path root = tmp.resolve("saes");
     PrintWriter err = new PrintWriter(new StringWriter());
 
@@ -303,22 +307,7 @@ class FetchSaeCommandTest {
     assertEquals(hashes.get(0), SaeLoader.load(first.get(0).path()).meta().hash(), "same seed");
 
     // another seed: every folder is stale and trained again into a different SAE
-    SaeRecipe reseeded =
-        new SaeRecipe(
-            "tiny",
-            List.of(0, 1),
-            Site.RESID_POST,
-            16,
-            4,
-            384,
-            64,
-            1e-3,
-            0.5,
-            16,
-            4,
-            4,
-            "test",
-            0.5);
+    SaeRecipe reseeded = tinyRecipe(4);
     SaeProvisioner.provision(reseeded, root, loader, corpus, "test", err, true);
     assertEquals(4, loads[0]);
     for (int i = 0; i < first.size(); i++) {
