@@ -38,20 +38,61 @@ import org.slf4j.LoggerFactory;
  * sides cannot run the same accumulation orders: transformers ran the 647- and 20-token texts as
  * one padded batch, we run each alone, and attention sums over up to 512 keys. Once one bf16
  * rounding goes the other way, the two passes are two bf16 computations with independent rounding,
- * and their distance grows through the layers like bf16's own error: about sqrt(2) times the
- * distance of either to fp32. Measured: RMS 0.10 to 1.35 times transformers' own bf16-vs-fp32
- * distance over the 13 hooks; largest element up to 2.2 times. We allow RMS 1.5 and max 3 times:
- * our bf16 is as far from transformers' bf16 as bf16 is from itself, no further. What the tiny
- * models pin exactly (every rounding in its place) they pin; this checks the real model's scale.
+ * and their distance grows through the layers like bf16's own error. With e1 = ours - fp32 and e2 =
+ * theirs - fp32, ours - theirs = e1 - e2, whose RMS is hypot(|e1|, |e2|) for independent errors: we
+ * allow 1.15 times that (RMS) and 1.25 times the hypot of the largest elements, or 2 bf16 ulps of
+ * the hook's largest value, where one rounding at Gemma's massive dimensions already differs by 1
+ * ulp. And our bf16 must be no further than 2x transformers' from fp32: that distance depends on
+ * the CPU's bf16 kernels (at layer 2 resid_post transformers' bf16 was 0.162 RMS from fp32 on the
+ * AVX2 machine that made the golden file and 0.223 on an AVX-512 one without BF16, where ours was
+ * 0.277; at the other 12 hooks ours is 0.91-1.16 times theirs). Measured there: RMS ours-vs-theirs
+ * 0.06-0.77 of its bound, largest elements 0.02-0.72. What the tiny models pin exactly (every
+ * rounding in its place) they pin; this checks the real model's scale.
  */
 class Gemma270mDtypeTest {
   private static final Logger LOG = LoggerFactory.getLogger(Gemma270mDtypeTest.class);
   private static Path gguf;
 
-  /** sqrt(2) for two independently rounded bf16 passes, with some margin (see above). */
-  static final double INDEPENDENT_RMS = 1.5;
+  /** Bounds on the distances of {@link #checkIndependent} (see the class comment). */
+  static final double INDEPENDENT_RMS = 1.15;
 
-  static final double INDEPENDENT_MAX = 3.0;
+  static final double INDEPENDENT_MAX = 1.25;
+
+  static final double OWN_RMS = 2.0;
+
+  /**
+   * Two bf16 passes whose roundings are independent: ours and transformers' are each off fp32 by
+   * their own error e1, e2, and apart by e1 - e2, whose RMS is sqrt(|e1|^2 + |e2|^2) for
+   * independent errors (up to |e1| + |e2| for opposite ones). Ours must be that far from
+   * transformers' and no further, and no further from fp32 than transformers' bf16 is, beyond a
+   * margin.
+   */
+  static void checkIndependent(String what, HfDtypeGoldenTest.Distances d) {
+    double rmsBound = INDEPENDENT_RMS * Math.hypot(d.oursFp32Rms(), d.refRms());
+    // one bf16 rounding the other way at the largest value is a difference of 1 ulp there
+    // (16 at Gemma's massive dimensions of ~2,000): allow 2 ulps whatever the hypot says
+    double ulp = Math.scalb(1.0, Math.getExponent(d.fp32AbsMax()) - 7); // bf16: 8-bit significand
+    double maxBound = Math.max(INDEPENDENT_MAX * Math.hypot(d.oursFp32Max(), d.refMax()), 2 * ulp);
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "%-30s ours-vs-theirs rms %.3e (bound %.3e) max %.3e (bound %.3e) | vs fp32: ours rms"
+                + " %.3e max %.3e, theirs rms %.3e max %.3e",
+            what,
+            d.oursRms(),
+            rmsBound,
+            d.oursMax(),
+            maxBound,
+            d.oursFp32Rms(),
+            d.oursFp32Max(),
+            d.refRms(),
+            d.refMax()));
+    assertTrue(d.oursRms() <= rmsBound, what + ": RMS distance " + d.oursRms() + " > " + rmsBound);
+    assertTrue(d.oursMax() <= maxBound, what + ": max distance " + d.oursMax() + " > " + maxBound);
+    assertTrue(
+        d.oursFp32Rms() <= OWN_RMS * d.refRms(),
+        what + ": our bf16 is " + d.oursFp32Rms() + " RMS from fp32, transformers' " + d.refRms());
+  }
 
   @BeforeAll
   static void provisioned() {
@@ -93,14 +134,10 @@ class Gemma270mDtypeTest {
       }
       for (HookPoint h : hooks) {
         List<Rows> ours = List.of(results.get(0).capture(h, 0), results.get(1).capture(h, 0));
-        HfDtypeGoldenTest.check(
+        checkIndependent(
             "270m bf16 " + h,
-            bf16.read(h.toString()),
-            fp32.read(h.toString()),
-            ours,
-            true,
-            INDEPENDENT_RMS,
-            INDEPENDENT_MAX);
+            HfDtypeGoldenTest.distances(
+                bf16.read(h.toString()), fp32.read(h.toString()), ours, true));
       }
       HostTensor topIds = bf16.read("top_ids"); // [2, P, 10]
       int p = (int) topIds.shape()[1];

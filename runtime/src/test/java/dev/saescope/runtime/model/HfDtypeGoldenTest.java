@@ -144,7 +144,19 @@ class HfDtypeGoldenTest {
   }
 
   /** Distances over the real positions of [batch, seq, width] goldens. */
-  record Distances(double oursRms, double oursMax, double refRms, double refMax, long n) {}
+  /**
+   * RMS and largest element of ours - reference, reference - fp32 and ours - fp32 (fp32: the
+   * reference implementation's own fp32 pass, which ours matches to ~1e-5), and the largest |fp32|.
+   */
+  record Distances(
+      double oursRms,
+      double oursMax,
+      double refRms,
+      double refMax,
+      double oursFp32Rms,
+      double oursFp32Max,
+      double fp32AbsMax,
+      long n) {}
 
   /**
    * @param byRow the goldens hold our rows' positions row by row ([batch, P, width]) rather than
@@ -160,6 +172,9 @@ class HfDtypeGoldenTest {
     double refSq = 0;
     double oursMax = 0;
     double refMax = 0;
+    double ownSq = 0;
+    double ownMax = 0;
+    double absMax = 0;
     long n = 0;
     for (int b = 0; b < ours.size(); b++) {
       Rows r = ours.get(b);
@@ -171,13 +186,25 @@ class HfDtypeGoldenTest {
           double e = g.get(at) - f.get(at);
           oursSq += d * d;
           refSq += e * e;
+          double o = r.get(i, j) - f.get(at);
+          ownSq += o * o;
           oursMax = Math.max(oursMax, Math.abs(d));
           refMax = Math.max(refMax, Math.abs(e));
+          ownMax = Math.max(ownMax, Math.abs(o));
+          absMax = Math.max(absMax, Math.abs(f.get(at)));
           n++;
         }
       }
     }
-    return new Distances(Math.sqrt(oursSq / n), oursMax, Math.sqrt(refSq / n), refMax, n);
+    return new Distances(
+        Math.sqrt(oursSq / n),
+        oursMax,
+        Math.sqrt(refSq / n),
+        refMax,
+        Math.sqrt(ownSq / n),
+        ownMax,
+        absMax,
+        n);
   }
 
   static void check(String what, HostTensor atDtype, HostTensor fp32, List<Rows> ours) {
