@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -89,13 +90,7 @@ public final class WordNetGlosses {
     for (Pinned p : FILES) {
       readFile(dir.resolve(p.name()), out);
     }
-    SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = out.size() - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      String t = out.get(i);
-      out.set(i, out.get(j));
-      out.set(j, t);
-    }
+    Collections.shuffle(out, new SplittableRandom(seed));
     return out;
   }
 
