@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,24 +100,34 @@ class TopKTrainerTest {
 
   @Test
   void resumedRunEqualsUninterruptedRun() throws IOException {
-    Path out = dir.resolve("resumed");
-    try (TopKTrainer t = TopKTrainer.open(config(512 * 10).withCheckpointEvery(5), out);
-        SyntheticSource src = new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE)) {
+    assertResumedEqualsStraight(
+        "plain", 0, () -> new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE));
+  }
+
+  /** 10 steps, then resumed from the checkpoint to 25, against 25 steps straight. */
+  private void assertResumedEqualsStraight(
+      String name, double stdWeightExponent, Supplier<ActivationSource> source) throws IOException {
+    Path out = dir.resolve(name + "-resumed");
+    TrainConfig first = config(512 * 10).withStdWeightExponent(stdWeightExponent);
+    TrainConfig whole = config(512 * 25).withStdWeightExponent(stdWeightExponent);
+    try (TopKTrainer t = TopKTrainer.open(first.withCheckpointEvery(5), out);
+        ActivationSource src = source.get()) {
       t.train(src, p -> {});
     }
     SaeParams resumed;
-    try (TopKTrainer t = TopKTrainer.open(config(512 * 25), out);
-        SyntheticSource src = new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE)) {
+    try (TopKTrainer t = TopKTrainer.open(whole, out);
+        ActivationSource src = source.get()) {
       assertEquals(10, t.step());
       resumed = t.train(src, p -> {});
       assertEquals(25, t.step());
     }
     SaeParams straight;
-    try (TopKTrainer t = TopKTrainer.open(config(512 * 25), dir.resolve("straight"));
-        SyntheticSource src = new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE)) {
+    try (TopKTrainer t = TopKTrainer.open(whole, dir.resolve(name + "-straight"));
+        ActivationSource src = source.get()) {
       straight = t.train(src, p -> {});
     }
     assertArrayEquals(straight.wEnc(), resumed.wEnc());
+    assertArrayEquals(straight.wDec(), resumed.wDec());
     assertArrayEquals(straight.bDec(), resumed.bDec());
   }
 
@@ -273,31 +284,10 @@ class TopKTrainerTest {
 
   @Test
   void resumedWeightedRunEqualsUninterruptedRun() throws IOException {
-    Path out = dir.resolve("wresumed");
-    try (TopKTrainer t =
-            TopKTrainer.open(
-                config(512 * 10).withStdWeightExponent(0.5).withCheckpointEvery(5), out);
-        MassiveDimension src =
-            new MassiveDimension(new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE))) {
-      t.train(src, p -> {});
-    }
-    SaeParams resumed;
-    try (TopKTrainer t = TopKTrainer.open(config(512 * 25).withStdWeightExponent(0.5), out);
-        MassiveDimension src =
-            new MassiveDimension(new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE))) {
-      resumed = t.train(src, p -> {});
-    }
-    SaeParams straight;
-    try (TopKTrainer t =
-            TopKTrainer.open(
-                config(512 * 25).withStdWeightExponent(0.5), dir.resolve("wstraight"));
-        MassiveDimension src =
-            new MassiveDimension(new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE))) {
-      straight = t.train(src, p -> {});
-    }
-    assertArrayEquals(straight.wEnc(), resumed.wEnc());
-    assertArrayEquals(straight.wDec(), resumed.wDec());
-    assertArrayEquals(straight.bDec(), resumed.bDec());
+    assertResumedEqualsStraight(
+        "weighted",
+        0.5,
+        () -> new MassiveDimension(new SyntheticSource(D, ATOMS, 3, 10f, 8, Long.MAX_VALUE)));
   }
 
   /** A weighted checkpoint resumed without weights (or the other way) names the setting. */
