@@ -23,6 +23,8 @@ final class SaescopeJvm {
                 "-Xmx768m",
                 "-Dai.djl.offline=true",
                 "--enable-native-access=ALL-UNNAMED",
+                "--add-modules=jdk.incubator.vector", // the lens's Vector API kernel, as ./saescope
+                // runs it
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName()));

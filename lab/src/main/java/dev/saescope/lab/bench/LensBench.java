@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.saescope.runtime.model.GemmaModel;
+import dev.saescope.runtime.model.LensReduction;
 import dev.saescope.runtime.model.Rows;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,21 +41,27 @@ public final class LensBench {
    * @param group rows sharing one KL reference
    * @param dtype the model's dtype
    * @param matmulMs fastest unembedding matmul
-   * @param lensMs fastest {@code lensStats} call
+   * @param reduction the lens reduction the device prefers ({@link LensReduction#preferred}), the
+   *     one a worker runs
+   * @param lensMs fastest {@code lensStats} call with it
    * @param ratio matmulMs / lensMs
    * @param matmulMsMedian median matmul
    * @param lensMsMedian median lens
-   * @param phasesMs fastest time of each reduction alone, by name
+   * @param engineLensMs fastest {@code lensStats} call reduced by {@link LensReduction#ENGINE},
+   *     timed in the same rounds (the same as lensMs when ENGINE is preferred)
+   * @param phasesMs fastest time of each engine reduction alone, by name
    */
   public record Result(
       int rows,
       int group,
       String dtype,
       double matmulMs,
+      String reduction,
       double lensMs,
       double ratio,
       double matmulMsMedian,
       double lensMsMedian,
+      double engineLensMs,
       Map<String, Double> phasesMs) {}
 
   public static Result run(
@@ -81,8 +88,10 @@ public final class LensBench {
     try (NDManager m = NDManager.newBaseManager(device)) {
       NDArray x = m.create(values, new Shape(rows, d)).toType(type, false);
       NDArray wT = unembedding(model, m).toType(type, false).transpose(); // [d, vocab]
+      LensReduction preferred = LensReduction.preferred(device);
       double[] mm = new double[reps];
       double[] lens = new double[reps];
+      double[] engine = new double[reps];
       for (int r = -1; r < reps; r++) { // r = -1 warms both up
         progress.accept("round " + (r + 2) + " of " + (reps + 1));
         long t0 = System.nanoTime();
@@ -92,11 +101,16 @@ public final class LensBench {
           y.get(0, 0).toType(DataType.FLOAT32, false).getFloat(); // waits for async engines (CUDA)
         }
         long t1 = System.nanoTime();
-        model.lensStats(resid, targets, refs);
+        model.lensStats(resid, targets, refs, preferred);
         long t2 = System.nanoTime();
+        if (preferred != LensReduction.ENGINE) {
+          model.lensStats(resid, targets, refs, LensReduction.ENGINE);
+        }
+        long t3 = System.nanoTime();
         if (r >= 0) {
           mm[r] = (t1 - t0) / 1e6;
           lens[r] = (t2 - t1) / 1e6;
+          engine[r] = preferred == LensReduction.ENGINE ? lens[r] : (t3 - t2) / 1e6;
         }
       }
       Map<String, Double> phases = phases(m, x.matMul(wT).toType(DataType.FLOAT32, false), reps);
@@ -107,10 +121,12 @@ public final class LensBench {
           group,
           model.dtype().label(),
           mmMs,
+          preferred.name(),
           lensMs,
           mmMs / lensMs,
           SaeBench.median(mm),
           SaeBench.median(lens),
+          Arrays.stream(engine).min().orElseThrow(),
           phases);
     }
   }

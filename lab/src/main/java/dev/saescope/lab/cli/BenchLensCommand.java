@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
       "The worker's full-vocabulary logit lens (log-softmax, ranks of 2 targets, top-1, KL to the"
           + " final layer's row) on --rows random residual rows, against the bare [rows, d_model] x"
           + " [d_model, vocab] unembedding matmul at the model's dtype, timed alternately.",
-      "ratio = fastest matmul / fastest lens (1 = the lens costs only its matmul). Each"
-          + " reduction is also timed alone, to show where the rest goes."
+      "ratio = fastest matmul / fastest lens (1 = the lens costs only its matmul), for the"
+          + " reduction the worker uses (VECTOR on a CPU with the Vector API) and for ENGINE in the"
+          + " same rounds. Each engine reduction is also timed alone, to show where its time goes."
     })
 public final class BenchLensCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -91,7 +92,10 @@ public final class BenchLensCommand implements Callable<Integer> {
       o.put("dtype", r.dtype());
       o.put("repeats", repeats);
       o.put("matmulMs", r.matmulMs());
+      o.put("reduction", r.reduction());
       o.put("lensMs", r.lensMs());
+      o.put("engineLensMs", r.engineLensMs());
+      o.put("engineRatio", r.matmulMs() / r.engineLensMs());
       o.put("matmulMsMedian", r.matmulMsMedian());
       o.put("lensMsMedian", r.lensMsMedian());
       ObjectNode phases = o.putObject("phasesMs");
@@ -103,16 +107,20 @@ public final class BenchLensCommand implements Callable<Integer> {
           Locale.ROOT,
           "logit lens (%d rows, groups of %d, %s)%n"
               + "  unembedding matmul  %8.1f ms%n"
-              + "  lens stats          %8.1f ms%n"
+              + "  lens stats, %-7s %8.1f ms%n"
               + "  ratio               %8.3f  (1 = only the matmul; of medians %.3f)%n"
-              + "  each reduction alone, on [%d, vocab] fp32:%n",
+              + "  lens stats, ENGINE  %8.1f ms  (ratio %.3f)%n"
+              + "  each engine reduction alone, on [%d, vocab] fp32:%n",
           r.rows(),
           r.group(),
           r.dtype(),
           r.matmulMs(),
+          r.reduction(),
           r.lensMs(),
           r.ratio(),
           r.matmulMsMedian() / r.lensMsMedian(),
+          r.engineLensMs(),
+          r.matmulMs() / r.engineLensMs(),
           r.rows());
       r.phasesMs().forEach((k, v) -> out.printf(Locale.ROOT, "    %-42s %8.1f ms%n", k, v));
     }

@@ -248,6 +248,11 @@ public final class GemmaModel implements AutoCloseable {
     return lens.stats(resid, targets, refRows);
   }
 
+  /** See {@link LogitLens#stats(Rows, int[][], int[], LensReduction)}. */
+  public LensStats lensStats(Rows resid, int[][] targets, int[] refRows, LensReduction reduction) {
+    return lens.stats(resid, targets, refRows, reduction);
+  }
+
   /** See {@link LogitLens#unembeddingColumns(int[])}. */
   public float[][] unembeddingColumns(int[] ids) {
     return lens.unembeddingColumns(ids);

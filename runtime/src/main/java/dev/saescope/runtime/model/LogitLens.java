@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.saescope.runtime.config.ModelConfig;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -140,20 +141,26 @@ final class LogitLens {
     return List.copyOf(out);
   }
 
+  /** {@link #stats(Rows, int[][], int[], LensReduction)} at the device's preferred reduction. */
+  public LensStats stats(Rows resid, int[][] targets, int[] refRows) {
+    return stats(resid, targets, refRows, LensReduction.preferred(weights.embed.getDevice()));
+  }
+
   /**
-   * Full-vocabulary logit lens of each row, reduced on the engine: log-probability and rank of each
-   * of the row's target ids, the top-1 token, and KL(p_ref || p_row) in bits against the row's
-   * reference row (the final layer, for "how far is this layer from the model's answer"). Costs one
-   * [rows, vocab] unembedding, whose price is mostly reading W_U once: pass many rows per call.
-   * Ranks cost one [rows, vocab] compare and count per distinct token of the busiest row ({@link
-   * RankSlots}). Only {@code rows × (2·slots + 2)} numbers are copied to Java.
+   * Full-vocabulary logit lens of each row: log-probability and rank of each of the row's target
+   * ids (rank = how many logits exceed the target's), the top-1 token, and KL(p_ref || p_row) in
+   * bits against the row's reference row (the final layer, for "how far is this layer from the
+   * model's answer"). Costs one [rows, vocab] unembedding on the engine, whose price is mostly
+   * reading W_U once: pass many rows per call. Then {@code reduction} reduces the logits; only
+   * {@code rows × (2·slots + 2)} numbers reach Java arrays.
    *
    * @param targets {@code [rows][k]} ids to score, or {@link RankSlots#NONE} for a column without
    *     one (log-probability 0, rank -1); rows may differ in k
    * @param refRows {@code [rows]} index of each row's reference row; rows sharing one are cheapest
-   *     consecutive (one matrix-vector product per run of them)
+   *     consecutive
+   * @param reduction where the logits are reduced ({@link LensReduction#preferred})
    */
-  public LensStats stats(Rows resid, int[][] targets, int[] refRows) {
+  public LensStats stats(Rows resid, int[][] targets, int[] refRows, LensReduction reduction) {
     checkResid(resid);
     int n = resid.count();
     if (targets.length != n || refRows.length != n || n > 4 * CHUNK_ROWS) {
@@ -170,6 +177,7 @@ final class LogitLens {
             "lens row " + i + ": reference " + refRows[i] + " outside [0, " + n + ")");
       }
     }
+    reduction.checkedFor(weights.embed.getDevice());
     // Zero rows pad the call (RankSlots.paddedRows), so that a row's stats do not depend on which
     // rows share its call; each padding row is its own KL reference.
     int padded = RankSlots.paddedRows(n);
@@ -181,32 +189,66 @@ final class LogitLens {
     }
     float[] values = Arrays.copyOf(resid.values(), padded * config.dModel());
     RankSlots slots = RankSlots.of(paddedTargets, config.vocabSize(), padded);
-    int s = slots.slots();
     try (NDManager m = manager.newSubManager()) {
-      NDArray lp = unembed(input(m, values, padded)).logSoftmax(1); // [padded, vocab]
-      long[] counts = new long[padded * s];
-      float[] scores = new float[0];
-      if (s > 0) {
-        NDArray at = lp.gather(m.create(slots.ids(), new Shape(padded, s)), 1); // [padded, slots]
-        for (int j = 0; j < s; j++) { // one [padded, vocab] comparison per slot, counted in fp32
-          // (exact below 2^24 > any vocabulary; in torch a float sum is ~2x faster than a long one)
-          float[] r =
-              lp.gt(at.get(":, {}:{}", j, j + 1))
-                  .toType(DataType.FLOAT32, false)
-                  .sum(new int[] {1})
-                  .toFloatArray(); // [padded]
-          for (int i = 0; i < padded; i++) {
-            counts[i * s + j] = (long) r[i];
-          }
-        }
-        scores = at.toFloatArray();
-      }
+      NDArray logits = unembed(input(m, values, padded)); // [padded, vocab] fp32
+      Reduced r =
+          switch (reduction) {
+            case ENGINE -> engineReduce(logits, slots, paddedRefs);
+            case VECTOR ->
+                VectorLensKernel.reduce(
+                    logits.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                    padded,
+                    config.vocabSize(),
+                    slots.ids(),
+                    slots.slots(),
+                    paddedRefs); // reads the engine's memory in place: before m closes
+          };
       return new LensStats(
-          Arrays.copyOf(slots.spread(scores), n),
-          Arrays.copyOf(slots.spread(counts, -1), n),
-          Arrays.copyOf(lp.argMax(1).toLongArray(), n),
-          Arrays.copyOf(klBits(lp, paddedRefs), n));
+          Arrays.copyOf(slots.spread(r.scores()), n),
+          Arrays.copyOf(slots.spread(r.counts(), -1), n),
+          Arrays.copyOf(r.top1(), n),
+          Arrays.copyOf(r.klBits(), n));
     }
+  }
+
+  /**
+   * The lens reductions of a call, per row and rank slot.
+   *
+   * @param scores {@code [rows, slots]} log-probability of each slot's token
+   * @param counts {@code [rows, slots]} its rank: how many logits of the row exceed its logit
+   * @param top1 {@code [rows]} first index of the row's largest logit
+   * @param klBits {@code [rows]} KL(p_ref || p_row) in bits
+   */
+  record Reduced(float[] scores, long[] counts, long[] top1, float[] klBits) {}
+
+  /**
+   * {@link LensReduction#ENGINE}: ranks cost one [rows, vocab] compare and count per slot, the
+   * log-softmax one more [rows, vocab] array.
+   */
+  private static Reduced engineReduce(NDArray logits, RankSlots slots, int[] refRows) {
+    int rows = refRows.length;
+    int s = slots.slots();
+    NDArray lp = logits.logSoftmax(1); // [rows, vocab]
+    long[] counts = new long[rows * s];
+    float[] scores = new float[0];
+    if (s > 0) {
+      NDArray ids = logits.getManager().create(slots.ids(), new Shape(rows, s));
+      NDArray at = logits.gather(ids, 1); // [rows, slots]
+      for (int j = 0; j < s; j++) { // one [rows, vocab] comparison per slot, counted in fp32
+        // (exact below 2^24 > any vocabulary; in torch a float sum is ~2x faster than a long one)
+        float[] r =
+            logits
+                .gt(at.get(":, {}:{}", j, j + 1))
+                .toType(DataType.FLOAT32, false)
+                .sum(new int[] {1})
+                .toFloatArray(); // [rows]
+        for (int i = 0; i < rows; i++) {
+          counts[i * s + j] = (long) r[i];
+        }
+      }
+      scores = lp.gather(ids, 1).toFloatArray();
+    }
+    return new Reduced(scores, counts, logits.argMax(1).toLongArray(), klBits(lp, refRows));
   }
 
   /**

@@ -231,33 +231,45 @@ public class GemmaModelTest {
         }
       }
       Rows rows = new Rows(positions, d, values);
-      LensStats stats = model.lensStats(rows, targets, refs);
       int[] all = IntStream.range(0, c.vocabSize()).toArray();
       double[][] lp = logSoftmax(model.lensLogits(rows, all));
-      for (int i = 0; i < n; i++) {
-        String at = c.architecture() + " row " + i;
-        for (int j = 0; j < targets[i].length; j++) {
-          if (targets[i][j] < 0) {
-            assertEquals(0f, stats.targetLogprobs()[i][j], at + " absent");
-            assertEquals(-1, stats.targetRanks()[i][j], at + " absent");
-            continue;
-          }
-          double t = lp[i][targets[i][j]];
-          assertEquals(t, stats.targetLogprobs()[i][j], 1e-4, at);
-          assertEquals(
-              java.util.Arrays.stream(lp[i]).filter(v -> v > t).count(),
-              stats.targetRanks()[i][j],
-              at);
-        }
-        int argMax = 0;
-        double kl = 0;
-        for (int v = 0; v < all.length; v++) {
-          argMax = lp[i][v] > lp[i][argMax] ? v : argMax;
-          kl += Math.exp(lp[refs[i]][v]) * (lp[refs[i]][v] - lp[i][v]);
-        }
-        assertEquals(argMax, stats.top1()[i], at);
-        assertEquals(kl / Math.log(2), stats.klBits()[i], 1e-4 + 1e-4 * kl, at + " KL");
+      for (LensReduction reduction : LensReduction.values()) {
+        checkLensStats(
+            model.lensStats(rows, targets, refs, reduction),
+            lp,
+            targets,
+            refs,
+            c.architecture() + " " + reduction);
       }
+    }
+  }
+
+  private static void checkLensStats(
+      LensStats stats, double[][] lp, int[][] targets, int[] refs, String what) {
+    int vocab = lp[0].length;
+    for (int i = 0; i < targets.length; i++) {
+      String at = what + " row " + i;
+      for (int j = 0; j < targets[i].length; j++) {
+        if (targets[i][j] < 0) {
+          assertEquals(0f, stats.targetLogprobs()[i][j], at + " absent");
+          assertEquals(-1, stats.targetRanks()[i][j], at + " absent");
+          continue;
+        }
+        double t = lp[i][targets[i][j]];
+        assertEquals(t, stats.targetLogprobs()[i][j], 1e-4, at);
+        assertEquals(
+            java.util.Arrays.stream(lp[i]).filter(v -> v > t).count(),
+            stats.targetRanks()[i][j],
+            at);
+      }
+      int argMax = 0;
+      double kl = 0;
+      for (int v = 0; v < vocab; v++) {
+        argMax = lp[i][v] > lp[i][argMax] ? v : argMax;
+        kl += Math.exp(lp[refs[i]][v]) * (lp[refs[i]][v] - lp[i][v]);
+      }
+      assertEquals(argMax, stats.top1()[i], at);
+      assertEquals(kl / Math.log(2), stats.klBits()[i], 1e-4 + 1e-4 * kl, at + " KL");
     }
   }
 

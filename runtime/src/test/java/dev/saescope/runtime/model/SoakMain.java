@@ -35,6 +35,12 @@ public final class SoakMain {
         ForwardResult r = model.forward(batch, spec);
         model.lensTopK(r.capture(c.nLayers() - 1, Site.RESID_POST, 0), 3);
         model.lensLogits(r.capture(1, Site.RESID_POST, 1), new int[] {3, 4});
+        Rows last = r.capture(c.nLayers() - 1, Site.RESID_POST, 2);
+        int[][] targets = new int[last.count()][];
+        java.util.Arrays.fill(targets, new int[] {3, 4});
+        for (LensReduction reduction : LensReduction.values()) { // VECTOR reads engine memory
+          model.lensStats(last, targets, new int[last.count()], reduction);
+        }
         if ((i + 1) % 20 == 0) {
           System.out.println("rss " + (i + 1) + " " + rssBytes() + " " + model.managedArrays());
         }

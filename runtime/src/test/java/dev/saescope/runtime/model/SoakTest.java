@@ -38,6 +38,8 @@ class SoakTest {
             // OpenMP's spinning workers make the run 20x slower
             "-Dai.djl.pytorch.num_threads=1",
             "--enable-native-access=ALL-UNNAMED",
+            "--add-modules=jdk.incubator.vector", // the lens's Vector API kernel, as ./saescope
+            // runs it
             "-cp",
             System.getProperty("java.class.path"),
             SoakMain.class.getName(),

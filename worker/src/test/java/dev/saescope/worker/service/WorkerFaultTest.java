@@ -134,6 +134,8 @@ class WorkerFaultTest {
                 "-Xmx2g",
                 "-Dai.djl.offline=true",
                 "--enable-native-access=ALL-UNNAMED",
+                "--add-modules=jdk.incubator.vector", // the lens's Vector API kernel, as ./saescope
+                // runs it
                 "-cp",
                 System.getProperty("java.class.path"),
                 WorkerProcessMain.class.getName(),
