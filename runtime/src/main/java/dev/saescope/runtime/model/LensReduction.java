@@ -25,11 +25,11 @@ public enum LensReduction {
   }
 
   /**
-   * This reduction, checked for {@code device}.
+   * Checks that this reduction can run on {@code device}.
    *
    * @throws IllegalArgumentException for {@link #VECTOR} off the CPU or without the Vector API
    */
-  LensReduction checkedFor(Device device) {
+  void checkFor(Device device) {
     if (this == VECTOR && !Device.Type.CPU.equals(device.getDeviceType())) {
       throw new IllegalArgumentException(
           "the VECTOR lens reduction reads logits in CPU memory; the model is on " + device);
@@ -38,6 +38,5 @@ public enum LensReduction {
       throw new IllegalArgumentException(
           "the VECTOR lens reduction needs the JVM flag --add-modules jdk.incubator.vector");
     }
-    return this;
   }
 }

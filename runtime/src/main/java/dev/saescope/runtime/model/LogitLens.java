@@ -177,7 +177,7 @@ final class LogitLens {
             "lens row " + i + ": reference " + refRows[i] + " outside [0, " + n + ")");
       }
     }
-    reduction.checkedFor(weights.embed.getDevice());
+    reduction.checkFor(weights.embed.getDevice());
     // Zero rows pad the call (RankSlots.paddedRows), so that a row's stats do not depend on which
     // rows share its call; each padding row is its own KL reference.
     int padded = RankSlots.paddedRows(n);

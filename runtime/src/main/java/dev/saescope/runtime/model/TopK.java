@@ -12,15 +12,7 @@ final class TopK {
     if (k <= 0 || k > logits.length) {
       throw new IllegalArgumentException("top-k must be in 1.." + logits.length + ", got " + k);
     }
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    for (float v : logits) {
-      sum += Math.exp(v - max);
-    }
-    double logZ = max + Math.log(sum);
+    double logZ = logSumExp(logits);
     // min-heap of the k best indices; ties broken towards the lower id
     PriorityQueue<Integer> heap =
         new PriorityQueue<>(
@@ -42,5 +34,18 @@ final class TopK {
     }
     java.util.Collections.reverse(out);
     return List.copyOf(out);
+  }
+
+  /** {@code log sum exp(logits)} in double, shifted by the maximum. */
+  static double logSumExp(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    for (float v : logits) {
+      sum += Math.exp(v - max);
+    }
+    return max + Math.log(sum);
   }
 }

@@ -106,8 +106,8 @@ final class VectorLensKernel {
     parallel(
         rows.size(),
         (task, tasks) -> {
+          float[] z = new float[vocab];
           for (int i = task; i < rows.size(); i += tasks) {
-            float[] z = new float[vocab];
             logits.get(rows.get(i) * vocab, z, 0, vocab);
             double lse = logSumExp(z, max(z));
             float[] p = probabilities(z, lse);

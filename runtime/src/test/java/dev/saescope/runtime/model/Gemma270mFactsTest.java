@@ -164,7 +164,7 @@ class Gemma270mFactsTest {
     LensStats engine = model.lensStats(rows, targets, refs, LensReduction.ENGINE);
     LensStats vector = model.lensStats(rows, targets, refs, LensReduction.VECTOR);
     float[][] z = model.lensLogits(rows, IntStream.range(0, model.config().vocabSize()).toArray());
-    double[] lse = Arrays.stream(z).mapToDouble(Gemma270mFactsTest::logSumExp).toArray();
+    double[] lse = Arrays.stream(z).mapToDouble(TopK::logSumExp).toArray();
     double[] worst = new double[4]; // relative error: engine logprob, vector logprob, engine KL, ..
     for (int i = 0; i < n; i++) {
       assertEquals(engine.top1()[i], vector.top1()[i], "top-1, row " + i);
@@ -204,17 +204,5 @@ class Gemma270mFactsTest {
 
   private static double relative(double got, double want) {
     return Math.abs(got - want) / Math.max(1, Math.abs(want));
-  }
-
-  private static double logSumExp(float[] z) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : z) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    for (float v : z) {
-      sum += Math.exp(v - max);
-    }
-    return max + Math.log(sum);
   }
 }
