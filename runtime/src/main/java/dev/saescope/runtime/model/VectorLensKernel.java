@@ -42,6 +42,11 @@ final class VectorLensKernel {
    */
   private static final float EXP_FLOOR = -87f;
 
+  private static final float LOG2E = 1.44269504088896341f;
+  private static final float LN2_HI = 0.693359375f; // 9 significant bits
+  private static final float LN2_LO = -2.12194440e-4f; // ln 2 - LN2_HI
+  private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds to an integer
+
   /** Values per fp32 partial sum (a multiple of every vector width). */
   private static final int BLOCK = 1024;
 
@@ -173,13 +178,12 @@ final class VectorLensKernel {
     for (int block = 0; block < bound; block += BLOCK) {
       FloatVector sum = FloatVector.zero(F);
       for (int i = block; i < Math.min(bound, block + BLOCK); i += F.length()) {
-        FloatVector x = FloatVector.fromArray(F, z, i).sub(max).max(EXP_FLOOR);
-        sum = sum.add(x.lanewise(VectorOperators.EXP));
+        sum = sum.add(exp(FloatVector.fromArray(F, z, i).sub(max)));
       }
-      out += sum.reduceLanes(VectorOperators.ADD);
+      out += sumOfLanes(sum);
     }
     for (int i = bound; i < z.length; i++) {
-      out += Math.exp(z[i] - max);
+      out += StrictMath.exp(Math.max(EXP_FLOOR, z[i] - max));
     }
     return max + Math.log(out);
   }
@@ -188,11 +192,10 @@ final class VectorLensKernel {
     float[] p = new float[z.length];
     int bound = F.loopBound(z.length);
     for (int i = 0; i < bound; i += F.length()) {
-      FloatVector x = FloatVector.fromArray(F, z, i).sub((float) lse).max(EXP_FLOOR);
-      x.lanewise(VectorOperators.EXP).intoArray(p, i);
+      exp(FloatVector.fromArray(F, z, i).sub((float) lse)).intoArray(p, i);
     }
     for (int i = bound; i < z.length; i++) {
-      p[i] = (float) Math.exp(z[i] - lse);
+      p[i] = (float) StrictMath.exp(Math.max(EXP_FLOOR, z[i] - lse));
     }
     return p;
   }
@@ -206,10 +209,49 @@ final class VectorLensKernel {
       for (int i = block; i < Math.min(bound, block + BLOCK); i += F.length()) {
         sum = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), sum);
       }
-      out += sum.reduceLanes(VectorOperators.ADD);
+      out += sumOfLanes(sum);
     }
     for (int i = bound; i < a.length; i++) {
       out += (double) a[i] * b[i];
+    }
+    return out;
+  }
+
+  /**
+   * {@code e^x} per lane for x clamped to [{@link #EXP_FLOOR}, 88], within 1 ulp of {@code
+   * Math.exp}, NaN for NaN (Cephes' expf: {@code x = n ln 2 + r}, a degree-7 polynomial in r, 2^n
+   * written into the exponent bits). Not {@code lanewise(EXP)}: the JDK computes that with one
+   * routine in compiled code and another before, so a result changed with how warm the JIT was and
+   * two runs of the same task disagreed in the 7th digit; adds, multiplies and fused multiply-adds
+   * round the same everywhere.
+   */
+  private static FloatVector exp(FloatVector x) {
+    x = x.max(EXP_FLOOR).min(88f);
+    FloatVector t = x.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+    FloatVector n = t.sub(ROUND); // round(x / ln 2), exactly
+    FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO)); // n * LN2_HI is exact
+    FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+    p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+    p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+    p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+    p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+    FloatVector y = p.fma(r.mul(r), r).add(1f);
+    FloatVector twoToN = // n sits in t's low mantissa bits
+        t.reinterpretAsInts()
+            .sub(Float.floatToRawIntBits(ROUND) - 127)
+            .lanewise(VectorOperators.LSHL, 23)
+            .reinterpretAsFloats();
+    return y.mul(twoToN);
+  }
+
+  /**
+   * The lanes' sum, added in lane order: {@code reduceLanes(ADD)} may add them in another order in
+   * compiled code than before it, which changes the last bits from one run to the next.
+   */
+  private static double sumOfLanes(FloatVector v) {
+    double out = 0;
+    for (float lane : v.toArray()) {
+      out += lane;
     }
     return out;
   }
@@ -222,7 +264,7 @@ final class VectorLensKernel {
     for (int i = 0; i < bound; i += F.length()) {
       count = count.add(one, FloatVector.fromArray(F, z, i).compare(VectorOperators.GT, t));
     }
-    long out = (long) count.reduceLanes(VectorOperators.ADD);
+    long out = (long) count.reduceLanes(VectorOperators.ADD); // integers < 2^24: exact in any order
     for (int i = bound; i < z.length; i++) {
       out += z[i] > t ? 1 : 0;
     }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +23,14 @@ class VectorLensKernelTest {
   private static final int ROWS = 41;
   private static final int SLOTS = 3;
 
-  @Test
-  void reductionsEqualTheirDefinitions() {
+  /** Logits, each row's rank-slot tokens and each row's KL reference. */
+  private record Input(float[] z, long[] ids, int[] refs) {
+    LogitLens.Reduced reduce() {
+      return VectorLensKernel.reduce(FloatBuffer.wrap(z), ROWS, VOCAB, ids, SLOTS, refs);
+    }
+  }
+
+  private static Input example() {
     Random rnd = new Random(5);
     float[] z = new float[ROWS * VOCAB];
     for (int i = 0; i < z.length; i++) {
@@ -39,8 +48,16 @@ class VectorLensKernelTest {
       ids[r * SLOTS + 2] = r == 0 ? 5 : rnd.nextInt(VOCAB); // row 0: the tied maximum, rank 0
       refs[r] = r % 5 == 0 ? r : (r * 7 + 3) % ROWS; // 33 distinct references, > 16 at once
     }
-    LogitLens.Reduced got =
-        VectorLensKernel.reduce(FloatBuffer.wrap(z), ROWS, VOCAB, ids, SLOTS, refs);
+    return new Input(z, ids, refs);
+  }
+
+  @Test
+  void reductionsEqualTheirDefinitions() {
+    Input in = example();
+    float[] z = in.z();
+    long[] ids = in.ids();
+    int[] refs = in.refs();
+    LogitLens.Reduced got = in.reduce();
 
     assertEquals(5, got.top1()[0], "first of two equal maxima");
     assertEquals(VOCAB - 1, got.top1()[1], "maximum in the scalar tail");
@@ -71,6 +88,54 @@ class VectorLensKernelTest {
       assertEquals(bits, got.klBits()[r], 1e-5 + 1e-5 * bits, "KL, row " + r);
       assertTrue(got.klBits()[r] >= 0, "KL >= 0, row " + r);
     }
+  }
+
+  /**
+   * Before compilation the JDK runs vector operations as plain Java, after it as the CPU's
+   * instructions: the same logits must give the same bits either way, or two runs of one task
+   * disagree (they did, in the 7th digit of KL, with the JDK's {@code lanewise(EXP)} and {@code
+   * reduceLanes(ADD)}). Here: this JVM, once the kernel is hot, against a JVM that only interprets.
+   */
+  @Test
+  void compiledAndInterpretedCodeGiveTheSameBits() throws Exception {
+    Input in = example();
+    for (int i = 0; i < 300; i++) {
+      in.reduce(); // enough calls for the JIT's top tier
+    }
+    String compiled = fingerprint(in.reduce());
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xint",
+                "--add-modules=jdk.incubator.vector",
+                "-cp",
+                System.getProperty("java.class.path"),
+                VectorLensKernelTest.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    String interpreted = out.lines().filter(l -> l.startsWith("reduced ")).findFirst().orElse(out);
+    assertEquals(compiled, interpreted);
+  }
+
+  /** For {@link #compiledAndInterpretedCodeGiveTheSameBits}: the example's reductions. */
+  public static void main(String[] args) {
+    System.out.println(fingerprint(example().reduce()));
+  }
+
+  private static String fingerprint(LogitLens.Reduced r) {
+    StringBuilder out = new StringBuilder("reduced");
+    for (float v : r.scores()) {
+      out.append(' ').append(Integer.toHexString(Float.floatToRawIntBits(v)));
+    }
+    for (float v : r.klBits()) {
+      out.append(' ').append(Integer.toHexString(Float.floatToRawIntBits(v)));
+    }
+    return out.append(' ')
+        .append(Arrays.toString(r.counts()))
+        .append(Arrays.toString(r.top1()))
+        .toString();
   }
 
   @Test
