@@ -44,6 +44,8 @@ final class StopOnSignal implements AutoCloseable {
 
   private static void stop(
       WorkerLoop loop, Duration timeout, CompletableFuture<Integer> returned, Thread caller) {
+    LOG.info(
+        "signal: stopping after the batch in flight (waiting up to {} s)", timeout.toSeconds());
     loop.stop();
     Integer code;
     try {
