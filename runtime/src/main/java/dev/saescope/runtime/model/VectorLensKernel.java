@@ -222,8 +222,8 @@ final class VectorLensKernel {
    * Math.exp}, NaN for NaN (Cephes' expf: {@code x = n ln 2 + r}, a degree-7 polynomial in r, 2^n
    * written into the exponent bits). Not {@code lanewise(EXP)}: the JDK computes that with one
    * routine in compiled code and another before, so a result changed with how warm the JIT was and
-   * two runs of the same task disagreed in the 7th digit; adds, multiplies and fused multiply-adds
-   * round the same everywhere.
+   * two runs of the same task disagreed in a float's last bits; adds, multiplies and fused
+   * multiply-adds round the same everywhere.
    */
   private static FloatVector exp(FloatVector x) {
     x = x.max(EXP_FLOOR).min(88f);

@@ -93,7 +93,7 @@ class VectorLensKernelTest {
   /**
    * Before compilation the JDK runs vector operations as plain Java, after it as the CPU's
    * instructions: the same logits must give the same bits either way, or two runs of one task
-   * disagree (they did, in the 7th digit of KL, with the JDK's {@code lanewise(EXP)} and {@code
+   * disagree (they did, in the last bits of a KL, with the JDK's {@code lanewise(EXP)} and {@code
    * reduceLanes(ADD)}). Here: this JVM, once the kernel is hot, against a JVM that only interprets.
    */
   @Test
