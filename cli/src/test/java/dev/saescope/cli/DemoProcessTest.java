@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.saescope.common.testing.Sigint;
 import dev.saescope.worker.service.TinyWorld;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -94,7 +95,7 @@ class DemoProcessTest {
     Path stdout = dir.resolve(name + ".out");
     Path stderr = dir.resolve(name + ".err");
     Process p =
-        new ProcessBuilder(cmd)
+        new ProcessBuilder(Sigint.restored(cmd))
             .redirectOutput(stdout.toFile())
             .redirectError(stderr.toFile())
             .start();
@@ -205,15 +206,15 @@ class DemoProcessTest {
   }
 
   /**
-   * SIGINT, as Ctrl-C sends it; then no descendant alive and the ports free. A process started in
-   * the background by a shell without job control inherits SIGINT ignored (POSIX), and the JVM then
-   * leaves it ignored: there SIGTERM, which runs the same shutdown hooks, stands in.
+   * SIGINT, as Ctrl-C sends it; then no descendant alive and the ports free. Where the demo still
+   * ignores SIGINT ({@link Sigint}: inherited, and env cannot reset it), SIGTERM, which runs the
+   * same shutdown hooks, stands in.
    */
   private static void interruptAndCheckNothingIsLeft(Demo d, List<Integer> ports) throws Exception {
     List<ProcessHandle> family = d.process().descendants().toList();
     assertEquals(
         2, family.size(), "the two workers are the demo's only child processes: " + family);
-    String signal = ignoresSigint(d.process().pid()) ? "-TERM" : "-INT";
+    String signal = Sigint.ignoredBy(d.process().pid()) ? "-TERM" : "-INT";
     new ProcessBuilder("kill", signal, String.valueOf(d.process().pid())).start().waitFor();
     if (!d.process().waitFor(120, TimeUnit.SECONDS)) {
       d.process().destroyForcibly();
@@ -228,15 +229,5 @@ class DemoProcessTest {
         assertEquals(port, s.getLocalPort());
       }
     }
-  }
-
-  /** Bit 2 of the SigIgn mask in /proc/PID/status. */
-  private static boolean ignoresSigint(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("SigIgn:")) {
-        return (Long.parseLong(line.substring(7).strip(), 16) & 0x2) != 0;
-      }
-    }
-    return false;
   }
 }
